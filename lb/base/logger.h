@@ -1,0 +1,38 @@
+// Process-wide log to stderr: one line per event, written with a single write(2) so lines from
+// worker threads never interleave. Configured once at startup, before any thread starts.
+#pragma once
+
+#include <string_view>
+
+#include <fmt/format.h>
+
+namespace lb::log {
+
+enum class Level { Debug, Info, Warning, Error };
+
+void set_min_level(Level level);
+[[nodiscard]] bool enabled(Level level);
+
+// "2026-11-25T08:01:23.123Z warning failover: ..." — UTC, milliseconds.
+void write(Level level, std::string_view message);
+// A line exactly as given (access log lines bring their own format).
+void write_raw(std::string_view line);
+
+template <typename... Args>
+void debug(fmt::format_string<Args...> f, Args&&... args) {
+    if (enabled(Level::Debug)) write(Level::Debug, fmt::format(f, std::forward<Args>(args)...));
+}
+template <typename... Args>
+void info(fmt::format_string<Args...> f, Args&&... args) {
+    if (enabled(Level::Info)) write(Level::Info, fmt::format(f, std::forward<Args>(args)...));
+}
+template <typename... Args>
+void warning(fmt::format_string<Args...> f, Args&&... args) {
+    write(Level::Warning, fmt::format(f, std::forward<Args>(args)...));
+}
+template <typename... Args>
+void error(fmt::format_string<Args...> f, Args&&... args) {
+    write(Level::Error, fmt::format(f, std::forward<Args>(args)...));
+}
+
+}  // namespace lb::log

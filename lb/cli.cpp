@@ -1,0 +1,113 @@
+#include "lb/cli.h"
+
+#include <sys/resource.h>
+
+#include <csignal>
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "config/load_config.h"
+#include "lb/base/logger.h"
+#include "lb/daemon.h"
+
+namespace lb {
+namespace {
+
+constexpr const char* kDefaultConfig = "/etc/lb/lb.toml";
+
+constexpr const char* kUsage =
+    "usage:\n"
+    "  lb run   [-c lb.toml]   run the balancer in the foreground (logs to stderr)\n"
+    "  lb check [-c lb.toml]   validate a config; errors as file:line:col, exit 1 on error\n"
+    "  lb version\n";
+
+struct Options {
+    std::string config_path = kDefaultConfig;
+    std::vector<std::string> rest;
+};
+
+std::optional<Options> parse_options(const std::vector<std::string>& args) {
+    Options options;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "-c" || args[i] == "--config") {
+            if (i + 1 == args.size()) {
+                std::fprintf(stderr, "lb: %s needs a file name\n", args[i].c_str());
+                return std::nullopt;
+            }
+            options.config_path = args[++i];
+        } else {
+            options.rest.push_back(args[i]);
+        }
+    }
+    return options;
+}
+
+std::optional<config::Config> load_or_report(const std::string& path) {
+    config::Diagnostics diagnostics;
+    auto config = config::load_config(path, diagnostics);
+    std::fputs(diagnostics.to_string().c_str(), stderr);
+    return config;
+}
+
+int check_command(const Options& options) {
+    auto config = load_or_report(options.config_path);
+    if (!config) return 1;
+    std::fputs(config::summarize(*config).c_str(), stdout);
+    std::printf("%s: ok\n", options.config_path.c_str());
+    return 0;
+}
+
+// Each session needs two fds; the default soft limit (1024) would cap us far below
+// max_connections.
+void raise_fd_limit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+int run_command(const Options& options) {
+    auto config = load_or_report(options.config_path);
+    if (!config) return 1;
+    std::signal(SIGPIPE, SIG_IGN);  // a peer that went away is an EPIPE, not a crash
+    raise_fd_limit();
+    Daemon daemon(std::move(*config));
+    if (auto started = daemon.start(); !started.ok()) {
+        log::error("cannot start: {}", started.error());
+        return 1;
+    }
+    daemon.run();
+    return 0;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty()) {
+        std::fputs(kUsage, stderr);
+        return 2;
+    }
+    const std::string command = args.front();
+    args.erase(args.begin());
+    if (command == "version" || command == "--version") {
+        std::printf("lb %s\n", LB_VERSION);
+        return 0;
+    }
+    if (command == "help" || command == "--help" || command == "-h") {
+        std::fputs(kUsage, stdout);
+        return 0;
+    }
+    auto options = parse_options(args);
+    if (!options) return 2;
+    if (command == "check") return check_command(*options);
+    if (command == "run") return run_command(*options);
+    std::fprintf(stderr, "lb: unknown command '%s'\n%s", command.c_str(), kUsage);
+    return 2;
+}
+
+}  // namespace lb

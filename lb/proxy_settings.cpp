@@ -1,0 +1,25 @@
+#include "lb/proxy_settings.h"
+
+namespace lb {
+
+std::shared_ptr<const ProxySettings> make_proxy_settings(const config::Config& cfg) {
+    auto settings = std::make_shared<ProxySettings>();
+    settings->connect_timeout = cfg.timeouts.connect;
+    settings->idle_timeout = cfg.timeouts.idle;
+    settings->retry_on_standby = cfg.policy.retry_on_standby;
+    settings->log_format = cfg.global.log_format;
+    settings->site_names = {cfg.primary().name, cfg.standby().name};
+    for (const auto& listener : cfg.listeners) {
+        ListenerRoute route;
+        route.name = listener.name;
+        route.bind = listener.bind;
+        for (std::size_t i = 0; i < 2; ++i) {
+            const auto& site = cfg.sites[i];
+            route.site_endpoints[i] = site.address.with_port(cfg.site_port(site, listener));
+        }
+        settings->routes.push_back(std::move(route));
+    }
+    return settings;
+}
+
+}  // namespace lb

@@ -1,0 +1,48 @@
+// Why and when a proxied connection ended. The data path never throws: every failure becomes a
+// Termination, from which the tcplog code and the metric reason are derived.
+#pragma once
+
+#include <string_view>
+
+namespace lb {
+
+struct Termination {
+    enum class Cause {
+        Normal,          // both directions finished with a FIN
+        ClientReset,     // client reset or failed while we read from / wrote to it
+        SiteReset,       // site reset or failed during data
+        ConnectRefused,  // site refused (RST to our SYN)
+        ConnectTimeout,  // no answer within timeouts.connect
+        ConnectError,    // any other connect failure (unreachable, no route, ...)
+        IdleTimeout,     // no byte either way for timeouts.idle
+        Limit,           // over global.max_connections: accepted and closed at once
+        Shutdown,        // the daemon is stopping (or the session was killed by an operator)
+        NoSite,          // no site address for this connection (bad state; should not happen)
+    };
+    enum class Phase { Connect, Data };
+
+    Cause cause = Cause::Normal;
+    Phase phase = Phase::Connect;
+    int status = 0;  // libuv status that caused it, 0 when none
+
+    [[nodiscard]] bool is_reset() const {
+        return cause == Cause::ClientReset || cause == Cause::SiteReset;
+    }
+    [[nodiscard]] bool is_connect_failure() const {
+        return cause == Cause::ConnectRefused || cause == Cause::ConnectTimeout ||
+               cause == Cause::ConnectError;
+    }
+};
+
+// HAProxy-style two-letter termination state: who ended it, in which phase.
+// "--" normal; "SC" refused; "sC" connect timeout; "cD" idle timeout; "CD"/"SD" reset during
+// data; "PR" connection limit; "KD"/"KC" shutdown; "PC" no site.
+[[nodiscard]] std::string_view tcplog_code(const Termination& t);
+
+// The `reason` label of lb_connection_errors_total; empty for normal ends.
+[[nodiscard]] std::string_view metric_reason(const Termination& t);
+
+// Human words for logs: "connection refused", "idle timeout", ...
+[[nodiscard]] std::string_view describe(const Termination& t);
+
+}  // namespace lb

@@ -1,0 +1,78 @@
+// One data-path thread: its own EventLoop, its own SO_REUSEPORT listener sockets, the sessions
+// it accepted (a connection never leaves its worker) and its buffer pool. Other threads talk to
+// it only by posting tasks to its loop.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "lb/active_site.h"
+#include "lb/base/event_loop.h"
+#include "lb/base/uv_handle.h"
+#include "lb/connection_budget.h"
+#include "lb/listener.h"
+#include "lb/proxy_session.h"
+
+namespace lb {
+
+// What the data path reports to the control plane. Called on worker threads: implementations
+// must only post or touch atomics.
+class DataPathObserver {
+public:
+    virtual void on_connect_failed(std::size_t site, const Termination& why) noexcept = 0;
+    virtual void on_session_finished(const ProxySession& session) noexcept = 0;
+
+protected:
+    ~DataPathObserver() = default;
+};
+
+class Worker final : public SessionHost, public ListenerEvents {
+public:
+    Worker(std::size_t index, const ActiveSite& active_site, ConnectionBudget& budget,
+           DataPathObserver& observer, std::shared_ptr<const ProxySettings> settings);
+    ~Worker();
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+
+    // Starts the thread; `listen_fds[i]` is this worker's socket for settings->routes[i].
+    void start(std::vector<int> listen_fds);
+    // Stop accepting; let sessions run for up to `drain`, then close the rest; the thread exits
+    // once everything is closed. Any thread.
+    void stop(Duration drain);
+    void join();
+
+
+private:
+    void run(std::vector<int> listen_fds);
+    void begin_stop(Duration drain);
+    void close_all_sessions(Termination why);
+    void finish_if_stopped();
+
+    uv_loop_t* loop() noexcept override { return loop_.raw(); }
+    BufferPool& buffers() noexcept override { return buffers_; }
+    void on_connect_failed(std::size_t site, const Termination& why) noexcept override;
+    void on_session_closed(ProxySession& session) noexcept override;
+    void on_client_pending(std::size_t listener_index, uv_stream_t* server) noexcept override;
+    void on_accept_error(std::size_t listener_index, int status) noexcept override;
+
+    const std::size_t index_;
+    const ActiveSite& active_site_;
+    ConnectionBudget& budget_;
+    DataPathObserver& observer_;
+    std::shared_ptr<const ProxySettings> settings_;
+
+    EventLoop loop_;
+    BufferPool buffers_;
+    std::vector<std::unique_ptr<Listener>> listeners_;
+    std::unordered_map<std::uint64_t, std::unique_ptr<ProxySession>> sessions_;
+    std::uint64_t next_session_id_ = 1;
+    UvHandle<uv_timer_t> drain_timer_;
+    std::uint64_t last_accept_error_log_ = 0;
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+}  // namespace lb
