@@ -16,9 +16,9 @@ std::size_t worker_count(int configured) {
 }
 
 Daemon::Daemon(config::Config config)
-    : config_(std::move(config)), budget_(config_.global.max_connections) {
-    active_site_.publish(SiteSnapshot{0, 0, 0});  // until health checks exist: the primary
-}
+    : config_(std::move(config)),
+      budget_(config_.global.max_connections),
+      policy_(loop_.raw(), config_, active_site_) {}
 
 Daemon::~Daemon() {
     for (auto& worker : workers_) worker->stop(Duration(0));
@@ -26,6 +26,7 @@ Daemon::~Daemon() {
 }
 
 Result<Ok> Daemon::start() {
+    policy_.start();  // the state file decides where the first connection goes
     const std::size_t count = worker_count(config_.global.workers);
     const auto settings = make_proxy_settings(config_);
 
@@ -48,6 +49,12 @@ Result<Ok> Daemon::start() {
         workers_.back()->start(std::move(fds[w]));
     }
 
+    health_ = std::make_unique<HealthRunner>(
+        loop_.raw(), config_,
+        [this](std::size_t site, health::Health health, const std::string& reason) {
+            on_health_changed(site, health, reason);
+        });
+
     for (int signum : {SIGINT, SIGTERM, SIGHUP}) {
         auto* handle = new uv_signal_t;
         uv_signal_init(loop_.raw(), handle);
@@ -64,8 +71,10 @@ Result<Ok> Daemon::start() {
     std::string binds;
     for (const auto& listener : config_.listeners)
         binds += fmt::format(" {}={}", listener.name, listener.bind.to_string());
-    log::info("ready: {} listeners, {} workers, active site {} ({}){}", config_.listeners.size(),
-              count, config_.primary().name, "primary", binds);
+    const auto& decision = policy_.policy().decision();
+    log::info("ready: {} listeners, {} workers, active site {}{}, epoch {};{}",
+              config_.listeners.size(), count, policy_.policy().site_name(decision.active),
+              decision.pinned ? " (pinned)" : "", decision.epoch, binds);
     return Ok{};
 }
 
@@ -106,14 +115,37 @@ void Daemon::stop(Duration drain) {
             auto* self = static_cast<Daemon*>(req->data);
             delete req;
             self->signals_.clear();
+            if (self->health_) self->health_->stop();
+            self->policy_.stop();
             self->loop_.shutdown_inbox();
             log::info("stopped");
         });
 }
 
+void Daemon::on_health_changed(std::size_t site, health::Health health,
+                               const std::string& reason) {
+    const auto& name = config_.sites.at(site).name;
+    switch (health) {
+        case health::Health::Up:
+            log::info("site {} is up: {}", name, reason);
+            policy_.on_site_health(site, policy::SiteHealth::Up, reason);
+            break;
+        case health::Health::Down:
+            log::warning("site {} is down: {}", name, reason);
+            policy_.on_site_health(site, policy::SiteHealth::Down, reason);
+            break;
+        case health::Health::Unknown:
+            policy_.on_site_health(site, policy::SiteHealth::Unknown, reason);
+            break;
+    }
+}
+
+// Worker thread: hand the failure to the main loop, where health and policy live.
 void Daemon::on_connect_failed(std::size_t site, const Termination& why) noexcept {
-    (void)site;
-    (void)why;  // passive health checks arrive with the health runner
+    const std::string reason(describe(why));
+    loop_.post([this, site, reason] {
+        if (health_ && !stopping_) health_->record_passive_failure(site, reason);
+    });
 }
 
 void Daemon::on_session_finished(const ProxySession& session) noexcept { (void)session; }

@@ -12,6 +12,8 @@
 #include "lb/base/result.h"
 #include "lb/base/uv_handle.h"
 #include "lb/connection_budget.h"
+#include "lb/health_runner.h"
+#include "lb/policy_driver.h"
 #include "lb/worker.h"
 
 namespace lb {
@@ -32,6 +34,7 @@ public:
 private:
     void on_signal(int signum);
     void stop(Duration drain);
+    void on_health_changed(std::size_t site, health::Health health, const std::string& reason);
 
     void on_connect_failed(std::size_t site, const Termination& why) noexcept override;
     void on_session_finished(const ProxySession& session) noexcept override;
@@ -40,6 +43,8 @@ private:
     EventLoop loop_;
     ActiveSite active_site_;
     ConnectionBudget budget_;
+    PolicyDriver policy_;
+    std::unique_ptr<HealthRunner> health_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::vector<UvHandle<uv_signal_t>> signals_;
     bool stopping_ = false;

@@ -1,0 +1,74 @@
+// SiteMonitor: scheduling arithmetic and verdict bookkeeping for one site; the driver
+// (lb/health_runner) turns next_deadline() into a timer and results into callbacks.
+#include "health/site_monitor.h"
+
+#include <algorithm>
+
+namespace lb::health {
+
+SiteMonitor::SiteMonitor(int rise, int fall, Duration interval, TimePoint now)
+    : state_(rise, fall), interval_(interval), last_start_(now), last_finish_(now) {}
+
+std::optional<TimePoint> SiteMonitor::next_deadline() const {
+    if (in_flight_) return std::nullopt;
+    if (!started_once_) return last_start_;  // the creation time: check at once
+    return std::max(last_start_ + interval_, last_finish_);
+}
+
+void SiteMonitor::check_started(TimePoint now) {
+    started_once_ = true;
+    in_flight_ = true;
+    last_start_ = now;
+}
+
+std::optional<HealthChange> SiteMonitor::check_finished(TimePoint now, CheckResult result) {
+    if (!in_flight_) return std::nullopt;
+    in_flight_ = false;
+    last_finish_ = now;
+    ++checks_;
+    result.passive = false;
+    return record(now, std::move(result));
+}
+
+void SiteMonitor::check_abandoned(TimePoint now) {
+    if (!in_flight_) return;
+    in_flight_ = false;
+    last_finish_ = now;
+}
+
+std::optional<HealthChange> SiteMonitor::passive_failure(TimePoint now, const std::string& reason) {
+    ++passive_failures_;
+    return record(now, CheckResult{.ok = false,
+                                   .reason = "passive: " + reason,
+                                   .latency = std::chrono::microseconds{0},
+                                   .passive = true});
+}
+
+void SiteMonitor::reconfigure(int rise, int fall, Duration interval) {
+    state_.set_thresholds(rise, fall);
+    interval_ = interval;
+}
+
+SiteSnapshot SiteMonitor::snapshot() const {
+    return SiteSnapshot{.health = state_.health(),
+                        .consecutive_successes = state_.consecutive_successes(),
+                        .consecutive_failures = state_.consecutive_failures(),
+                        .rise = state_.rise(),
+                        .fall = state_.fall(),
+                        .last_result = last_result_,
+                        .last_change = last_change_,
+                        .checks = checks_,
+                        .passive_failures = passive_failures_,
+                        .check_in_flight = in_flight_};
+}
+
+std::optional<HealthChange> SiteMonitor::record(TimePoint now, CheckResult result) {
+    const Health before = state_.health();
+    const auto after = state_.record(result.ok);
+    last_result_ = std::move(result);
+    if (!after) return std::nullopt;
+    last_change_ = now;
+    return HealthChange{.from = before, .to = *after, .reason = last_result_->reason};
+}
+
+}  // namespace lb::health

@@ -1,0 +1,81 @@
+// Everything known about one site's health, without I/O: its CheckState, the last result and
+// when the next active check is due. Checks run start-to-start every `interval` and never
+// overlap: while one is in flight there is no deadline.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "config/duration.h"
+#include "health/check_result.h"
+#include "health/check_state.h"
+
+namespace lb::health {
+
+// A completed rise or fall streak.
+struct HealthChange {
+    Health from = Health::Unknown;
+    Health to = Health::Unknown;
+    std::string reason;  // the result that completed the streak, e.g. "http 503"
+
+    friend bool operator==(const HealthChange&, const HealthChange&) = default;
+};
+
+// A copy of a monitor's state for status output (admin socket, status page, metrics).
+struct SiteSnapshot {
+    Health health = Health::Unknown;
+    int consecutive_successes = 0;
+    int consecutive_failures = 0;
+    int rise = 0;
+    int fall = 0;
+    std::optional<CheckResult> last_result;  // active or passive, whichever came last
+    std::optional<TimePoint> last_change;    // when `health` was last set by a streak
+    std::uint64_t checks = 0;                // active checks completed
+    std::uint64_t passive_failures = 0;
+    bool check_in_flight = false;
+};
+
+class SiteMonitor {
+public:
+    // The first check is due at `now`, so the first verdict comes after rise (or fall) checks:
+    // within rise × interval (or fall × interval) plus one check's latency.
+    SiteMonitor(int rise, int fall, Duration interval, TimePoint now);
+
+    // When the next active check should start; nullopt while one is in flight. Never earlier
+    // than the previous start + interval, and never before the previous check finished.
+    [[nodiscard]] std::optional<TimePoint> next_deadline() const;
+
+    void check_started(TimePoint now);
+    // The active check started last has finished (a result without a started check is ignored).
+    [[nodiscard]] std::optional<HealthChange> check_finished(TimePoint now, CheckResult result);
+    // The check in flight was cancelled (reload): no verdict; due again at start + interval.
+    void check_abandoned(TimePoint now);
+
+    // A failed connect from the data path counts as a failed check at once, so a dead site can
+    // go down between two active checks (after `fall` of them in a row).
+    [[nodiscard]] std::optional<HealthChange> passive_failure(TimePoint now,
+                                                              const std::string& reason);
+
+    // Reload: new thresholds and interval; health, streaks and history are kept.
+    void reconfigure(int rise, int fall, Duration interval);
+
+    [[nodiscard]] Health health() const { return state_.health(); }
+    [[nodiscard]] SiteSnapshot snapshot() const;
+
+private:
+    [[nodiscard]] std::optional<HealthChange> record(TimePoint now, CheckResult result);
+
+    CheckState state_;
+    Duration interval_;
+    TimePoint last_start_;
+    TimePoint last_finish_;
+    bool started_once_ = false;
+    bool in_flight_ = false;
+    std::optional<CheckResult> last_result_;
+    std::optional<TimePoint> last_change_;
+    std::uint64_t checks_ = 0;
+    std::uint64_t passive_failures_ = 0;
+};
+
+}  // namespace lb::health

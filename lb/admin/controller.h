@@ -1,0 +1,107 @@
+// Everything the operator surfaces (admin socket, `lb ctl`, status page, /status.json) may see
+// or do, as one narrow interface implemented by the daemon on the main loop. Admin code acts
+// only through it. All calls happen on the main loop's thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lb::admin {
+
+struct CheckSummary {
+    bool ok = false;
+    std::string reason;       // "http 200", "connect refused", "timeout after 500ms"
+    double latency_ms = 0;
+    std::uint64_t age_ms = 0;  // since the check finished
+};
+
+struct SiteStatus {
+    std::string name;
+    std::string role;          // "primary" | "standby"
+    std::string address;       // "10.0.0.11"
+    std::string health;        // "up" | "down" | "unknown"
+    std::string admin_state;   // "ready" | "drain" | "maint"
+    bool active = false;
+    bool pinned = false;
+    std::optional<CheckSummary> last_check;
+    std::string check_kind;    // "tcp" | "http" | "https"
+    std::uint64_t checks_failed_total = 0;   // HAProxy chkfail
+    std::uint64_t health_changes_total = 0;  // HAProxy chkdown-ish
+    std::uint64_t last_change_age_s = 0;     // HAProxy lastchg
+    std::uint64_t connections_active = 0;    // scur
+    std::uint64_t connections_max = 0;       // smax
+    std::uint64_t connections_total = 0;     // stot
+    std::uint64_t connect_errors_total = 0;  // econ
+    std::uint64_t bytes_to_site = 0;         // bin (from the clients' point of view)
+    std::uint64_t bytes_to_client = 0;       // bout
+};
+
+struct ListenerStatus {
+    std::string name;
+    std::string bind;          // "0.0.0.0:443"
+    std::uint16_t target_port = 0;
+    std::uint64_t connections_active = 0;
+    std::uint64_t connections_max = 0;
+    std::uint64_t connections_total = 0;
+    std::uint64_t bytes_client_to_site = 0;
+    std::uint64_t bytes_site_to_client = 0;
+    std::uint64_t rejected_total = 0;  // over max_connections
+};
+
+struct Status {
+    std::string version;
+    std::int64_t pid = 0;
+    std::uint64_t uptime_s = 0;
+    std::string active_site;
+    std::optional<std::string> pinned_site;
+    std::uint64_t epoch = 0;
+    std::string last_transition;  // "site-a -> site-b (health): site-a down ..." or ""
+    std::uint64_t failovers_total = 0;
+    std::string peer_role;        // "" when there is no [peer]; else master|backup|fault
+    std::uint64_t max_connections = 0;
+    std::uint64_t connections_active = 0;
+    std::uint64_t connections_total = 0;
+    std::size_t workers = 0;
+    std::vector<SiteStatus> sites;  // index 0 primary, 1 standby
+    std::vector<ListenerStatus> listeners;
+};
+
+struct SessionInfo {
+    std::uint64_t id = 0;
+    std::string client;    // "10.1.2.3:51234"
+    std::string listener;
+    std::string site;      // "-" while connecting with none chosen
+    std::uint64_t age_ms = 0;
+    std::uint64_t bytes_to_site = 0;
+    std::uint64_t bytes_to_client = 0;
+    std::string state;     // "connecting" | "established"
+};
+
+// The answer to a command that changes something.
+struct Outcome {
+    bool ok = false;
+    std::string message;  // one line for the operator
+};
+
+class Controller {
+public:
+    virtual ~Controller() = default;
+
+    [[nodiscard]] virtual Status status() = 0;
+    // Sessions live on worker threads: the answer comes later, on the main loop.
+    virtual void sessions(std::function<void(std::vector<SessionInfo>)> done) = 0;
+
+    // `site` is a site name; unknown names give ok = false with a clear message.
+    virtual Outcome pin(const std::string& site, bool kill_other_sessions) = 0;
+    virtual Outcome unpin() = 0;
+    virtual Outcome failback() = 0;
+    // state: "ready" | "drain" | "maint" (maint also closes the site's sessions).
+    virtual Outcome set_site_state(const std::string& site, const std::string& state) = 0;
+    // Re-reads the config file; the answer comes once it was applied or rejected.
+    virtual void reload(std::function<void(Outcome)> done) = 0;
+};
+
+}  // namespace lb::admin

@@ -1,0 +1,134 @@
+#include "lb/policy_driver.h"
+
+#include "lb/base/clock.h"
+#include "lb/base/logger.h"
+
+namespace lb {
+namespace {
+
+policy::SiteNames site_names(const config::Config& config) {
+    return {config.primary().name, config.standby().name};
+}
+
+}  // namespace
+
+PolicyDriver::PolicyDriver(uv_loop_t* loop, const config::Config& config,
+                           ActiveSite& active_site)
+    : loop_(loop),
+      policy_(site_names(config), config.policy),
+      state_file_(config.global.state_file, site_names(config)),
+      active_site_(active_site) {
+    auto* timer = new uv_timer_t;
+    uv_timer_init(loop_, timer);
+    timer->data = this;
+    timer_ = UvHandle<uv_timer_t>(timer);
+}
+
+void PolicyDriver::start() {
+    const policy::LoadedState loaded = state_file_.load();
+    switch (loaded.status) {
+        case policy::LoadStatus::Loaded:
+            log::info("state file {}: active site {}{}, epoch {}", state_file_.path().string(),
+                      policy_.site_name(loaded.decision.active),
+                      loaded.decision.pinned ? " (pinned)" : "", loaded.decision.epoch);
+            break;
+        case policy::LoadStatus::Missing:
+            log::info("{}", loaded.message);
+            break;
+        case policy::LoadStatus::Invalid:
+            log::error("{}; starting on the primary, the file is left as it is until the next "
+                       "change",
+                       loaded.message);
+            break;
+    }
+    policy_ = policy::FailoverPolicy({policy_.site_name(0), policy_.site_name(1)},
+                                     policy_.settings(), loaded.decision);
+    publish();
+}
+
+void PolicyDriver::on_site_health(std::size_t site, policy::SiteHealth health,
+                                  const std::string& cause) {
+    apply(policy_.on_health(site, health, now(), cause));
+    publish();  // eligibility for retries may change without a transition
+}
+
+policy::CommandResult PolicyDriver::pin(std::size_t site) {
+    auto result = policy_.pin(site, now());
+    apply(result.transition);
+    return result;
+}
+
+policy::CommandResult PolicyDriver::unpin() {
+    auto result = policy_.unpin(now());
+    apply(result.transition);
+    return result;
+}
+
+policy::CommandResult PolicyDriver::failback() {
+    auto result = policy_.failback(now());
+    apply(result.transition);
+    return result;
+}
+
+policy::CommandResult PolicyDriver::set_admin_state(std::size_t site, policy::AdminState state) {
+    auto result = policy_.set_admin_state(site, state, now());
+    apply(result.transition);
+    publish();
+    return result;
+}
+
+void PolicyDriver::apply(const std::optional<policy::Transition>& transition) {
+    if (transition) {
+        const auto& decision = policy_.decision();
+        if (transition->is_failover()) {
+            log::warning("failover: {} -> {} (reason {}, epoch {}): {}",
+                         policy_.site_name(transition->from), policy_.site_name(transition->to),
+                         policy::to_string(transition->reason), decision.epoch,
+                         transition->detail);
+        } else {
+            log::info("policy: {} stays active (reason {}, epoch {}): {}",
+                      policy_.site_name(transition->to), policy::to_string(transition->reason),
+                      decision.epoch, transition->detail);
+        }
+        // Publish before persisting: new connections must not wait for an fsync.
+        publish();
+        if (auto error = state_file_.save(decision))
+            log::error("{}; the decision holds in memory but will not survive a restart",
+                       error->message);
+        if (observer_) observer_(*transition);
+    }
+    rearm_timer();
+}
+
+void PolicyDriver::publish() {
+    SiteSnapshot snapshot;
+    snapshot.active = static_cast<std::uint8_t>(policy_.active());
+    snapshot.epoch = static_cast<std::uint32_t>(policy_.decision().epoch);
+    for (std::size_t site = 0; site < policy::kSiteCount; ++site)
+        if (policy_.retry_target(policy::other_site(site)) == site)
+            snapshot.retry_eligible = static_cast<std::uint8_t>(snapshot.retry_eligible | (1U << site));
+    active_site_.publish(snapshot);
+}
+
+void PolicyDriver::rearm_timer() {
+    uv_timer_t* timer = timer_.get();
+    if (timer == nullptr) return;
+    const auto deadline = policy_.next_deadline();
+    if (!deadline) {
+        uv_timer_stop(timer);
+        return;
+    }
+    const auto wait = *deadline > now() ? (*deadline - now()).count() : 0;
+    uv_timer_start(
+        timer,
+        [](uv_timer_t* t) {
+            auto* self = static_cast<PolicyDriver*>(t->data);
+            if (self == nullptr) return;
+            self->apply(self->policy_.on_tick(self->now()));
+        },
+        static_cast<std::uint64_t>(wait), 0);
+}
+
+TimePoint PolicyDriver::now() const { return LoopClock(loop_).now(); }
+
+}  // namespace lb
