@@ -26,6 +26,7 @@ enum class ProxyProtocol { None, V1, V2 };
 struct Global {
     int workers = 0;  // 0 = one per core
     int max_connections = 20000;
+    bool splice = true;  // zero-copy forwarding with splice(2); false: read/write buffers
     std::string state_file = "/var/lib/lb/state.json";
     LogFormat log_format = LogFormat::Tcplog;
 };

@@ -91,6 +91,7 @@ bool is_prefix(std::string_view text) {
 void read_global(TableReader& r, Global& global) {
     set(global.workers, r.int_in("workers", 0, 1024));
     set(global.max_connections, r.int_in("max_connections", 1, kIntMax));
+    set(global.splice, r.boolean("splice"));
     read_path(r, "state_file", global.state_file);
     set(global.log_format, r.enumeration<LogFormat>("log_format", {{"tcplog", LogFormat::Tcplog},
                                                                    {"json", LogFormat::Json},
@@ -227,10 +228,10 @@ Peer read_peer(TableReader& r) {
             const bool ok = target.starts_with("tcp://") &&
                             SocketAddress::parse_endpoint(target.substr(6)).has_value();
             if (!ok)
-                r.error(
-                    "track", i,
-                    R"(expected "tcp://ADDRESS:PORT" such as "tcp://10.0.0.50:27017", got string )" +
-                        quoted(target));
+                r.error("track", i,
+                        R"(expected "tcp://ADDRESS:PORT" such as "tcp://10.0.0.50:27017", )"
+                        "got string " +
+                            quoted(target));
         }
         peer.track = *track;
     }

@@ -53,7 +53,8 @@ std::string describe(const toml::node& node) {
         case toml::node_type::integer:
             return fmt::format("integer {}", node.as_integer()->get());
         case toml::node_type::floating_point:
-            return fmt::format("float {}", node.as_floating_point()->get());
+            // "float 4.0", not "float 4": the type is the point of the message.
+            return fmt::format("float {:#}", node.as_floating_point()->get());
         case toml::node_type::boolean:
             return node.as_boolean()->get() ? "boolean true" : "boolean false";
         case toml::node_type::table:

@@ -120,6 +120,10 @@ void ProxySession::on_site_closed_for_retry(uv_handle_t* handle) noexcept {
 void ProxySession::on_connected() noexcept {
     connected_ = true;
     connected_at_ = last_activity_ = now_ms();
+    if (settings_->splice) {
+        if (start_splice()) arm_idle_timer();
+        return;
+    }
     upstream_.emplace(*this, host_.buffers(),
                       Pipe::Source{as_stream(&client_tcp_), &ProxySession::on_alloc,
                                    &ProxySession::on_read},
@@ -139,6 +143,33 @@ void ProxySession::on_connected() noexcept {
         return;
     }
     arm_idle_timer();
+}
+
+bool ProxySession::start_splice() noexcept {
+    uv_os_fd_t client_fd = -1;
+    uv_os_fd_t site_fd = -1;
+    if (uv_fileno(as_handle(&client_tcp_), &client_fd) != 0 ||
+        uv_fileno(as_handle(&site_tcp_), &site_fd) != 0) {
+        close(Termination{Termination::Cause::ClientReset, Termination::Phase::Data, UV_EBADF});
+        return false;
+    }
+    splice_.emplace(*this, host_.pipes(), client_fd, site_fd);
+    if (const int rc = splice_->start(host_.loop()); rc != 0) {
+        close(Termination{Termination::Cause::ClientReset, Termination::Phase::Data, rc});
+        return false;
+    }
+    return !closing_;
+}
+
+void ProxySession::on_forward_progress() noexcept { last_activity_ = now_ms(); }
+
+void ProxySession::on_forward_finished() noexcept {
+    close(Termination{Termination::Cause::Normal, Termination::Phase::Data, 0});
+}
+
+void ProxySession::on_forward_failed(bool client_side, int status) noexcept {
+    close(Termination{client_side ? Termination::Cause::ClientReset : Termination::Cause::SiteReset,
+                      Termination::Phase::Data, status});
 }
 
 void ProxySession::arm_idle_timer() noexcept {
@@ -200,6 +231,11 @@ void ProxySession::close(Termination why) noexcept {
     termination_ = why;
     if (upstream_) upstream_->abandon();
     if (downstream_) downstream_->abandon();
+    if (splice_) {
+        spliced_to_site_ = splice_->bytes_to_site();
+        spliced_to_client_ = splice_->bytes_to_client();
+        splice_.reset();  // stops watching the sockets before they are closed below
+    }
     // A reset on one side is passed on as a reset on the other; a rejected client gets one too,
     // so it cannot mistake the close for an empty answer.
     const bool reset_client = why.cause == Termination::Cause::SiteReset ||
@@ -235,10 +271,14 @@ std::optional<std::uint64_t> ProxySession::connect_ms() const {
     return connected_at_ - accepted_at_;
 }
 
-std::uint64_t ProxySession::bytes_to_site() const { return upstream_ ? upstream_->bytes() : 0; }
+std::uint64_t ProxySession::bytes_to_site() const {
+    if (splice_) return splice_->bytes_to_site();
+    return upstream_ ? upstream_->bytes() : spliced_to_site_;
+}
 
 std::uint64_t ProxySession::bytes_to_client() const {
-    return downstream_ ? downstream_->bytes() : 0;
+    if (splice_) return splice_->bytes_to_client();
+    return downstream_ ? downstream_->bytes() : spliced_to_client_;
 }
 
 }  // namespace lb

@@ -13,6 +13,7 @@
 
 #include "lb/active_site.h"
 #include "lb/pipe.h"
+#include "lb/splice_forwarder.h"
 #include "lb/proxy_settings.h"
 #include "lb/termination.h"
 
@@ -25,6 +26,7 @@ class SessionHost {
 public:
     [[nodiscard]] virtual uv_loop_t* loop() noexcept = 0;
     [[nodiscard]] virtual BufferPool& buffers() noexcept = 0;
+    [[nodiscard]] virtual KernelPipePool& pipes() noexcept = 0;
     // Passive health: a connect to `site` failed (refused, timed out, unreachable).
     virtual void on_connect_failed(std::size_t site, const Termination& why) noexcept = 0;
     // Last callback of a session: log it, count it, then destroy it.
@@ -34,7 +36,7 @@ protected:
     ~SessionHost() = default;
 };
 
-class ProxySession final : public PipeEvents {
+class ProxySession final : public PipeEvents, public ForwarderEvents {
 public:
     ProxySession(SessionHost& host, std::uint64_t id, std::shared_ptr<const ProxySettings> settings,
                  std::size_t listener_index);
@@ -80,6 +82,10 @@ private:
     void on_pipe_progress(Pipe& pipe) noexcept override;
     void on_pipe_finished(Pipe& pipe) noexcept override;
     void on_pipe_failed(Pipe& pipe, End end, int status) noexcept override;
+    void on_forward_progress() noexcept override;
+    void on_forward_finished() noexcept override;
+    void on_forward_failed(bool client_side, int status) noexcept override;
+    [[nodiscard]] bool start_splice() noexcept;
 
     static void on_alloc(uv_handle_t* handle, std::size_t suggested, uv_buf_t* buf) noexcept;
     static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept;
@@ -99,6 +105,9 @@ private:
     uv_connect_t connect_req_{};
     std::optional<Pipe> upstream_;    // client → site
     std::optional<Pipe> downstream_;  // site → client
+    std::optional<SpliceForwarder> splice_;  // instead of the two Pipes when settings say so
+    std::uint64_t spliced_to_site_ = 0;      // kept when splice_ goes away at close
+    std::uint64_t spliced_to_client_ = 0;
 
     SiteSnapshot snapshot_{};
     std::optional<SocketAddress> client_;

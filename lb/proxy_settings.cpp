@@ -7,6 +7,7 @@ std::shared_ptr<const ProxySettings> make_proxy_settings(const config::Config& c
     settings->connect_timeout = cfg.timeouts.connect;
     settings->idle_timeout = cfg.timeouts.idle;
     settings->retry_on_standby = cfg.policy.retry_on_standby;
+    settings->splice = cfg.global.splice;
     settings->log_format = cfg.global.log_format;
     settings->site_names = {cfg.primary().name, cfg.standby().name};
     for (const auto& listener : cfg.listeners) {

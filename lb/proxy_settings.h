@@ -21,6 +21,7 @@ struct ProxySettings {
     Duration connect_timeout{};
     Duration idle_timeout{};
     bool retry_on_standby = true;
+    bool splice = true;
     config::LogFormat log_format = config::LogFormat::Tcplog;
     std::array<std::string, 2> site_names;
     std::vector<ListenerRoute> routes;  // same order as config.listeners

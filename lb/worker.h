@@ -53,6 +53,7 @@ private:
 
     uv_loop_t* loop() noexcept override { return loop_.raw(); }
     BufferPool& buffers() noexcept override { return buffers_; }
+    KernelPipePool& pipes() noexcept override { return pipes_; }
     void on_connect_failed(std::size_t site, const Termination& why) noexcept override;
     void on_session_closed(ProxySession& session) noexcept override;
     void on_client_pending(std::size_t listener_index, uv_stream_t* server) noexcept override;
@@ -66,6 +67,7 @@ private:
 
     EventLoop loop_;
     BufferPool buffers_;
+    KernelPipePool pipes_;
     std::vector<std::unique_ptr<Listener>> listeners_;
     std::unordered_map<std::uint64_t, std::unique_ptr<ProxySession>> sessions_;
     std::uint64_t next_session_id_ = 1;
