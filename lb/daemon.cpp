@@ -2,12 +2,33 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 
+#include "config/load_config.h"
 #include "lb/base/logger.h"
 #include "lb/listen_socket.h"
 
 namespace lb {
+
+namespace {
+
+// Settings a reload cannot apply to a running process.
+std::vector<std::string> restart_only_changes(const config::Config& old,
+                                              const config::Config& next) {
+    std::vector<std::string> keys;
+    if (next.global.workers != old.global.workers) keys.push_back("global.workers");
+    if (next.admin.socket != old.admin.socket) keys.push_back("admin.socket");
+    const auto endpoint = [](const std::optional<SocketAddress>& a) {
+        return a ? a->to_string() : std::string();
+    };
+    if (endpoint(next.metrics.listen) != endpoint(old.metrics.listen))
+        keys.push_back("metrics.listen");
+    if (next.peer.has_value() != old.peer.has_value()) keys.push_back("peer");
+    return keys;
+}
+
+}  // namespace
 
 std::size_t worker_count(int configured) {
     if (configured > 0) return static_cast<std::size_t>(configured);
@@ -83,7 +104,8 @@ void Daemon::run() { loop_.run(); }
 void Daemon::on_signal(int signum) {
     switch (signum) {
         case SIGHUP:
-            log::warning("SIGHUP: reload is not supported yet; keeping the running config");
+            log::info("SIGHUP: reloading {}", config_.source_path);
+            (void)reload();  // reload() logs the outcome
             return;
         case SIGTERM:
             log::info("SIGTERM: draining for up to {} ms", config_.timeouts.drain.count());
@@ -149,5 +171,82 @@ void Daemon::on_connect_failed(std::size_t site, const Termination& why) noexcep
 }
 
 void Daemon::on_session_finished(const ProxySession& session) noexcept { (void)session; }
+
+}  // namespace lb
+
+namespace lb {
+
+Result<std::vector<std::map<std::string, int>>> Daemon::open_listeners(
+    const config::Config& config, const std::vector<std::string>& names) {
+    std::vector<std::map<std::string, int>> per_worker(workers_.size());
+    for (auto& fds : per_worker) {
+        for (const auto& listener : config.listeners) {
+            if (std::find(names.begin(), names.end(), listener.name) == names.end()) continue;
+            auto fd = open_listen_socket(listener.bind);
+            if (!fd.ok()) {
+                for (auto& opened : per_worker)
+                    for (const auto& [name, open_fd] : opened) ::close(open_fd);
+                return Error{fmt::format("listener {}: {}", listener.name, fd.error())};
+            }
+            fds.emplace(listener.name, fd.value());
+        }
+    }
+    return per_worker;
+}
+
+Result<Ok> Daemon::reload() {
+    if (stopping_) return Error{"stopping: reload ignored"};
+    config::Diagnostics diagnostics;
+    auto loaded = config::load_config(config_.source_path, diagnostics);
+    if (!loaded) {
+        for (const auto& problem : diagnostics.all()) log::error("reload: {}", problem.to_string());
+        log::error("reload rejected: {} has errors; the running config stays",
+                   config_.source_path);
+        return Error{fmt::format("{} has errors; the running config stays (see the log)",
+                                 config_.source_path)};
+    }
+    config::Config next = std::move(*loaded);
+
+    // Listeners whose name and address stay keep their sockets; the others are bound now, so a
+    // bad address rejects the reload before anything changed.
+    std::vector<std::string> fresh;
+    for (const auto& listener : next.listeners) {
+        const auto old = std::find_if(config_.listeners.begin(), config_.listeners.end(),
+                                      [&](const auto& l) { return l.name == listener.name; });
+        if (old == config_.listeners.end() || !(old->bind == listener.bind))
+            fresh.push_back(listener.name);
+    }
+    auto sockets = open_listeners(next, fresh);
+    if (!sockets.ok()) {
+        log::error("reload rejected: {}; the running config stays", sockets.error());
+        return Error{sockets.error()};
+    }
+    for (const auto& key : restart_only_changes(config_, next))
+        log::warning("reload: {} changed; it takes effect at the next restart", key);
+
+    const auto settings = make_proxy_settings(next);
+    for (std::size_t w = 0; w < workers_.size(); ++w)
+        workers_[w]->reconfigure(settings, std::move(sockets.value()[w]));
+    budget_.set_limit(next.global.max_connections);
+    health_->update(next);
+    policy_.reconfigure(next);
+    for (std::size_t site = 0; site < next.sites.size(); ++site) {
+        switch (health_->health(site)) {
+            case health::Health::Up:
+                policy_.on_site_health(site, policy::SiteHealth::Up, "still up after reload");
+                break;
+            case health::Health::Down:
+                policy_.on_site_health(site, policy::SiteHealth::Down, "still down after reload");
+                break;
+            case health::Health::Unknown: break;
+        }
+    }
+    const std::size_t kept_workers = workers_.size();
+    next.global.workers = config_.global.workers;  // the thread count is fixed until restart
+    config_ = std::move(next);
+    log::info("reload: applied {} ({} listeners, {} new sockets per worker, {} workers)",
+              config_.source_path, config_.listeners.size(), fresh.size(), kept_workers);
+    return Ok{};
+}
 
 }  // namespace lb

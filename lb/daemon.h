@@ -3,7 +3,9 @@
 // failures back into passive health.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "config/config.h"
@@ -30,10 +32,16 @@ public:
     [[nodiscard]] Result<Ok> start();
     // Runs the main loop until a stop signal has been handled and every worker has exited.
     void run();
+    // SIGHUP / `reload`: re-reads the config file. An invalid file, or one whose new listener
+    // addresses cannot be bound, is rejected as a whole and the running config stays. Main loop.
+    [[nodiscard]] Result<Ok> reload();
 
 private:
     void on_signal(int signum);
     void stop(Duration drain);
+    // Opens this config's sockets for the listeners in `names`, one per worker.
+    [[nodiscard]] Result<std::vector<std::map<std::string, int>>> open_listeners(
+        const config::Config& config, const std::vector<std::string>& names);
     void on_health_changed(std::size_t site, health::Health health, const std::string& reason);
 
     void on_connect_failed(std::size_t site, const Termination& why) noexcept override;

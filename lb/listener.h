@@ -6,6 +6,9 @@
 #include <uv.h>
 
 #include <cstddef>
+#include <string>
+
+#include "config/socket_address.h"
 
 #include "lb/base/uv_handle.h"
 
@@ -24,7 +27,8 @@ protected:
 
 class Listener {
 public:
-    Listener(ListenerEvents& events, std::size_t index) : events_(events), index_(index) {}
+    Listener(ListenerEvents& events, std::size_t index, std::string name, SocketAddress bind)
+        : events_(events), index_(index), name_(std::move(name)), bind_(bind) {}
     Listener(const Listener&) = delete;
     Listener& operator=(const Listener&) = delete;
 
@@ -33,12 +37,18 @@ public:
     // Stops accepting; the socket closes once the loop runs the close callback.
     void close() noexcept { handle_.reset(); }
     [[nodiscard]] bool open() const { return static_cast<bool>(handle_); }
+    [[nodiscard]] const std::string& name() const { return name_; }
+    [[nodiscard]] const SocketAddress& bind() const { return bind_; }
+    // A reload may reorder the listeners: the index reported with each client follows.
+    void set_index(std::size_t index) { index_ = index; }
 
 private:
     static void on_connection(uv_stream_t* server, int status) noexcept;
 
     ListenerEvents& events_;
     std::size_t index_;
+    std::string name_;
+    SocketAddress bind_;
     UvHandle<uv_tcp_t> handle_;
 };
 

@@ -52,6 +52,38 @@ void PolicyDriver::on_site_health(std::size_t site, policy::SiteHealth health,
     publish();  // eligibility for retries may change without a transition
 }
 
+void PolicyDriver::reconfigure(const config::Config& config) {
+    const policy::SiteNames names = site_names(config);
+    const bool same_sites = names[0] == policy_.site_name(0) && names[1] == policy_.site_name(1);
+    if (same_sites && config.global.state_file == state_file_.path().string()) {
+        apply(policy_.reconfigure(config.policy, now()));
+        return;
+    }
+    // Carry the decision over by name: a reload must never flip sites on its own.
+    const policy::FailoverPolicy old = policy_;
+    auto index_of = [&](std::size_t old_index) -> std::optional<std::size_t> {
+        for (std::size_t i = 0; i < names.size(); ++i)
+            if (names[i] == old.site_name(old_index)) return i;
+        return std::nullopt;
+    };
+    policy::Decision decision;
+    decision.epoch = old.decision().epoch + 1;
+    decision.active = index_of(old.active()).value_or(policy::kPrimary);
+    if (old.decision().pinned) decision.pinned = index_of(*old.decision().pinned);
+    if (decision.pinned) decision.active = *decision.pinned;
+    policy_ = policy::FailoverPolicy(names, config.policy, decision);
+    state_file_ = policy::StateFile(config.global.state_file, names);
+    for (std::size_t i = 0; i < policy::kSiteCount; ++i)
+        if (auto now_index = index_of(i); now_index && old.admin_state(i) != policy::AdminState::Ready)
+            (void)policy_.set_admin_state(*now_index, old.admin_state(i), now());
+    log::info("policy: sites changed on reload; active site {}{}, epoch {}",
+              policy_.site_name(policy_.active()), policy_.decision().pinned ? " (pinned)" : "",
+              policy_.decision().epoch);
+    if (auto error = state_file_.save(policy_.decision())) log::error("{}", error->message);
+    publish();
+    rearm_timer();
+}
+
 policy::CommandResult PolicyDriver::pin(std::size_t site) {
     auto result = policy_.pin(site, now());
     apply(result.transition);

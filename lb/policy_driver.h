@@ -33,6 +33,10 @@ public:
     void set_observer(TransitionObserver observer) { observer_ = std::move(observer); }
 
     void on_site_health(std::size_t site, policy::SiteHealth health, const std::string& cause);
+    // Reload. Same site names: only [policy] changes. Renamed or swapped sites: the decision,
+    // pin and admin states follow the names that stay; the caller then replays each site's
+    // current health through on_site_health().
+    void reconfigure(const config::Config& config);
 
     policy::CommandResult pin(std::size_t site);
     policy::CommandResult unpin();

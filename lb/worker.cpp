@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "lb/access_log.h"
 #include "lb/base/logger.h"
 #include "lb/base/uv_status.h"
@@ -38,16 +40,52 @@ void Worker::join() {
 }
 
 void Worker::run(std::vector<int> listen_fds) {
-    for (std::size_t i = 0; i < listen_fds.size(); ++i) {
-        auto listener = std::make_unique<Listener>(*this, i);
-        if (const int rc = listener->start(loop_.raw(), listen_fds[i]); rc != 0) {
-            log::error("worker {}: cannot listen on {}: {}", index_,
-                       settings_->routes[i].bind.to_string(), uv_error_text(rc));
-            continue;
-        }
-        listeners_.push_back(std::move(listener));
-    }
+    for (std::size_t i = 0; i < listen_fds.size(); ++i)
+        if (auto listener = open_listener(i, listen_fds[i])) listeners_.push_back(std::move(listener));
     loop_.run();
+}
+
+std::unique_ptr<Listener> Worker::open_listener(std::size_t index, int fd) {
+    const ListenerRoute& route = settings_->routes[index];
+    auto listener = std::make_unique<Listener>(*this, index, route.name, route.bind);
+    if (const int rc = listener->start(loop_.raw(), fd); rc != 0) {
+        log::error("worker {}: cannot listen on {}: {}", index_, route.bind.to_string(),
+                   uv_error_text(rc));
+        return nullptr;
+    }
+    return listener;
+}
+
+void Worker::reconfigure(std::shared_ptr<const ProxySettings> settings,
+                         std::map<std::string, int> fresh_fds) {
+    loop_.post([this, settings = std::move(settings), fds = std::move(fresh_fds)]() mutable {
+        apply(std::move(settings), std::move(fds));
+    });
+}
+
+void Worker::apply(std::shared_ptr<const ProxySettings> settings,
+                   std::map<std::string, int> fresh_fds) {
+    settings_ = std::move(settings);
+    if (stopping_) {
+        for (const auto& [name, fd] : fresh_fds) ::close(fd);
+        return;
+    }
+    std::vector<std::unique_ptr<Listener>> next;
+    for (std::size_t i = 0; i < settings_->routes.size(); ++i) {
+        const ListenerRoute& route = settings_->routes[i];
+        auto kept = std::find_if(listeners_.begin(), listeners_.end(), [&](const auto& l) {
+            return l && l->name() == route.name && l->bind() == route.bind;
+        });
+        if (kept != listeners_.end()) {
+            (*kept)->set_index(i);
+            next.push_back(std::move(*kept));
+        } else if (auto fd = fresh_fds.find(route.name); fd != fresh_fds.end()) {
+            if (auto listener = open_listener(i, fd->second)) next.push_back(std::move(listener));
+            fresh_fds.erase(fd);
+        }
+    }
+    for (const auto& [name, fd] : fresh_fds) ::close(fd);  // not needed after all
+    listeners_ = std::move(next);  // the ones left behind close here
 }
 
 void Worker::on_client_pending(std::size_t listener_index, uv_stream_t* server) noexcept {

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -39,6 +41,12 @@ public:
 
     // Starts the thread; `listen_fds[i]` is this worker's socket for settings->routes[i].
     void start(std::vector<int> listen_fds);
+    // Reload: new sessions use `settings`; open sessions keep theirs. A listener whose name and
+    // bind address stay keeps its socket (no connection in its accept queue is lost); others
+    // take their socket from `fresh_fds` (by listener name); listeners gone are closed.
+    // Any thread.
+    void reconfigure(std::shared_ptr<const ProxySettings> settings,
+                     std::map<std::string, int> fresh_fds);
     // Stop accepting; let sessions run for up to `drain`, then close the rest; the thread exits
     // once everything is closed. Any thread.
     void stop(Duration drain);
@@ -47,6 +55,8 @@ public:
 
 private:
     void run(std::vector<int> listen_fds);
+    void apply(std::shared_ptr<const ProxySettings> settings, std::map<std::string, int> fresh_fds);
+    [[nodiscard]] std::unique_ptr<Listener> open_listener(std::size_t index, int fd);
     void begin_stop(Duration drain);
     void close_all_sessions(Termination why);
     void finish_if_stopped();

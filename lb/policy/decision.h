@@ -57,29 +57,40 @@ struct Transition {
 
 [[nodiscard]] constexpr std::string_view to_string(SiteHealth health) {
     switch (health) {
-        case SiteHealth::Unknown: return "unknown";
-        case SiteHealth::Up: return "up";
-        case SiteHealth::Down: return "down";
+        case SiteHealth::Unknown:
+            return "unknown";
+        case SiteHealth::Up:
+            return "up";
+        case SiteHealth::Down:
+            return "down";
     }
     return "unknown";
 }
 
 [[nodiscard]] constexpr std::string_view to_string(AdminState state) {
     switch (state) {
-        case AdminState::Ready: return "ready";
-        case AdminState::Drain: return "drain";
-        case AdminState::Maint: return "maint";
+        case AdminState::Ready:
+            return "ready";
+        case AdminState::Drain:
+            return "drain";
+        case AdminState::Maint:
+            return "maint";
     }
     return "ready";
 }
 
 [[nodiscard]] constexpr std::string_view to_string(TransitionReason reason) {
     switch (reason) {
-        case TransitionReason::Health: return "health";
-        case TransitionReason::Pin: return "pin";
-        case TransitionReason::Failback: return "failback";
-        case TransitionReason::Peer: return "peer";
-        case TransitionReason::Admin: return "admin";
+        case TransitionReason::Health:
+            return "health";
+        case TransitionReason::Pin:
+            return "pin";
+        case TransitionReason::Failback:
+            return "failback";
+        case TransitionReason::Peer:
+            return "peer";
+        case TransitionReason::Admin:
+            return "admin";
     }
     return "health";
 }

@@ -33,13 +33,12 @@ std::optional<TimePoint> FailoverPolicy::next_deadline() const {
 
 std::optional<Transition> FailoverPolicy::adopt(const Decision& remote, TimePoint now) {
     // A malformed remote decision is dropped like an old one: the peer layer validates adverts.
-    const bool valid = remote.active < kSiteCount &&
-                       (!remote.pinned || *remote.pinned == remote.active);
+    const bool valid =
+        remote.active < kSiteCount && (!remote.pinned || *remote.pinned == remote.active);
     if (!valid || remote.epoch <= decision_.epoch) return std::nullopt;
     Transition change{decision_.active, remote.active, TransitionReason::Peer, {}};
     change.detail = "adopted the peer's decision (epoch " + std::to_string(remote.epoch) +
-                    "): active " + sites_[remote.active].name +
-                    (remote.pinned ? ", pinned" : "");
+                    "): active " + sites_[remote.active].name + (remote.pinned ? ", pinned" : "");
     decision_ = remote;  // the peer's epoch is higher: monotonic here too
     update_hold_down(now);
     return change;
@@ -152,10 +151,10 @@ std::optional<Transition> FailoverPolicy::evaluate(TimePoint now) {
     update_hold_down(now);
     if (!hold_down_since_ || now < *hold_down_since_ + settings_.failback_after)
         return std::nullopt;
-    Transition change = switch_to(kPrimary, TransitionReason::Failback,
-                                  describe(kPrimary) + " for " +
-                                      format_duration(settings_.failback_after) +
-                                      " (failback = auto); leaving " + sites_[from].name);
+    Transition change =
+        switch_to(kPrimary, TransitionReason::Failback,
+                  describe(kPrimary) + " for " + format_duration(settings_.failback_after) +
+                      " (failback = auto); leaving " + sites_[from].name);
     hold_down_since_.reset();
     return change;
 }
@@ -195,9 +194,15 @@ std::string FailoverPolicy::describe(SiteIndex site) const {
     const SiteState& s = sites_[site];
     std::string text = s.name;
     switch (s.health) {
-        case SiteHealth::Unknown: text += " not yet checked"; break;
-        case SiteHealth::Up: text += " up"; break;
-        case SiteHealth::Down: text += " down"; break;
+        case SiteHealth::Unknown:
+            text += " not yet checked";
+            break;
+        case SiteHealth::Up:
+            text += " up";
+            break;
+        case SiteHealth::Down:
+            text += " down";
+            break;
     }
     if (s.health != SiteHealth::Unknown && !s.cause.empty()) text += " (" + s.cause + ")";
     if (s.admin != AdminState::Ready) text += ", in " + std::string(to_string(s.admin));

@@ -34,16 +34,9 @@ struct Member {
 };
 
 const char* describe(JsonValue::Kind kind) {
-    switch (kind) {
-        case JsonValue::Kind::Null: return "null";
-        case JsonValue::Kind::Bool: return "a boolean";
-        case JsonValue::Kind::String: return "a string";
-        case JsonValue::Kind::Integer: return "an integer";
-        case JsonValue::Kind::Number: return "a number";
-        case JsonValue::Kind::Object: return "an object";
-        case JsonValue::Kind::Array: return "an array";
-    }
-    return "a value";
+    static constexpr const char* kNames[] = {"null",     "a boolean", "a string", "an integer",
+                                             "a number", "an object", "an array"};
+    return kNames[static_cast<std::size_t>(kind)];
 }
 
 // RFC 8259, enough of it to read one object of scalars; the first error stops everything.
@@ -182,20 +175,16 @@ private:
             }
             if (at_end()) return fail(pos_, "unexpected end of file in a string");
             const char escape = text_[pos_++];
-            switch (escape) {
-                case '"': out += '"'; break;
-                case '\\': out += '\\'; break;
-                case '/': out += '/'; break;
-                case 'b': out += '\b'; break;
-                case 'f': out += '\f'; break;
-                case 'n': out += '\n'; break;
-                case 'r': out += '\r'; break;
-                case 't': out += '\t'; break;
-                case 'u':
-                    if (!parse_unicode_escape(out)) return false;
-                    break;
-                default: return fail(pos_ - 1, "invalid escape in a string");
+            if (escape == 'u') {
+                if (!parse_unicode_escape(out)) return false;
+                continue;
             }
+            static constexpr std::string_view kEscapes = "\"\\/bfnrt";
+            static constexpr std::string_view kMeanings = "\"\\/\b\f\n\r\t";
+            const std::size_t which = kEscapes.find(escape);
+            if (which == std::string_view::npos)
+                return fail(pos_ - 1, "invalid escape in a string");
+            out += kMeanings[which];
         }
     }
 
@@ -204,48 +193,29 @@ private:
         const std::size_t start = pos_ - 2;
         std::uint32_t code = 0;
         if (!hex4(code)) return false;
-        if (code >= 0xDC00 && code <= 0xDFFF)
-            return fail(start, "unpaired surrogate in a string");
+        if (code >= 0xDC00 && code <= 0xDFFF) return fail(start, "unpaired surrogate in a string");
         if (code >= 0xD800 && code <= 0xDBFF) {
             std::uint32_t low = 0;
             if (!consume('\\') || !consume('u') || !hex4(low) || low < 0xDC00 || low > 0xDFFF)
                 return fail(start, "unpaired surrogate in a string");
             code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
         }
-        auto put = [&out](std::uint32_t byte) { out += static_cast<char>(byte); };
-        if (code < 0x80) {
-            put(code);
-        } else if (code < 0x800) {
-            put(0xC0 | (code >> 6));
-            put(0x80 | (code & 0x3F));
-        } else if (code < 0x10000) {
-            put(0xE0 | (code >> 12));
-            put(0x80 | ((code >> 6) & 0x3F));
-            put(0x80 | (code & 0x3F));
-        } else {
-            put(0xF0 | (code >> 18));
-            put(0x80 | ((code >> 12) & 0x3F));
-            put(0x80 | ((code >> 6) & 0x3F));
-            put(0x80 | (code & 0x3F));
-        }
+        // UTF-8: a lead byte marking how many continuation bytes follow, 6 bits in each.
+        static constexpr std::uint32_t kLead[] = {0x00, 0xC0, 0xE0, 0xF0};
+        const int extra = code < 0x80 ? 0 : code < 0x800 ? 1 : code < 0x10000 ? 2 : 3;
+        out += static_cast<char>(kLead[extra] | (code >> (6 * extra)));
+        for (int i = extra - 1; i >= 0; --i)
+            out += static_cast<char>(0x80 | ((code >> (6 * i)) & 0x3F));
         return true;
     }
 
     bool hex4(std::uint32_t& code) {
-        for (int i = 0; i < 4; ++i, ++pos_) {
-            if (at_end()) return fail(pos_, "unexpected end of file in a string");
-            const char c = text_[pos_];
-            std::uint32_t digit = 0;
-            if (c >= '0' && c <= '9')
-                digit = static_cast<std::uint32_t>(c - '0');
-            else if (c >= 'a' && c <= 'f')
-                digit = static_cast<std::uint32_t>(c - 'a' + 10);
-            else if (c >= 'A' && c <= 'F')
-                digit = static_cast<std::uint32_t>(c - 'A' + 10);
-            else
-                return fail(pos_, "expected a hex digit");
-            code = code * 16 + digit;
-        }
+        const char* first = text_.data() + pos_;
+        if (text_.size() - pos_ < 4)
+            return fail(text_.size(), "unexpected end of file in a string");
+        const auto [end, error] = std::from_chars(first, first + 4, code, 16);
+        if (error != std::errc{} || end != first + 4) return fail(pos_, "expected 4 hex digits");
+        pos_ += 4;
         return true;
     }
 
@@ -256,8 +226,7 @@ private:
     }
 
     void skip_space() {
-        while (!at_end() && (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' ||
-                             text_[pos_] == '\r'))
+        while (!at_end() && std::string_view(" \t\n\r").find(text_[pos_]) != std::string_view::npos)
             ++pos_;
     }
 
@@ -364,8 +333,8 @@ LoadedState decode_state(std::string_view text, const SiteNames& names) {
     };
     const auto unknown_site = [&](const Member& member) {
         return invalid(reader.position(member.offset) + member.key + ": unknown site \"" +
-                       member.value.text + "\" (the sites are \"" + names[kPrimary] +
-                       "\" and \"" + names[kStandby] + "\")");
+                       member.value.text + "\" (the sites are \"" + names[kPrimary] + "\" and \"" +
+                       names[kStandby] + "\")");
     };
 
     Decision decision;
@@ -409,7 +378,8 @@ LoadedState StateFile::load() const {
     const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         const int error = errno;
-        if (error == ENOENT) return {LoadStatus::Missing, Decision{}, where + " not found; " + fallback};
+        if (error == ENOENT)
+            return {LoadStatus::Missing, Decision{}, where + " not found; " + fallback};
         return invalid(where + ": " + errno_text(error) + "; " + fallback);
     }
     std::string text;
@@ -437,7 +407,8 @@ LoadedState StateFile::load() const {
 
 std::optional<StateFileError> StateFile::save(const Decision& decision,
                                               std::chrono::system_clock::time_point updated) const {
-    const auto failed = [this](const std::string& step, int error) {
+    // Callers pass errno before anything else can change it (hence `const char*`: no allocation).
+    const auto failed = [this](const char* step, int error) {
         return StateFileError{"state file " + path_.string() + ": " + step + ": " +
                               errno_text(error)};
     };
@@ -448,25 +419,25 @@ std::optional<StateFileError> StateFile::save(const Decision& decision,
     // Same directory as the target: rename(2) is atomic only within one filesystem.
     std::string temp = path_.string() + ".tmp.XXXXXX";
     const int fd = ::mkostemp(temp.data(), O_CLOEXEC);
-    if (fd < 0) return failed("create " + temp, errno);
-    const auto abandon = [&](const std::string& step, int error) {
+    if (fd < 0) return failed("create temporary file", errno);
+    const auto abandon = [&](const char* step, int error) {
         ::close(fd);
         ::unlink(temp.c_str());
         return failed(step, error);
     };
     // mkostemp creates 0600; the decision is no secret and monitoring may want to read it.
-    if (::fchmod(fd, 0644) != 0) return abandon("chmod " + temp, errno);
+    if (::fchmod(fd, 0644) != 0) return abandon("chmod temporary file", errno);
     for (std::size_t done = 0; done < text.size();) {
         const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return abandon("write " + temp, errno);
+        if (n < 0) return abandon("write temporary file", errno);
         done += static_cast<std::size_t>(n);
     }
-    if (::fsync(fd) != 0) return abandon("fsync " + temp, errno);
+    if (::fsync(fd) != 0) return abandon("fsync temporary file", errno);
     if (::close(fd) != 0) {
         const int error = errno;
         ::unlink(temp.c_str());
-        return failed("close " + temp, error);
+        return failed("close temporary file", error);
     }
     if (::rename(temp.c_str(), path_.c_str()) != 0) {
         const int error = errno;
@@ -476,11 +447,11 @@ std::optional<StateFileError> StateFile::save(const Decision& decision,
     // The rename is durable only once the directory entry is on disk.
     const std::filesystem::path dir = path_.has_parent_path() ? path_.parent_path() : ".";
     const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir_fd < 0) return failed("open directory " + dir.string(), errno);
+    if (dir_fd < 0) return failed("open directory", errno);
     const int sync_result = ::fsync(dir_fd);
     const int sync_error = errno;
     ::close(dir_fd);
-    if (sync_result != 0) return failed("fsync directory " + dir.string(), sync_error);
+    if (sync_result != 0) return failed("fsync directory", sync_error);
     return std::nullopt;
 }
 

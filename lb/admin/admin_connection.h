@@ -1,0 +1,91 @@
+// One client of the admin socket. Replies leave in command order even when one comes later
+// (sessions, reload): each command takes a slot in a queue, written out once every earlier slot
+// is. Memory is bounded: lines by kMaxLineBytes, output by AdminLimits (over it: closed).
+#pragma once
+
+#include <uv.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "lb/admin/controller.h"
+
+namespace lb::admin {
+
+struct AdminLimits {
+    // Reply bytes queued or being written on one connection; a client that does not read its
+    // replies past this is disconnected.
+    std::size_t max_output_bytes = std::size_t{1} << 20;
+    // Commands waiting for a later reply (show sessions, reload) on one connection; more get an
+    // error reply instead of another pending call into the Controller.
+    std::size_t max_waiting_replies = 16;
+    // Clients at once; one more is told so and closed.
+    std::size_t max_connections = 32;
+};
+
+class AdminConnection : public std::enable_shared_from_this<AdminConnection> {
+public:
+    // Accepts the client pending on `listener` (on the listener's loop thread). The connection
+    // owns itself until its handle's close callback; holders keep weak_ptrs. `refuse`: tell the
+    // client there are too many connections, then close. Null if the accept failed.
+    static std::shared_ptr<AdminConnection> accept(uv_stream_t* listener, Controller& controller,
+                                                   const AdminLimits& limits, bool refuse);
+    AdminConnection(const AdminConnection&) = delete;
+    AdminConnection& operator=(const AdminConnection&) = delete;
+
+    // Closes at once, dropping unsent replies and any reply still to come. Idempotent.
+    void close() noexcept;
+
+private:
+    struct Slot {
+        std::uint64_t seq = 0;
+        bool ready = false;
+        std::string text;  // framed: body plus the terminating empty line
+    };
+    struct WriteRequest {
+        uv_write_t req{};
+        std::string data;
+    };
+
+    AdminConnection(Controller& controller, const AdminLimits& limits)
+        : controller_(controller), limits_(limits) {}
+
+    static void on_alloc(uv_handle_t* handle, std::size_t size, uv_buf_t* buf) noexcept;
+    static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept;
+    static void on_written(uv_write_t* req, int status) noexcept;
+    static void on_closed(uv_handle_t* handle) noexcept;
+
+    [[nodiscard]] uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&pipe_); }
+    void consume(std::string_view data);
+    void run_line();
+    void on_eof();
+    [[nodiscard]] std::uint64_t open_slot();
+    void complete(std::uint64_t seq, std::string_view body);
+    void reply_now(std::string_view body) { complete(open_slot(), body); }
+    void flush();
+    void write(std::string text);
+    void finish_if_done();
+
+    Controller& controller_;
+    AdminLimits limits_;
+    uv_pipe_t pipe_{};
+    std::shared_ptr<AdminConnection> self_;  // released by on_closed: the handle's memory is ours
+    std::array<char, 16384> read_buffer_{};  // one read in flight per stream
+    std::string line_;                       // the line being received, at most kMaxLineBytes+1
+    bool discarding_ = false;                // skipping the rest of an over-long line
+    bool read_eof_ = false;                  // the client sent FIN (socat): reply, then close
+    bool quit_ = false;                      // `quit` or refused: no more commands
+    bool closing_ = false;
+    std::deque<Slot> slots_;
+    std::uint64_t next_seq_ = 0;
+    std::size_t waiting_ = 0;       // slots not ready yet
+    std::size_t output_bytes_ = 0;  // ready slots plus writes in flight
+    std::size_t writes_in_flight_ = 0;
+};
+
+}  // namespace lb::admin

@@ -1,0 +1,57 @@
+// The admin socket: a Unix stream socket at a path, one command per line, each reply ending
+// with an empty line. It never steals the socket of a running instance, and removes only the
+// file it created itself. Lives on the main loop's thread, like the Controller it calls.
+#pragma once
+
+#include <sys/types.h>
+#include <uv.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lb/admin/admin_connection.h"
+#include "lb/admin/controller.h"
+#include "lb/base/result.h"
+#include "lb/base/uv_handle.h"
+
+namespace lb::admin {
+
+class AdminServer {
+public:
+    // `loop` and `controller` must outlive the server; every call happens on the loop's thread.
+    AdminServer(uv_loop_t* loop, Controller& controller, AdminLimits limits = {});
+    ~AdminServer();  // stop()
+    AdminServer(const AdminServer&) = delete;
+    AdminServer& operator=(const AdminServer&) = delete;
+
+    // Creates the socket at `path` with permission bits `mode` (e.g. 0660, applied with chmod
+    // after bind) and listens. The parent directory must exist. A stale socket file (nobody
+    // accepts on it) is replaced; a live one, or a file that is not a socket, is an error and is
+    // left alone. The error is one line for the operator.
+    [[nodiscard]] Result<Ok> start(const std::string& path, unsigned mode = 0660);
+
+    // Closes the listener and every connection (pending replies are dropped) and removes the
+    // socket file if it is still the one start() created. Idempotent; the handles finish
+    // closing when the loop next runs.
+    void stop() noexcept;
+
+    [[nodiscard]] bool listening() const { return static_cast<bool>(listener_); }
+    // Connections whose handle is not closed yet.
+    [[nodiscard]] std::size_t connection_count();
+
+private:
+    static void on_connection(uv_stream_t* listener, int status) noexcept;
+    void prune();
+
+    uv_loop_t* loop_;
+    Controller& controller_;
+    AdminLimits limits_;
+    UvHandle<uv_pipe_t> listener_;
+    std::vector<std::weak_ptr<AdminConnection>> connections_;
+    std::string path_;  // set while we own a socket file there
+    dev_t device_ = 0;  // identity of that file, so stop() never unlinks another instance's
+    ino_t inode_ = 0;
+};
+
+}  // namespace lb::admin

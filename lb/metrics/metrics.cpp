@@ -1,0 +1,280 @@
+// The registry's families and their cached children. Names, types and labels are DESIGN.md's
+// contract with dashboards and alerts: change them only together with examples/.
+#include "lb/metrics/metrics.h"
+
+#include <prometheus/text_serializer.h>
+
+#include <array>
+
+namespace lb::metrics {
+
+namespace {
+
+constexpr std::array kErrors = {ConnectionError::ConnectRefused, ConnectionError::ConnectTimeout,
+                                ConnectionError::Reset, ConnectionError::Limit};
+constexpr std::array kRoles = {PeerRole::Master, PeerRole::Backup, PeerRole::Fault};
+// policy::TransitionReason's labels; pre-created so increase() sees the first failover.
+constexpr std::array<std::string_view, 5> kFailoverReasons = {"health", "pin", "failback", "peer",
+                                                              "admin"};
+constexpr std::string_view kNoSiteLabel = "-";
+
+// Checks take 1 ms on a LAN and up to the check timeout (500 ms default, seconds at most).
+const prometheus::Histogram::BucketBoundaries& check_buckets() {
+    static const prometheus::Histogram::BucketBoundaries buckets = {
+        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0};
+    return buckets;
+}
+
+std::string str(std::string_view text) { return std::string(text); }
+
+}  // namespace
+
+std::string_view to_string(ConnectionError reason) {
+    switch (reason) {
+        case ConnectionError::ConnectRefused: return "connect_refused";
+        case ConnectionError::ConnectTimeout: return "connect_timeout";
+        case ConnectionError::Reset: return "reset";
+        case ConnectionError::Limit: return "limit";
+    }
+    return "reset";
+}
+
+std::optional<ConnectionError> parse_connection_error(std::string_view reason) {
+    for (const ConnectionError error : kErrors)
+        if (to_string(error) == reason) return error;
+    return std::nullopt;
+}
+
+std::string_view to_string(PeerRole role) {
+    switch (role) {
+        case PeerRole::Master: return "master";
+        case PeerRole::Backup: return "backup";
+        case PeerRole::Fault: return "fault";
+    }
+    return "fault";
+}
+
+std::string_view to_string(AdvertDirection direction) {
+    return direction == AdvertDirection::Sent ? "sent" : "received";
+}
+
+// --- DataPathCounters -------------------------------------------------------------------------
+
+DataPathCounters::DataPathCounters(std::string listener, const std::vector<std::string>& sites,
+                                   prometheus::Family<prometheus::Counter>& connections,
+                                   prometheus::Family<prometheus::Gauge>& active,
+                                   prometheus::Family<prometheus::Counter>& errors,
+                                   prometheus::Family<prometheus::Counter>& bytes)
+    : listener_(std::move(listener)),
+      active_(&active.Add({{"listener", listener_}})),
+      bytes_to_site_(&bytes.Add({{"listener", listener_}, {"direction", "client_to_site"}})),
+      bytes_to_client_(&bytes.Add({{"listener", listener_}, {"direction", "site_to_client"}})) {
+    auto error_row = [&](const std::string& site) {
+        ErrorRow row;
+        for (const ConnectionError error : kErrors)
+            row.push_back(&errors.Add(
+                {{"listener", listener_}, {"site", site}, {"reason", str(to_string(error))}}));
+        return row;
+    };
+    for (const std::string& site : sites) {
+        connections_.push_back(&connections.Add({{"listener", listener_}, {"site", site}}));
+        errors_.push_back(error_row(site));
+    }
+    errors_.push_back(error_row(str(kNoSiteLabel)));
+}
+
+void DataPathCounters::connection_opened(std::size_t site) noexcept {
+    active_->Increment();
+    connection_retried(site);
+}
+
+void DataPathCounters::connection_retried(std::size_t site) noexcept {
+    if (site < connections_.size()) connections_[site]->Increment();
+}
+
+void DataPathCounters::connection_closed() noexcept { active_->Decrement(); }
+
+void DataPathCounters::connection_error(std::size_t site, ConnectionError reason) noexcept {
+    const std::size_t row = site == kNoSite ? errors_.size() - 1 : site;
+    const auto column = static_cast<std::size_t>(reason);
+    if (row < errors_.size() && column < kConnectionErrorCount) errors_[row][column]->Increment();
+}
+
+void DataPathCounters::bytes(std::uint64_t to_site, std::uint64_t to_client) noexcept {
+    // Counters are doubles: exact up to 2^53 bytes (8 PiB), far past any process lifetime.
+    if (to_site != 0) bytes_to_site_->Increment(static_cast<double>(to_site));
+    if (to_client != 0) bytes_to_client_->Increment(static_cast<double>(to_client));
+}
+
+// --- Metrics ----------------------------------------------------------------------------------
+
+Metrics::Metrics(std::vector<std::string> sites, const std::vector<std::string>& listeners,
+                 std::string_view version)
+    : sites_(std::move(sites)),
+      registry_(std::make_shared<prometheus::Registry>()),
+      site_up_(prometheus::BuildGauge()
+                   .Name("lb_site_up")
+                   .Help("1 if the site's health checks say it is up, 0 if down or not yet known")
+                   .Register(*registry_)),
+      site_active_(prometheus::BuildGauge()
+                       .Name("lb_site_active")
+                       .Help("1 for the site that receives new connections")
+                       .Register(*registry_)),
+      site_pinned_(prometheus::BuildGauge()
+                       .Name("lb_site_pinned")
+                       .Help("1 for a site an operator pinned (health is ignored until unpin)")
+                       .Register(*registry_)),
+      failovers_(prometheus::BuildCounter()
+                     .Name("lb_failovers_total")
+                     .Help("Changes of the active site, by reason")
+                     .Register(*registry_)),
+      connections_(prometheus::BuildCounter()
+                       .Name("lb_connections_total")
+                       .Help("Client connections sent to a site")
+                       .Register(*registry_)),
+      connections_active_(prometheus::BuildGauge()
+                              .Name("lb_connections_active")
+                              .Help("Client connections open now")
+                              .Register(*registry_)),
+      connection_errors_(prometheus::BuildCounter()
+                             .Name("lb_connection_errors_total")
+                             .Help("Connections that failed: connect refused or timed out, reset, "
+                                   "or over max_connections (site \"-\")")
+                             .Register(*registry_)),
+      bytes_(prometheus::BuildCounter()
+                 .Name("lb_bytes_total")
+                 .Help("Bytes proxied, by direction")
+                 .Register(*registry_)),
+      health_checks_(prometheus::BuildCounter()
+                         .Name("lb_health_checks_total")
+                         .Help("Active health checks completed, by result")
+                         .Register(*registry_)),
+      health_check_duration_(prometheus::BuildHistogram()
+                                 .Name("lb_health_check_duration_seconds")
+                                 .Help("Duration of active health checks")
+                                 .Register(*registry_)),
+      peer_role_(prometheus::BuildGauge()
+                     .Name("lb_peer_role")
+                     .Help("1 for this instance's peer role (all 0 without a [peer] section)")
+                     .Register(*registry_)),
+      peer_adverts_(prometheus::BuildCounter()
+                        .Name("lb_peer_adverts_total")
+                        .Help("Peer adverts sent and received, by result")
+                        .Register(*registry_)),
+      build_info_(prometheus::BuildGauge()
+                      .Name("lb_build_info")
+                      .Help("Always 1; the version is in the label")
+                      .Register(*registry_)) {
+    for (const std::string& site : sites_) {
+        site_series_.push_back(SiteSeries{
+            .up = &site_up_.Add({{"site", site}}),
+            .active = &site_active_.Add({{"site", site}}),
+            .pinned = &site_pinned_.Add({{"site", site}}),
+            .checks_ok = &health_checks_.Add({{"site", site}, {"result", "ok"}}),
+            .checks_fail = &health_checks_.Add({{"site", site}, {"result", "fail"}}),
+            .check_duration = &health_check_duration_.Add({{"site", site}}, check_buckets()),
+        });
+    }
+    for (std::size_t from = 0; from < sites_.size(); ++from)
+        for (std::size_t to = 0; to < sites_.size(); ++to)
+            if (from != to)
+                for (const std::string_view reason : kFailoverReasons)
+                    (void)failover_child(from, to, reason);
+    for (const PeerRole role : kRoles)
+        peer_roles_.push_back(&peer_role_.Add({{"role", str(to_string(role))}}));
+    for (const auto& [direction, result] : {std::pair{AdvertDirection::Sent, "ok"},
+                                           {AdvertDirection::Sent, "error"},
+                                           {AdvertDirection::Received, "ok"},
+                                           {AdvertDirection::Received, "rejected"}})
+        (void)advert_child(direction, result);
+    build_info_.Add({{"version", str(version)}}).Set(1);
+    set_listeners(listeners);
+}
+
+std::string_view Metrics::default_version() {
+#ifdef LB_VERSION
+    return LB_VERSION;
+#else
+    return "unknown";
+#endif
+}
+
+DataPathCounters& Metrics::for_listener(std::size_t index) { return *current_.at(index); }
+
+void Metrics::set_listeners(const std::vector<std::string>& listeners) {
+    std::vector<DataPathCounters*> next;
+    for (const std::string& name : listeners) {
+        DataPathCounters* found = nullptr;
+        for (const auto& counters : all_listeners_)
+            if (counters->listener() == name) found = counters.get();
+        if (found == nullptr) {
+            // The constructor is private to keep children creation here; make_unique can't see it.
+            all_listeners_.push_back(std::unique_ptr<DataPathCounters>(new DataPathCounters(
+                name, sites_, connections_, connections_active_, connection_errors_, bytes_)));
+            found = all_listeners_.back().get();
+        }
+        next.push_back(found);
+    }
+    current_ = std::move(next);
+}
+
+void Metrics::site_health(std::size_t site, bool up) {
+    if (valid_site(site)) site_series_[site].up->Set(up ? 1 : 0);
+}
+
+void Metrics::site_active(std::size_t site) {
+    if (!valid_site(site)) return;
+    for (std::size_t i = 0; i < site_series_.size(); ++i)
+        site_series_[i].active->Set(i == site ? 1 : 0);
+}
+
+void Metrics::site_pinned(std::optional<std::size_t> site) {
+    for (std::size_t i = 0; i < site_series_.size(); ++i)
+        site_series_[i].pinned->Set(site == i ? 1 : 0);
+}
+
+void Metrics::failover(std::size_t from, std::size_t to, std::string_view reason) {
+    if (valid_site(from) && valid_site(to)) failover_child(from, to, reason).Increment();
+}
+
+void Metrics::health_check(std::size_t site, bool ok, double seconds) {
+    if (!valid_site(site)) return;
+    const SiteSeries& series = site_series_[site];
+    (ok ? series.checks_ok : series.checks_fail)->Increment();
+    series.check_duration->Observe(seconds);
+}
+
+void Metrics::peer_role(std::optional<PeerRole> role) {
+    for (std::size_t i = 0; i < peer_roles_.size(); ++i)
+        peer_roles_[i]->Set(role && static_cast<std::size_t>(*role) == i ? 1 : 0);
+}
+
+void Metrics::peer_advert(AdvertDirection direction, std::string_view result) {
+    advert_child(direction, result).Increment();
+}
+
+std::string Metrics::serialize() const {
+    return prometheus::TextSerializer().Serialize(registry_->Collect());
+}
+
+prometheus::Counter& Metrics::failover_child(std::size_t from, std::size_t to,
+                                             std::string_view reason) {
+    auto key = std::tuple{from, to, str(reason)};
+    auto found = failover_children_.find(key);
+    if (found != failover_children_.end()) return *found->second;
+    auto& child = failovers_.Add({{"from", sites_[from]}, {"to", sites_[to]}, {"reason", str(reason)}});
+    failover_children_.emplace(std::move(key), &child);
+    return child;
+}
+
+prometheus::Counter& Metrics::advert_child(AdvertDirection direction, std::string_view result) {
+    auto key = std::pair{direction, str(result)};
+    auto found = advert_children_.find(key);
+    if (found != advert_children_.end()) return *found->second;
+    auto& child =
+        peer_adverts_.Add({{"direction", str(to_string(direction))}, {"result", str(result)}});
+    advert_children_.emplace(std::move(key), &child);
+    return child;
+}
+
+}  // namespace lb::metrics

@@ -1,0 +1,415 @@
+// Renders admin::Status as the status page and as /status.json. Status strings come from config
+// and from health checks (which quote what a site answered), so everything is escaped.
+#include "lb/metrics/status_page.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <iterator>
+#include <type_traits>
+#include <utility>
+
+namespace lb::metrics {
+
+namespace {
+
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+
+// Length of the valid UTF-8 sequence at the start of `text`, or 0 if it is not one (overlongs,
+// surrogates and code points past U+10FFFF are invalid, RFC 3629).
+std::size_t utf8_sequence_length(std::string_view text) {
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+    const unsigned char lead = byte(0);
+    if (lead < 0x80) return 1;
+    std::size_t length = 0;
+    unsigned char min_second = 0x80;
+    unsigned char max_second = 0xBF;
+    if (lead >= 0xC2 && lead <= 0xDF) {
+        length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+        length = 3;
+        if (lead == 0xE0) min_second = 0xA0;  // overlong
+        if (lead == 0xED) max_second = 0x9F;  // surrogates
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+        length = 4;
+        if (lead == 0xF0) min_second = 0x90;  // overlong
+        if (lead == 0xF4) max_second = 0x8F;  // past U+10FFFF
+    } else {
+        return 0;
+    }
+    if (text.size() < length) return 0;
+    if (byte(1) < min_second || byte(1) > max_second) return 0;
+    for (std::size_t i = 2; i < length; ++i)
+        if (byte(i) < 0x80 || byte(i) > 0xBF) return 0;
+    return length;
+}
+
+std::string human_bytes(std::uint64_t bytes) {
+    constexpr std::array<std::string_view, 6> kUnits = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    auto value = static_cast<double>(bytes);
+    std::size_t unit = 0;
+    while (value >= 1024 && unit + 1 < kUnits.size()) {
+        value /= 1024;
+        ++unit;
+    }
+    return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", value, kUnits[unit]);
+}
+
+std::string human_seconds(std::uint64_t seconds) {
+    const std::uint64_t days = seconds / 86400;
+    const std::uint64_t hours = seconds / 3600 % 24;
+    const std::uint64_t minutes = seconds / 60 % 60;
+    const std::uint64_t secs = seconds % 60;
+    if (days > 0) return fmt::format("{}d {}h {}m", days, hours, minutes);
+    if (hours > 0) return fmt::format("{}h {}m {}s", hours, minutes, secs);
+    if (minutes > 0) return fmt::format("{}m {}s", minutes, secs);
+    return fmt::format("{}s", secs);
+}
+
+// A byte count as "1.5 MiB" with the exact number on hover.
+std::string bytes_cell(std::uint64_t bytes) {
+    return fmt::format("<td class=\"num\" title=\"{} bytes\">{}</td>", bytes, human_bytes(bytes));
+}
+
+std::string number_cell(std::uint64_t value) {
+    return fmt::format("<td class=\"num\">{}</td>", value);
+}
+
+bool is_active(const admin::Status& status, const admin::SiteStatus& site) {
+    return site.active || site.name == status.active_site;
+}
+
+bool is_pinned(const admin::Status& status, const admin::SiteStatus& site) {
+    return site.pinned || (status.pinned_site && *status.pinned_site == site.name);
+}
+
+constexpr std::string_view kStyle = R"(
+body{font:13px/1.4 system-ui,sans-serif;margin:1em 2em;color:#222;background:#fafafa}
+h1{font-size:20px;margin:0}h2{font-size:15px;margin:1.5em 0 .4em}
+.meta{color:#666;margin:.2em 0 1em}
+table{border-collapse:collapse;background:#fff}
+th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;white-space:nowrap}
+thead th{background:#445;color:#fff;font-weight:600}
+table.kv th{background:#eee;font-weight:600}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+tr.active td{background:#e6f4e6}
+.active-marker{background:#1a7f37;color:#fff;border-radius:3px;padding:0 5px;margin-left:6px;
+font-size:11px;font-weight:700}
+.pin-marker{background:#9a6700;color:#fff;border-radius:3px;padding:0 5px;margin-left:4px;
+font-size:11px;font-weight:700}
+.site-name{font-weight:700}
+.up{color:#1a7f37;font-weight:700}.down{color:#cf222e;font-weight:700}.unknown{color:#888}
+.fail{color:#cf222e}.ok{color:#1a7f37}
+.role-master{color:#1a7f37;font-weight:700}.role-backup{color:#555;font-weight:700}
+.role-fault{color:#cf222e;font-weight:700}
+footer{margin-top:1.5em;color:#666}
+)";
+
+void render_summary(std::string& out, const admin::Status& status) {
+    auto row = [&](std::string_view name, const std::string& cell_html) {
+        fmt::format_to(std::back_inserter(out), "<tr><th>{}</th><td>{}</td></tr>\n", name,
+                       cell_html);
+    };
+    out += "<table class=\"kv\" id=\"summary\">\n";
+    row("Active site", status.active_site.empty()
+                           ? std::string("none")
+                           : "<strong>" + html_escape(status.active_site) + "</strong>");
+    std::string why;
+    if (status.pinned_site) {
+        why = "pinned by an operator (health is ignored until unpin)";
+    } else if (!status.last_transition.empty()) {
+        why = "last change: " + html_escape(status.last_transition);
+    } else {
+        why = "no change since start";
+    }
+    row("Why", why);
+    row("Pinned", status.pinned_site ? html_escape(*status.pinned_site) : std::string("no"));
+    row("Epoch", fmt::format("{}", status.epoch));
+    row("Failovers", fmt::format("{}", status.failovers_total));
+    if (!status.peer_role.empty())
+        row("Peer role", fmt::format("<span class=\"role-{0}\">{0}</span>",
+                                     html_escape(status.peer_role)));
+    row("Connections", fmt::format("{} active of {} max, {} total", status.connections_active,
+                                   status.max_connections, status.connections_total));
+    out += "</table>\n";
+}
+
+void render_site(std::string& out, const admin::Status& status, const admin::SiteStatus& site) {
+    const bool active = is_active(status, site);
+    const std::string health = html_escape(site.health);
+    fmt::format_to(std::back_inserter(out), "<tr class=\"site{}\"><td><span class=\"site-name\">{}</span>",
+                   active ? " active" : "", html_escape(site.name));
+    if (active) out += "<span class=\"active-marker\">ACTIVE</span>";
+    if (is_pinned(status, site)) out += "<span class=\"pin-marker\">PINNED</span>";
+    fmt::format_to(std::back_inserter(out),
+                   "</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td>",
+                   html_escape(site.role), html_escape(site.address), health, health,
+                   html_escape(site.admin_state), html_escape(site.check_kind));
+    if (site.last_check) {
+        const admin::CheckSummary& check = *site.last_check;
+        fmt::format_to(std::back_inserter(out),
+                       "<td class=\"{}\">{}</td><td class=\"num\">{:.1f} ms</td><td "
+                       "class=\"num\">{} ago</td>",
+                       check.ok ? "ok" : "fail", html_escape(check.reason), check.latency_ms,
+                       human_seconds(check.age_ms / 1000));
+    } else {
+        out += "<td>-</td><td>-</td><td>-</td>";
+    }
+    out += number_cell(site.checks_failed_total);
+    out += number_cell(site.health_changes_total);
+    fmt::format_to(std::back_inserter(out), "<td class=\"num\">{}</td>",
+                   human_seconds(site.last_change_age_s));
+    out += number_cell(site.connections_active);
+    out += number_cell(site.connections_max);
+    out += number_cell(site.connections_total);
+    out += number_cell(site.connect_errors_total);
+    out += bytes_cell(site.bytes_to_site);
+    out += bytes_cell(site.bytes_to_client);
+    out += "</tr>\n";
+}
+
+void render_listener(std::string& out, const admin::ListenerStatus& listener) {
+    fmt::format_to(std::back_inserter(out),
+                   "<tr><td class=\"listener-name\">{}</td><td>{}</td><td class=\"num\">{}</td>",
+                   html_escape(listener.name), html_escape(listener.bind), listener.target_port);
+    out += number_cell(listener.connections_active);
+    out += number_cell(listener.connections_max);
+    out += number_cell(listener.connections_total);
+    out += number_cell(listener.rejected_total);
+    out += bytes_cell(listener.bytes_client_to_site);
+    out += bytes_cell(listener.bytes_site_to_client);
+    out += "</tr>\n";
+}
+
+// A minimal JSON writer: the caller emits keys and values in order; commas are tracked here.
+class JsonWriter {
+public:
+    void open(char bracket) {
+        separate();
+        out_ += bracket;
+        first_ = true;
+    }
+    void close(char bracket) {
+        out_ += bracket;
+        first_ = false;
+    }
+    void key(std::string_view name) {
+        separate();
+        out_ += '"';
+        out_ += json_escape(name);
+        out_ += "\":";
+        after_key_ = true;
+    }
+    void string(std::string_view text) {
+        separate();
+        out_ += '"';
+        out_ += json_escape(text);
+        out_ += '"';
+    }
+    void null() { raw("null"); }
+    void boolean(bool value) { raw(value ? "true" : "false"); }
+    void number(std::uint64_t value) { raw(fmt::format("{}", value)); }
+    void number(std::int64_t value) { raw(fmt::format("{}", value)); }
+    void number(double value) { std::isfinite(value) ? raw(fmt::format("{}", value)) : null(); }
+
+    template <typename T>
+    void field(std::string_view name, const T& value) {
+        key(name);
+        if constexpr (std::is_same_v<T, std::string>) {
+            string(value);
+        } else if constexpr (std::is_same_v<T, bool>) {
+            boolean(value);
+        } else if constexpr (std::is_floating_point_v<T>) {
+            number(static_cast<double>(value));
+        } else if constexpr (std::is_signed_v<T>) {
+            number(static_cast<std::int64_t>(value));
+        } else {
+            number(static_cast<std::uint64_t>(value));
+        }
+    }
+
+    [[nodiscard]] std::string take() { return std::move(out_); }
+
+private:
+    void raw(std::string_view text) {
+        separate();
+        out_ += text;
+    }
+    void separate() {
+        if (after_key_) {
+            after_key_ = false;
+            first_ = false;
+            return;
+        }
+        if (!first_ && !out_.empty()) out_ += ',';
+        first_ = false;
+    }
+
+    std::string out_;
+    bool first_ = true;
+    bool after_key_ = false;
+};
+
+}  // namespace
+
+std::string html_escape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        switch (c) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += "&quot;"; break;
+            case '\'': out += "&#39;"; break;
+            default: out += c;
+        }
+    }
+    return out;
+}
+
+std::string json_escape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    while (!text.empty()) {
+        const auto c = static_cast<unsigned char>(text.front());
+        if (c >= 0x80) {
+            const std::size_t length = utf8_sequence_length(text);
+            out += length == 0 ? kReplacement : text.substr(0, length);
+            text.remove_prefix(length == 0 ? 1 : length);
+            continue;
+        }
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (c < 0x20 || c == 0x7F) {
+                    out += fmt::format("\\u{:04x}", c);
+                } else {
+                    out += static_cast<char>(c);
+                }
+        }
+        text.remove_prefix(1);
+    }
+    return out;
+}
+
+std::string render_status_html(const admin::Status& status) {
+    std::string out;
+    out.reserve(8192);
+    fmt::format_to(std::back_inserter(out),
+                   "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+                   "<meta http-equiv=\"refresh\" content=\"2\">\n"
+                   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                   "<title>sitelb: {}</title>\n<style>{}</style></head>\n<body>\n",
+                   html_escape(status.active_site), kStyle);
+    fmt::format_to(std::back_inserter(out),
+                   "<header><h1>sitelb status</h1><p class=\"meta\">version {} &middot; pid {} "
+                   "&middot; up {} &middot; {} workers</p></header>\n",
+                   html_escape(status.version), status.pid, human_seconds(status.uptime_s),
+                   status.workers);
+    render_summary(out, status);
+
+    out += "<h2>Sites</h2>\n<table class=\"grid\" id=\"sites\"><thead><tr><th>Site</th>"
+           "<th>Role</th><th>Address</th><th>Health</th><th>State</th><th>Check</th>"
+           "<th>Last check</th><th>Latency</th><th>Checked</th><th>Chk fail</th>"
+           "<th>Changes</th><th>Last change</th><th>Cur</th><th>Max</th><th>Total</th>"
+           "<th>Conn err</th><th>Bytes in</th><th>Bytes out</th></tr></thead><tbody>\n";
+    for (const admin::SiteStatus& site : status.sites) render_site(out, status, site);
+    out += "</tbody></table>\n";
+
+    out += "<h2>Listeners</h2>\n<table class=\"grid\" id=\"listeners\"><thead><tr><th>Listener</th>"
+           "<th>Bind</th><th>Target port</th><th>Cur</th><th>Max</th><th>Total</th>"
+           "<th>Rejected</th><th>Bytes in</th><th>Bytes out</th></tr></thead><tbody>\n";
+    for (const admin::ListenerStatus& listener : status.listeners) render_listener(out, listener);
+    out += "</tbody></table>\n";
+
+    out += "<footer>Refreshes every 2 s. Bytes in: client to site; out: site to client. "
+           "Machine-readable: <a href=\"/status.json\">/status.json</a>, "
+           "<a href=\"/metrics\">/metrics</a>.</footer>\n</body></html>\n";
+    return out;
+}
+
+std::string render_status_json(const admin::Status& status) {
+    JsonWriter json;
+    json.open('{');
+    json.field("version", status.version);
+    json.field("pid", status.pid);
+    json.field("uptime_s", status.uptime_s);
+    json.field("active_site", status.active_site);
+    json.key("pinned_site");
+    status.pinned_site ? json.string(*status.pinned_site) : json.null();
+    json.field("epoch", status.epoch);
+    json.field("last_transition", status.last_transition);
+    json.field("failovers_total", status.failovers_total);
+    json.key("peer_role");
+    status.peer_role.empty() ? json.null() : json.string(status.peer_role);
+    json.field("max_connections", status.max_connections);
+    json.field("connections_active", status.connections_active);
+    json.field("connections_total", status.connections_total);
+    json.field("workers", status.workers);
+
+    json.key("sites");
+    json.open('[');
+    for (const admin::SiteStatus& site : status.sites) {
+        json.open('{');
+        json.field("name", site.name);
+        json.field("role", site.role);
+        json.field("address", site.address);
+        json.field("health", site.health);
+        json.field("admin_state", site.admin_state);
+        json.field("active", is_active(status, site));
+        json.field("pinned", is_pinned(status, site));
+        json.key("last_check");
+        if (site.last_check) {
+            json.open('{');
+            json.field("ok", site.last_check->ok);
+            json.field("reason", site.last_check->reason);
+            json.field("latency_ms", site.last_check->latency_ms);
+            json.field("age_ms", site.last_check->age_ms);
+            json.close('}');
+        } else {
+            json.null();
+        }
+        json.field("check_kind", site.check_kind);
+        json.field("checks_failed_total", site.checks_failed_total);
+        json.field("health_changes_total", site.health_changes_total);
+        json.field("last_change_age_s", site.last_change_age_s);
+        json.field("connections_active", site.connections_active);
+        json.field("connections_max", site.connections_max);
+        json.field("connections_total", site.connections_total);
+        json.field("connect_errors_total", site.connect_errors_total);
+        json.field("bytes_to_site", site.bytes_to_site);
+        json.field("bytes_to_client", site.bytes_to_client);
+        json.close('}');
+    }
+    json.close(']');
+
+    json.key("listeners");
+    json.open('[');
+    for (const admin::ListenerStatus& listener : status.listeners) {
+        json.open('{');
+        json.field("name", listener.name);
+        json.field("bind", listener.bind);
+        json.field("target_port", listener.target_port);
+        json.field("connections_active", listener.connections_active);
+        json.field("connections_max", listener.connections_max);
+        json.field("connections_total", listener.connections_total);
+        json.field("bytes_client_to_site", listener.bytes_client_to_site);
+        json.field("bytes_site_to_client", listener.bytes_site_to_client);
+        json.field("rejected_total", listener.rejected_total);
+        json.close('}');
+    }
+    json.close(']');
+    json.close('}');
+    std::string out = json.take();
+    out += '\n';
+    return out;
+}
+
+}  // namespace lb::metrics
