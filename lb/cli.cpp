@@ -73,6 +73,7 @@ void raise_fd_limit() {
 int run_command(const Options& options) {
     auto config = load_or_report(options.config_path);
     if (!config) return 1;
+    log::set_json(config->global.log_format == config::LogFormat::Json);
     std::signal(SIGPIPE, SIG_IGN);  // a peer that went away is an EPIPE, not a crash
     raise_fd_limit();
     Daemon daemon(std::move(*config));

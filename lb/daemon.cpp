@@ -147,19 +147,16 @@ void Daemon::stop(Duration drain) {
 void Daemon::on_health_changed(std::size_t site, health::Health health,
                                const std::string& reason) {
     const auto& name = config_.sites.at(site).name;
-    switch (health) {
-        case health::Health::Up:
-            log::info("site {} is up: {}", name, reason);
-            policy_.on_site_health(site, policy::SiteHealth::Up, reason);
-            break;
-        case health::Health::Down:
-            log::warning("site {} is down: {}", name, reason);
-            policy_.on_site_health(site, policy::SiteHealth::Down, reason);
-            break;
-        case health::Health::Unknown:
-            policy_.on_site_health(site, policy::SiteHealth::Unknown, reason);
-            break;
-    }
+    const bool up = health == health::Health::Up;
+    if (health != health::Health::Unknown)
+        log::event(up ? log::Level::Info : log::Level::Warning, "health",
+                   fmt::format("site {} is {}: {}", name, up ? "up" : "down", reason),
+                   {{"site", name}, {"state", up ? "up" : "down"}, {"reason", reason}});
+    policy_.on_site_health(site,
+                           up ? policy::SiteHealth::Up
+                              : (health == health::Health::Down ? policy::SiteHealth::Down
+                                                                : policy::SiteHealth::Unknown),
+                           reason);
 }
 
 // Worker thread: hand the failure to the main loop, where health and policy live.
@@ -200,8 +197,10 @@ Result<Ok> Daemon::reload() {
     auto loaded = config::load_config(config_.source_path, diagnostics);
     if (!loaded) {
         for (const auto& problem : diagnostics.all()) log::error("reload: {}", problem.to_string());
-        log::error("reload rejected: {} has errors; the running config stays",
-                   config_.source_path);
+        log::event(log::Level::Error, "reload",
+                   fmt::format("reload rejected: {} has errors; the running config stays",
+                               config_.source_path),
+                   {{"result", "rejected"}, {"file", config_.source_path}});
         return Error{fmt::format("{} has errors; the running config stays (see the log)",
                                  config_.source_path)};
     }
@@ -218,7 +217,9 @@ Result<Ok> Daemon::reload() {
     }
     auto sockets = open_listeners(next, fresh);
     if (!sockets.ok()) {
-        log::error("reload rejected: {}; the running config stays", sockets.error());
+        log::event(log::Level::Error, "reload",
+                   fmt::format("reload rejected: {}; the running config stays", sockets.error()),
+                   {{"result", "rejected"}, {"file", config_.source_path}});
         return Error{sockets.error()};
     }
     for (const auto& key : restart_only_changes(config_, next))
@@ -244,8 +245,13 @@ Result<Ok> Daemon::reload() {
     const std::size_t kept_workers = workers_.size();
     next.global.workers = config_.global.workers;  // the thread count is fixed until restart
     config_ = std::move(next);
-    log::info("reload: applied {} ({} listeners, {} new sockets per worker, {} workers)",
-              config_.source_path, config_.listeners.size(), fresh.size(), kept_workers);
+    log::set_json(config_.global.log_format == config::LogFormat::Json);
+    log::event(log::Level::Info, "reload",
+               fmt::format("reload: applied {} ({} listeners, {} new sockets per worker, {} "
+                           "workers)",
+                           config_.source_path, config_.listeners.size(), fresh.size(),
+                           kept_workers),
+               {{"result", "applied"}, {"file", config_.source_path}});
     return Ok{};
 }
 

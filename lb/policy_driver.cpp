@@ -112,15 +112,24 @@ policy::CommandResult PolicyDriver::set_admin_state(std::size_t site, policy::Ad
 void PolicyDriver::apply(const std::optional<policy::Transition>& transition) {
     if (transition) {
         const auto& decision = policy_.decision();
+        const std::string& from = policy_.site_name(transition->from);
+        const std::string& to = policy_.site_name(transition->to);
+        const std::string_view reason = policy::to_string(transition->reason);
+        const std::string pinned = decision.pinned ? policy_.site_name(*decision.pinned) : "";
         if (transition->is_failover()) {
-            log::warning("failover: {} -> {} (reason {}, epoch {}): {}",
-                         policy_.site_name(transition->from), policy_.site_name(transition->to),
-                         policy::to_string(transition->reason), decision.epoch,
-                         transition->detail);
+            log::event(log::Level::Warning, "failover",
+                       fmt::format("failover: {} -> {} (reason {}, epoch {}): {}", from, to,
+                                   reason, decision.epoch, transition->detail),
+                       {{"from", from}, {"to", to}, {"reason", std::string(reason)},
+                        {"epoch", std::to_string(decision.epoch)}, {"pinned", pinned},
+                        {"detail", transition->detail}});
         } else {
-            log::info("policy: {} stays active (reason {}, epoch {}): {}",
-                      policy_.site_name(transition->to), policy::to_string(transition->reason),
-                      decision.epoch, transition->detail);
+            log::event(log::Level::Info, std::string(reason),
+                       fmt::format("policy: {} stays active (reason {}, epoch {}): {}", to,
+                                   reason, decision.epoch, transition->detail),
+                       {{"site", to}, {"reason", std::string(reason)},
+                        {"epoch", std::to_string(decision.epoch)}, {"pinned", pinned},
+                        {"detail", transition->detail}});
         }
         // Publish before persisting: new connections must not wait for an fsync.
         publish();

@@ -11,6 +11,7 @@ namespace lb::log {
 namespace {
 
 std::atomic<Level> g_min_level{Level::Info};
+std::atomic<bool> g_json{false};
 
 const char* level_name(Level level) {
     switch (level) {
@@ -39,9 +40,53 @@ void set_min_level(Level level) { g_min_level.store(level, std::memory_order_rel
 
 bool enabled(Level level) { return level >= g_min_level.load(std::memory_order_relaxed); }
 
+void set_json(bool json) { g_json.store(json, std::memory_order_relaxed); }
+
+bool json() { return g_json.load(std::memory_order_relaxed); }
+
 void write(Level level, std::string_view message) {
     if (!enabled(level)) return;
+    if (json()) {
+        event(level, "log", message);
+        return;
+    }
     write_raw(fmt::format("{} {} {}", utc_timestamp(), level_name(level), message));
+}
+
+void event(Level level, std::string_view name, std::string_view message,
+           std::initializer_list<Field> fields) {
+    if (!enabled(level)) return;
+    if (!json()) {
+        write_raw(fmt::format("{} {} {}", utc_timestamp(), level_name(level), message));
+        return;
+    }
+    std::string line = fmt::format(R"({{"time":"{}","level":"{}","event":"{}","message":"{}")",
+                                   utc_timestamp(), level_name(level), json_escape(name),
+                                   json_escape(message));
+    for (const auto& [key, value] : fields)
+        line += fmt::format(R"(,"{}":"{}")", json_escape(key), json_escape(value));
+    line += '}';
+    write_raw(line);
+}
+
+std::string json_escape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (static_cast<unsigned char>(c) < 0x20)
+                    out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+                else
+                    out += c;
+        }
+    }
+    return out;
 }
 
 void write_raw(std::string_view line) {

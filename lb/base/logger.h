@@ -2,7 +2,10 @@
 // worker threads never interleave. Configured once at startup, before any thread starts.
 #pragma once
 
+#include <initializer_list>
+#include <string>
 #include <string_view>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -12,6 +15,17 @@ enum class Level { Debug, Info, Warning, Error };
 
 void set_min_level(Level level);
 [[nodiscard]] bool enabled(Level level);
+// log_format = "json": every line becomes one JSON object, for log shippers.
+void set_json(bool json);
+[[nodiscard]] bool json();
+
+using Field = std::pair<std::string_view, std::string>;
+// A named event (failover, pin, health, reload) with structured fields. Text mode prints
+// `message`; JSON mode prints {"time","level","event","message", fields...}.
+void event(Level level, std::string_view name, std::string_view message,
+           std::initializer_list<Field> fields = {});
+// `text` as the inside of a JSON string (quotes, backslashes, control characters escaped).
+[[nodiscard]] std::string json_escape(std::string_view text);
 
 // "2026-11-25T08:01:23.123Z warning failover: ..." — UTC, milliseconds.
 void write(Level level, std::string_view message);
