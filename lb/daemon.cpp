@@ -49,7 +49,7 @@ Daemon::~Daemon() {
 Result<Ok> Daemon::start() {
     policy_.start();  // the state file decides where the first connection goes
     const std::size_t count = worker_count(config_.global.workers);
-    const auto settings = make_proxy_settings(config_);
+    const auto settings = make_proxy_settings(config_, stats_);
 
     // Bind everything first so a bad address fails the start before any thread runs.
     std::vector<std::vector<int>> fds(count);
@@ -225,7 +225,7 @@ Result<Ok> Daemon::reload() {
     for (const auto& key : restart_only_changes(config_, next))
         log::warning("reload: {} changed; it takes effect at the next restart", key);
 
-    const auto settings = make_proxy_settings(next);
+    const auto settings = make_proxy_settings(next, stats_);
     for (std::size_t w = 0; w < workers_.size(); ++w)
         workers_[w]->reconfigure(settings, std::move(sockets.value()[w]));
     budget_.set_limit(next.global.max_connections);

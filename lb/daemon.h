@@ -16,6 +16,7 @@
 #include "lb/connection_budget.h"
 #include "lb/health_runner.h"
 #include "lb/policy_driver.h"
+#include "lb/traffic_stats.h"
 #include "lb/worker.h"
 
 namespace lb {
@@ -51,6 +52,7 @@ private:
     EventLoop loop_;
     ActiveSite active_site_;
     ConnectionBudget budget_;
+    TrafficStats stats_;
     PolicyDriver policy_;
     std::unique_ptr<HealthRunner> health_;
     std::vector<std::unique_ptr<Worker>> workers_;

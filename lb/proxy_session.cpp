@@ -55,12 +55,16 @@ bool ProxySession::accept_from(uv_stream_t* server) noexcept {
 void ProxySession::start(SiteSnapshot snapshot) noexcept {
     if (closing_) return;
     snapshot_ = snapshot;
+    counted_ = true;
+    listener_counters().opened();
     uv_tcp_nodelay(&client_tcp_, 1);
     connect_to(snapshot.active);
 }
 
 void ProxySession::connect_to(std::size_t site) noexcept {
+    if (site_index_) settings_->site_counters[*site_index_]->closed();  // a retry moves on
     site_index_ = site;
+    settings_->site_counters[site]->opened();
     const auto& route = settings_->routes.at(listener_index_);
     if (uv_tcp_init(host_.loop(), &site_tcp_) != 0) {
         close(Termination{Termination::Cause::NoSite, Termination::Phase::Connect, UV_ENOMEM});
@@ -95,6 +99,7 @@ void ProxySession::on_site_connected(uv_connect_t* req, int status) noexcept {
 }
 
 void ProxySession::on_connect_failed(Termination why) noexcept {
+    settings_->site_counters[*site_index_]->connect_errors.fetch_add(1, std::memory_order_relaxed);
     host_.on_connect_failed(*site_index_, why);
     const std::size_t other = 1 - *site_index_;
     if (!retried_ && settings_->retry_on_standby && snapshot_.eligible(other)) {
@@ -161,7 +166,10 @@ bool ProxySession::start_splice() noexcept {
     return !closing_;
 }
 
-void ProxySession::on_forward_progress() noexcept { last_activity_ = now_ms(); }
+void ProxySession::on_forward_progress() noexcept {
+    last_activity_ = now_ms();
+    account_bytes();
+}
 
 void ProxySession::on_forward_finished() noexcept {
     close(Termination{Termination::Cause::Normal, Termination::Phase::Data, 0});
@@ -211,7 +219,22 @@ void ProxySession::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* b
     self->pipe_reading(as_handle(stream)).on_read(nread, buf);
 }
 
-void ProxySession::on_pipe_progress(Pipe&) noexcept { last_activity_ = now_ms(); }
+void ProxySession::on_pipe_progress(Pipe&) noexcept {
+    last_activity_ = now_ms();
+    account_bytes();
+}
+
+void ProxySession::account_bytes() noexcept {
+    const std::uint64_t to_site = bytes_to_site();
+    const std::uint64_t to_client = bytes_to_client();
+    const std::uint64_t site_delta = to_site - accounted_to_site_;
+    const std::uint64_t client_delta = to_client - accounted_to_client_;
+    if (site_delta == 0 && client_delta == 0) return;
+    accounted_to_site_ = to_site;
+    accounted_to_client_ = to_client;
+    listener_counters().add_bytes(site_delta, client_delta);
+    if (site_index_) settings_->site_counters[*site_index_]->add_bytes(site_delta, client_delta);
+}
 
 void ProxySession::on_pipe_finished(Pipe&) noexcept {
     if (upstream_->finished() && downstream_->finished())
@@ -235,6 +258,12 @@ void ProxySession::close(Termination why) noexcept {
         spliced_to_site_ = splice_->bytes_to_site();
         spliced_to_client_ = splice_->bytes_to_client();
         splice_.reset();  // stops watching the sockets before they are closed below
+    }
+    account_bytes();
+    if (counted_) {
+        counted_ = false;
+        listener_counters().closed();
+        if (site_index_) settings_->site_counters[*site_index_]->closed();
     }
     // A reset on one side is passed on as a reset on the other; a rejected client gets one too,
     // so it cannot mistake the close for an empty answer.

@@ -75,6 +75,11 @@ private:
     void on_connected() noexcept;
     void on_connect_failed(Termination why) noexcept;
     void arm_idle_timer() noexcept;
+    // Adds the bytes moved since the last call to the listener's and the site's counters.
+    void account_bytes() noexcept;
+    [[nodiscard]] ConnectionCounters& listener_counters() const {
+        return *settings_->routes[listener_index_].counters;
+    }
     void close_handle(uv_handle_t* handle, bool reset) noexcept;
     [[nodiscard]] std::uint64_t now_ms() const;
     Pipe& pipe_reading(const uv_handle_t* stream);
@@ -108,6 +113,9 @@ private:
     std::optional<SpliceForwarder> splice_;  // instead of the two Pipes when settings say so
     std::uint64_t spliced_to_site_ = 0;      // kept when splice_ goes away at close
     std::uint64_t spliced_to_client_ = 0;
+    std::uint64_t accounted_to_site_ = 0;  // bytes already added to the counters
+    std::uint64_t accounted_to_client_ = 0;
+    bool counted_ = false;  // holds a place in the listener's and the site's `active`
 
     SiteSnapshot snapshot_{};
     std::optional<SocketAddress> client_;

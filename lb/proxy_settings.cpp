@@ -2,7 +2,8 @@
 
 namespace lb {
 
-std::shared_ptr<const ProxySettings> make_proxy_settings(const config::Config& cfg) {
+std::shared_ptr<const ProxySettings> make_proxy_settings(const config::Config& cfg,
+                                                         TrafficStats& stats) {
     auto settings = std::make_shared<ProxySettings>();
     settings->connect_timeout = cfg.timeouts.connect;
     settings->idle_timeout = cfg.timeouts.idle;
@@ -10,10 +11,12 @@ std::shared_ptr<const ProxySettings> make_proxy_settings(const config::Config& c
     settings->splice = cfg.global.splice;
     settings->log_format = cfg.global.log_format;
     settings->site_names = {cfg.primary().name, cfg.standby().name};
+    settings->site_counters = {&stats.site(cfg.primary().name), &stats.site(cfg.standby().name)};
     for (const auto& listener : cfg.listeners) {
         ListenerRoute route;
         route.name = listener.name;
         route.bind = listener.bind;
+        route.counters = &stats.listener(listener.name);
         for (std::size_t i = 0; i < 2; ++i) {
             const auto& site = cfg.sites[i];
             route.site_endpoints[i] = site.address.with_port(cfg.site_port(site, listener));

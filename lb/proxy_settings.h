@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "lb/traffic_stats.h"
 
 namespace lb {
 
@@ -15,6 +16,7 @@ struct ListenerRoute {
     std::string name;
     SocketAddress bind;
     std::array<SocketAddress, 2> site_endpoints;  // by site index: 0 primary, 1 standby
+    ConnectionCounters* counters = nullptr;       // owned by TrafficStats, outlives settings
 };
 
 struct ProxySettings {
@@ -24,9 +26,11 @@ struct ProxySettings {
     bool splice = true;
     config::LogFormat log_format = config::LogFormat::Tcplog;
     std::array<std::string, 2> site_names;
+    std::array<ConnectionCounters*, 2> site_counters{};
     std::vector<ListenerRoute> routes;  // same order as config.listeners
 };
 
-[[nodiscard]] std::shared_ptr<const ProxySettings> make_proxy_settings(const config::Config& cfg);
+[[nodiscard]] std::shared_ptr<const ProxySettings> make_proxy_settings(const config::Config& cfg,
+                                                                      TrafficStats& stats);
 
 }  // namespace lb
