@@ -6,6 +6,7 @@
 #include <csignal>
 
 #include "config/load_config.h"
+#include "lb/base/clock.h"
 #include "lb/base/logger.h"
 #include "lb/listen_socket.h"
 
@@ -47,6 +48,8 @@ Daemon::~Daemon() {
 }
 
 Result<Ok> Daemon::start() {
+    started_at_ = LoopClock(loop_.raw()).now();
+    policy_.set_observer([this](const policy::Transition& t) { on_transition(t); });
     policy_.start();  // the state file decides where the first connection goes
     const std::size_t count = worker_count(config_.global.workers);
     const auto settings = make_proxy_settings(config_, stats_);
@@ -74,6 +77,10 @@ Result<Ok> Daemon::start() {
         loop_.raw(), config_,
         [this](std::size_t site, health::Health health, const std::string& reason) {
             on_health_changed(site, health, reason);
+        });
+    health_->set_on_check_completed(
+        [this](std::size_t site, const health::CheckResult& result) {
+            on_check_completed(site, result);
         });
 
     for (int signum : {SIGINT, SIGTERM, SIGHUP}) {
@@ -148,6 +155,9 @@ void Daemon::on_health_changed(std::size_t site, health::Health health,
                                const std::string& reason) {
     const auto& name = config_.sites.at(site).name;
     const bool up = health == health::Health::Up;
+    SiteRecord& record = site_records_[name];
+    ++record.health_changes;
+    record.last_change = LoopClock(loop_.raw()).now();
     if (health != health::Health::Unknown)
         log::event(up ? log::Level::Info : log::Level::Warning, "health",
                    fmt::format("site {} is {}: {}", name, up ? "up" : "down", reason),

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "lb/admin/controller.h"
 #include "lb/active_site.h"
 #include "lb/base/event_loop.h"
 #include "lb/base/result.h"
@@ -21,7 +22,7 @@
 
 namespace lb {
 
-class Daemon final : public DataPathObserver {
+class Daemon final : public DataPathObserver, public admin::Controller {
 public:
     explicit Daemon(config::Config config);
     ~Daemon();
@@ -37,12 +38,34 @@ public:
     // addresses cannot be bound, is rejected as a whole and the running config stays. Main loop.
     [[nodiscard]] Result<Ok> reload();
 
+    // admin::Controller (lb/daemon_controller.cpp): what operators see and do. Main loop.
+    [[nodiscard]] admin::Status status() override;
+    void sessions(std::function<void(std::vector<admin::SessionInfo>)> done) override;
+    admin::Outcome pin(const std::string& site, bool kill_other_sessions) override;
+    admin::Outcome unpin() override;
+    admin::Outcome failback() override;
+    admin::Outcome set_site_state(const std::string& site, const std::string& state) override;
+    void reload(std::function<void(admin::Outcome)> done) override;
+
 private:
     void on_signal(int signum);
     void stop(Duration drain);
     // Opens this config's sockets for the listeners in `names`, one per worker.
     [[nodiscard]] Result<std::vector<std::map<std::string, int>>> open_listeners(
         const config::Config& config, const std::vector<std::string>& names);
+    // Per site, by name: what the status output shows beyond the health runner's own state.
+    struct SiteRecord {
+        std::optional<health::CheckResult> last_check;
+        TimePoint last_check_at{};
+        std::uint64_t checks_failed = 0;
+        std::uint64_t health_changes = 0;
+        TimePoint last_change{};
+    };
+    void on_check_completed(std::size_t site, const health::CheckResult& result);
+    void on_transition(const policy::Transition& transition);
+    [[nodiscard]] std::optional<std::size_t> site_index(const std::string& name) const;
+    [[nodiscard]] admin::SiteStatus site_status(std::size_t site, TimePoint now);
+    static admin::Outcome outcome(const policy::CommandResult& result);
     void on_health_changed(std::size_t site, health::Health health, const std::string& reason);
 
     void on_connect_failed(std::size_t site, const Termination& why) noexcept override;
@@ -57,6 +80,10 @@ private:
     std::unique_ptr<HealthRunner> health_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::vector<UvHandle<uv_signal_t>> signals_;
+    TimePoint started_at_{};
+    std::map<std::string, SiteRecord> site_records_;
+    std::string last_transition_;
+    std::uint64_t failovers_ = 0;
     bool stopping_ = false;
 };
 

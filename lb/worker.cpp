@@ -39,6 +39,37 @@ void Worker::join() {
     if (thread_.joinable()) thread_.join();
 }
 
+void Worker::collect_sessions(std::function<void(std::vector<SessionView>)> done) {
+    loop_.post([this, done = std::move(done)] {
+        std::vector<SessionView> views;
+        views.reserve(sessions_.size());
+        for (const auto& [id, session] : sessions_) {
+            if (session->closing()) continue;
+            const auto& settings = session->settings();
+            SessionView view;
+            view.id = id;
+            view.client = session->client_address() ? session->client_address()->to_string() : "-";
+            view.listener = settings.routes[session->listener_index()].name;
+            view.site = session->site() ? settings.site_names[*session->site()] : "-";
+            view.age_ms = session->age_ms();
+            view.bytes_to_site = session->bytes_to_site();
+            view.bytes_to_client = session->bytes_to_client();
+            view.established = session->connect_ms().has_value();
+            views.push_back(std::move(view));
+        }
+        done(std::move(views));
+    });
+}
+
+void Worker::close_sessions_on_site(std::size_t site) {
+    loop_.post([this, site] {
+        for (auto& [id, session] : sessions_)
+            if (session->site() == site)
+                session->close(
+                    Termination{Termination::Cause::Shutdown, Termination::Phase::Data, 0});
+    });
+}
+
 void Worker::run(std::vector<int> listen_fds) {
     for (std::size_t i = 0; i < listen_fds.size(); ++i)
         if (auto listener = open_listener(i, listen_fds[i])) listeners_.push_back(std::move(listener));

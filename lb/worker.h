@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -31,6 +32,18 @@ protected:
     ~DataPathObserver() = default;
 };
 
+// One open session as operators see it (`show sessions`).
+struct SessionView {
+    std::uint64_t id = 0;
+    std::string client;
+    std::string listener;
+    std::string site;
+    std::uint64_t age_ms = 0;
+    std::uint64_t bytes_to_site = 0;
+    std::uint64_t bytes_to_client = 0;
+    bool established = false;
+};
+
 class Worker final : public SessionHost, public ListenerEvents {
 public:
     Worker(std::size_t index, const ActiveSite& active_site, ConnectionBudget& budget,
@@ -51,6 +64,12 @@ public:
     // once everything is closed. Any thread.
     void stop(Duration drain);
     void join();
+
+    // Runs `done` on this worker's loop with its open sessions. Any thread; `done` must post
+    // the result to wherever it is needed.
+    void collect_sessions(std::function<void(std::vector<SessionView>)> done);
+    // Closes every session on `site` (maint, pin --kill). Any thread.
+    void close_sessions_on_site(std::size_t site);
 
 
 private:

@@ -102,8 +102,8 @@ void AdminConnection::consume(std::string_view data) {
             discarding_ = false;
         } else if (line_.size() + piece.size() > kMaxLineBytes + 1) {  // + a tolerated "\r"
             line_.clear();
-            reply_now(error_reply(fmt::format(
-                "line too long (over {} bytes); discarded up to its end", kMaxLineBytes)));
+            reply_now(error_reply(
+                fmt::format("line too long (over {} bytes); ignored", kMaxLineBytes)));
             if (nl == std::string_view::npos) {
                 discarding_ = true;
                 return;

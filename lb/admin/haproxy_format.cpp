@@ -80,7 +80,7 @@ HaproxyCheck classify_failure(std::string_view reason, bool layer7) {
         return layer7 ? kL7Tout : kL4Tout;
     }
     if (reason.starts_with("connect timeout")) return kL4Tout;
-    if (reason.starts_with("connect")) return kL4Con;
+    if (reason.starts_with("connect ") || reason.starts_with("connect:")) return kL4Con;
     if (reason.starts_with("tls")) return kL6Rsp;
     if (reason.starts_with("socket")) return kSockErr;
     if (reason.starts_with("cancelled")) return kUnk;
