@@ -10,7 +10,10 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include "config/load_config.h"
+#include "lb/admin/ctl_client.h"
 #include "lb/base/logger.h"
 #include "lb/daemon.h"
 
@@ -23,10 +26,14 @@ constexpr const char* kUsage =
     "usage:\n"
     "  lb run   [-c lb.toml]   run the balancer in the foreground (logs to stderr)\n"
     "  lb check [-c lb.toml]   validate a config; errors as file:line:col, exit 1 on error\n"
+    "  lb ctl   [-s SOCKET | -c lb.toml] COMMAND...\n"
+    "                          send one admin command (try: lb ctl help); exit 1 on an error reply\n"
     "  lb version\n";
 
 struct Options {
     std::string config_path = kDefaultConfig;
+    bool config_given = false;
+    std::string socket_path;  // lb ctl -s
     std::vector<std::string> rest;
 };
 
@@ -39,6 +46,13 @@ std::optional<Options> parse_options(const std::vector<std::string>& args) {
                 return std::nullopt;
             }
             options.config_path = args[++i];
+            options.config_given = true;
+        } else if ((args[i] == "-s" || args[i] == "--socket") && options.rest.empty()) {
+            if (i + 1 == args.size()) {
+                std::fprintf(stderr, "lb: %s needs a socket path\n", args[i].c_str());
+                return std::nullopt;
+            }
+            options.socket_path = args[++i];
         } else {
             options.rest.push_back(args[i]);
         }
@@ -68,6 +82,25 @@ void raise_fd_limit() {
     if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
     limit.rlim_cur = limit.rlim_max;
     setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+// The socket comes from -s, else from the config's admin.socket (-c or the default config if
+// it exists), else the default path.
+int ctl_command(const Options& options) {
+    if (options.rest.empty()) {
+        std::fputs("lb ctl: no command given (try: lb ctl help)\n", stderr);
+        return 2;
+    }
+    std::string socket = options.socket_path;
+    if (socket.empty()) {
+        socket = config::Admin{}.socket;
+        if (options.config_given || ::access(options.config_path.c_str(), R_OK) == 0) {
+            auto config = load_or_report(options.config_path);
+            if (!config) return 2;
+            socket = config->admin.socket;
+        }
+    }
+    return admin::run_ctl(socket, options.rest);
 }
 
 int run_command(const Options& options) {
@@ -107,6 +140,7 @@ int run_cli(int argc, char** argv) {
     if (!options) return 2;
     if (command == "check") return check_command(*options);
     if (command == "run") return run_command(*options);
+    if (command == "ctl") return ctl_command(*options);
     std::fprintf(stderr, "lb: unknown command '%s'\n%s", command.c_str(), kUsage);
     return 2;
 }

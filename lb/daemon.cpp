@@ -1,6 +1,10 @@
 #include "lb/daemon.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <csignal>
@@ -13,6 +17,17 @@
 namespace lb {
 
 namespace {
+
+Result<Ok> start_admin_socket(admin::AdminServer& server, const config::Admin& settings) {
+    // systemd's RuntimeDirectory= usually makes /run/lb; make it ourselves when running by hand.
+    const auto slash = settings.socket.rfind('/');
+    if (slash != std::string::npos && slash > 0) {
+        const std::string dir = settings.socket.substr(0, slash);
+        if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+            return Error{fmt::format("admin socket directory {}: {}", dir, std::strerror(errno))};
+    }
+    return server.start(settings.socket, settings.mode);
+}
 
 // Settings a reload cannot apply to a running process.
 std::vector<std::string> restart_only_changes(const config::Config& old,
@@ -49,6 +64,9 @@ Daemon::~Daemon() {
 
 Result<Ok> Daemon::start() {
     started_at_ = LoopClock(loop_.raw()).now();
+    // The admin socket first: a second instance on the same config must not start at all.
+    admin_ = std::make_unique<admin::AdminServer>(loop_.raw(), *this);
+    if (auto started = start_admin_socket(*admin_, config_.admin); !started.ok()) return started;
     policy_.set_observer([this](const policy::Transition& t) { on_transition(t); });
     policy_.start();  // the state file decides where the first connection goes
     const std::size_t count = worker_count(config_.global.workers);
@@ -144,6 +162,7 @@ void Daemon::stop(Duration drain) {
             auto* self = static_cast<Daemon*>(req->data);
             delete req;
             self->signals_.clear();
+            if (self->admin_) self->admin_->stop();
             if (self->health_) self->health_->stop();
             self->policy_.stop();
             self->loop_.shutdown_inbox();

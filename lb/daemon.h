@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "lb/admin/admin_server.h"
 #include "lb/admin/controller.h"
 #include "lb/active_site.h"
 #include "lb/base/event_loop.h"
@@ -78,6 +79,7 @@ private:
     TrafficStats stats_;
     PolicyDriver policy_;
     std::unique_ptr<HealthRunner> health_;
+    std::unique_ptr<admin::AdminServer> admin_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::vector<UvHandle<uv_signal_t>> signals_;
     TimePoint started_at_{};
