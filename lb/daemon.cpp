@@ -52,9 +52,20 @@ std::size_t worker_count(int configured) {
     return cores > 0 ? static_cast<std::size_t>(cores) : 1;
 }
 
+namespace {
+
+std::vector<std::string> listener_names(const config::Config& config) {
+    std::vector<std::string> names;
+    for (const auto& listener : config.listeners) names.push_back(listener.name);
+    return names;
+}
+
+}  // namespace
+
 Daemon::Daemon(config::Config config)
     : config_(std::move(config)),
       budget_(config_.global.max_connections),
+      metrics_({config_.primary().name, config_.standby().name}, listener_names(config_)),
       policy_(loop_.raw(), config_, active_site_) {}
 
 Daemon::~Daemon() {
@@ -67,10 +78,18 @@ Result<Ok> Daemon::start() {
     // The admin socket first: a second instance on the same config must not start at all.
     admin_ = std::make_unique<admin::AdminServer>(loop_.raw(), *this);
     if (auto started = start_admin_socket(*admin_, config_.admin); !started.ok()) return started;
+    if (config_.metrics.listen) {
+        http_ = std::make_unique<metrics::HttpEndpoint>(
+            loop_.raw(), [this] { return metrics_.serialize(); }, *this);
+        if (auto started = http_->start(*config_.metrics.listen); !started.ok())
+            return Error{fmt::format("metrics.listen {}: {}", config_.metrics.listen->to_string(),
+                                     started.error())};
+    }
     policy_.set_observer([this](const policy::Transition& t) { on_transition(t); });
     policy_.start();  // the state file decides where the first connection goes
+    publish_decision_metrics();
     const std::size_t count = worker_count(config_.global.workers);
-    const auto settings = make_proxy_settings(config_, stats_);
+    const auto settings = make_proxy_settings(config_, stats_, metrics_);
 
     // Bind everything first so a bad address fails the start before any thread runs.
     std::vector<std::vector<int>> fds(count);
@@ -163,6 +182,7 @@ void Daemon::stop(Duration drain) {
             delete req;
             self->signals_.clear();
             if (self->admin_) self->admin_->stop();
+            if (self->http_) self->http_->stop();
             if (self->health_) self->health_->stop();
             self->policy_.stop();
             self->loop_.shutdown_inbox();
@@ -175,6 +195,7 @@ void Daemon::on_health_changed(std::size_t site, health::Health health,
     const auto& name = config_.sites.at(site).name;
     const bool up = health == health::Health::Up;
     SiteRecord& record = site_records_[name];
+    metrics_.site_health(site, up);
     ++record.health_changes;
     record.last_change = LoopClock(loop_.raw()).now();
     if (health != health::Health::Unknown)
@@ -254,12 +275,14 @@ Result<Ok> Daemon::reload() {
     for (const auto& key : restart_only_changes(config_, next))
         log::warning("reload: {} changed; it takes effect at the next restart", key);
 
-    const auto settings = make_proxy_settings(next, stats_);
+    metrics_.set_listeners(listener_names(next));
+    const auto settings = make_proxy_settings(next, stats_, metrics_);
     for (std::size_t w = 0; w < workers_.size(); ++w)
         workers_[w]->reconfigure(settings, std::move(sockets.value()[w]));
     budget_.set_limit(next.global.max_connections);
     health_->update(next);
     policy_.reconfigure(next);
+    publish_decision_metrics();
     for (std::size_t site = 0; site < next.sites.size(); ++site) {
         switch (health_->health(site)) {
             case health::Health::Up:

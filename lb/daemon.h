@@ -17,6 +17,8 @@
 #include "lb/base/uv_handle.h"
 #include "lb/connection_budget.h"
 #include "lb/health_runner.h"
+#include "lb/metrics/http_endpoint.h"
+#include "lb/metrics/metrics.h"
 #include "lb/policy_driver.h"
 #include "lb/traffic_stats.h"
 #include "lb/worker.h"
@@ -64,6 +66,7 @@ private:
     };
     void on_check_completed(std::size_t site, const health::CheckResult& result);
     void on_transition(const policy::Transition& transition);
+    void publish_decision_metrics();
     [[nodiscard]] std::optional<std::size_t> site_index(const std::string& name) const;
     [[nodiscard]] admin::SiteStatus site_status(std::size_t site, TimePoint now);
     static admin::Outcome outcome(const policy::CommandResult& result);
@@ -77,9 +80,11 @@ private:
     ActiveSite active_site_;
     ConnectionBudget budget_;
     TrafficStats stats_;
+    metrics::Metrics metrics_;
     PolicyDriver policy_;
     std::unique_ptr<HealthRunner> health_;
     std::unique_ptr<admin::AdminServer> admin_;
+    std::unique_ptr<metrics::HttpEndpoint> http_;
     std::vector<std::unique_ptr<Worker>> workers_;
     std::vector<UvHandle<uv_signal_t>> signals_;
     TimePoint started_at_{};

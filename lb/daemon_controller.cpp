@@ -22,6 +22,15 @@ void Daemon::on_check_completed(std::size_t site, const health::CheckResult& res
     record.last_check = result;
     record.last_check_at = LoopClock(loop_.raw()).now();
     if (!result.ok) ++record.checks_failed;
+    if (!result.passive)
+        metrics_.health_check(site, result.ok,
+                              std::chrono::duration<double>(result.latency).count());
+}
+
+void Daemon::publish_decision_metrics() {
+    const auto& decision = policy_.policy().decision();
+    metrics_.site_active(decision.active);
+    metrics_.site_pinned(decision.pinned);
 }
 
 void Daemon::on_transition(const policy::Transition& transition) {
@@ -29,7 +38,11 @@ void Daemon::on_transition(const policy::Transition& transition) {
     last_transition_ = fmt::format("{} -> {} ({}): {}", p.site_name(transition.from),
                                    p.site_name(transition.to),
                                    policy::to_string(transition.reason), transition.detail);
-    if (transition.is_failover()) ++failovers_;
+    if (transition.is_failover()) {
+        ++failovers_;
+        metrics_.failover(transition.from, transition.to, policy::to_string(transition.reason));
+    }
+    publish_decision_metrics();
 }
 
 std::optional<std::size_t> Daemon::site_index(const std::string& name) const {

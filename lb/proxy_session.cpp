@@ -62,7 +62,12 @@ void ProxySession::start(SiteSnapshot snapshot) noexcept {
 }
 
 void ProxySession::connect_to(std::size_t site) noexcept {
-    if (site_index_) settings_->site_counters[*site_index_]->closed();  // a retry moves on
+    if (site_index_) {  // a retry moves on
+        settings_->site_counters[*site_index_]->closed();
+        listener_metrics().connection_retried(site);
+    } else {
+        listener_metrics().connection_opened(site);
+    }
     site_index_ = site;
     settings_->site_counters[site]->opened();
     const auto& route = settings_->routes.at(listener_index_);
@@ -100,6 +105,8 @@ void ProxySession::on_site_connected(uv_connect_t* req, int status) noexcept {
 
 void ProxySession::on_connect_failed(Termination why) noexcept {
     settings_->site_counters[*site_index_]->connect_errors.fetch_add(1, std::memory_order_relaxed);
+    if (auto reason = metrics::parse_connection_error(metric_reason(why)))
+        listener_metrics().connection_error(*site_index_, *reason);
     host_.on_connect_failed(*site_index_, why);
     const std::size_t other = 1 - *site_index_;
     if (!retried_ && settings_->retry_on_standby && snapshot_.eligible(other)) {
@@ -233,6 +240,7 @@ void ProxySession::account_bytes() noexcept {
     accounted_to_site_ = to_site;
     accounted_to_client_ = to_client;
     listener_counters().add_bytes(site_delta, client_delta);
+    listener_metrics().bytes(site_delta, client_delta);
     if (site_index_) settings_->site_counters[*site_index_]->add_bytes(site_delta, client_delta);
 }
 
@@ -263,7 +271,12 @@ void ProxySession::close(Termination why) noexcept {
     if (counted_) {
         counted_ = false;
         listener_counters().closed();
-        if (site_index_) settings_->site_counters[*site_index_]->closed();
+        if (site_index_) {
+            settings_->site_counters[*site_index_]->closed();
+            listener_metrics().connection_closed();
+            if (why.is_reset())
+                listener_metrics().connection_error(*site_index_, metrics::ConnectionError::Reset);
+        }
     }
     // A reset on one side is passed on as a reset on the other; a rejected client gets one too,
     // so it cannot mistake the close for an empty answer.

@@ -80,6 +80,9 @@ private:
     [[nodiscard]] ConnectionCounters& listener_counters() const {
         return *settings_->routes[listener_index_].counters;
     }
+    [[nodiscard]] metrics::DataPathCounters& listener_metrics() const {
+        return *settings_->routes[listener_index_].metrics;
+    }
     void close_handle(uv_handle_t* handle, bool reset) noexcept;
     [[nodiscard]] std::uint64_t now_ms() const;
     Pipe& pipe_reading(const uv_handle_t* stream);

@@ -3,7 +3,8 @@
 namespace lb {
 
 std::shared_ptr<const ProxySettings> make_proxy_settings(const config::Config& cfg,
-                                                         TrafficStats& stats) {
+                                                         TrafficStats& stats,
+                                                         metrics::Metrics& metrics) {
     auto settings = std::make_shared<ProxySettings>();
     settings->connect_timeout = cfg.timeouts.connect;
     settings->idle_timeout = cfg.timeouts.idle;
@@ -12,8 +13,10 @@ std::shared_ptr<const ProxySettings> make_proxy_settings(const config::Config& c
     settings->log_format = cfg.global.log_format;
     settings->site_names = {cfg.primary().name, cfg.standby().name};
     settings->site_counters = {&stats.site(cfg.primary().name), &stats.site(cfg.standby().name)};
-    for (const auto& listener : cfg.listeners) {
+    for (std::size_t index = 0; index < cfg.listeners.size(); ++index) {
+        const config::Listener& listener = cfg.listeners[index];
         ListenerRoute route;
+        route.metrics = &metrics.for_listener(index);
         route.name = listener.name;
         route.bind = listener.bind;
         route.counters = &stats.listener(listener.name);

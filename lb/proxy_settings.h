@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "lb/metrics/metrics.h"
 #include "lb/traffic_stats.h"
 
 namespace lb {
@@ -17,6 +18,7 @@ struct ListenerRoute {
     SocketAddress bind;
     std::array<SocketAddress, 2> site_endpoints;  // by site index: 0 primary, 1 standby
     ConnectionCounters* counters = nullptr;       // owned by TrafficStats, outlives settings
+    metrics::DataPathCounters* metrics = nullptr;  // owned by Metrics, outlives settings
 };
 
 struct ProxySettings {
@@ -30,7 +32,9 @@ struct ProxySettings {
     std::vector<ListenerRoute> routes;  // same order as config.listeners
 };
 
+// `metrics` must already know cfg's listeners (Metrics::set_listeners), in the same order.
 [[nodiscard]] std::shared_ptr<const ProxySettings> make_proxy_settings(const config::Config& cfg,
-                                                                      TrafficStats& stats);
+                                                                      TrafficStats& stats,
+                                                                      metrics::Metrics& metrics);
 
 }  // namespace lb
