@@ -9,11 +9,14 @@ namespace lb::health {
 
 struct CheckResult {
     bool ok = false;
-    std::string reason;
+    std::string reason{};
     // Microseconds, not the project's millisecond Duration: loopback and LAN checks take well
     // under a millisecond, and lb_health_check_duration_seconds wants the real figure.
     std::chrono::microseconds latency{0};
     bool passive = false;  // a failed connect reported by the data path, not an active check
+    // The check could not run because this host is out of fds or memory: says nothing about
+    // the site, so it counts neither way.
+    bool inconclusive = false;
 
     friend bool operator==(const CheckResult&, const CheckResult&) = default;
 };

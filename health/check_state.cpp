@@ -17,9 +17,12 @@ void bump(int& counter) {
 
 const char* to_string(Health health) {
     switch (health) {
-        case Health::Unknown: return "unknown";
-        case Health::Up: return "up";
-        case Health::Down: return "down";
+        case Health::Unknown:
+            return "unknown";
+        case Health::Up:
+            return "up";
+        case Health::Down:
+            return "down";
     }
     return "unknown";
 }

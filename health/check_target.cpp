@@ -21,8 +21,10 @@ CheckTarget CheckTarget::from_settings(const config::HealthSettings& settings,
 
 std::string CheckTarget::to_string() const {
     switch (kind) {
-        case config::CheckKind::Tcp: return "tcp " + address.to_string();
-        case config::CheckKind::Http: return "http " + address.to_string() + " " + host + path;
+        case config::CheckKind::Tcp:
+            return "tcp " + address.to_string();
+        case config::CheckKind::Http:
+            return "http " + address.to_string() + " " + host + path;
         case config::CheckKind::Https:
             return "https " + address.to_string() + " " + host + path +
                    (verify == config::TlsVerify::Ca ? " (verify ca)" : "");

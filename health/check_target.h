@@ -17,8 +17,8 @@ struct CheckTarget {
     SocketAddress address;  // the site's address with the check port
     config::CheckKind kind = config::CheckKind::Tcp;
     std::string path = "/";
-    std::string host;                          // Host header, and SNI/verify name for https
-    std::string expect_status = "200-399";     // as written, for messages
+    std::string host;                           // Host header, and SNI/verify name for https
+    std::string expect_status = "200-399";      // as written, for messages
     std::optional<StatusRanges> status_ranges;  // nullopt: expect_status is invalid
     std::string expect_body;
     config::TlsVerify verify = config::TlsVerify::None;

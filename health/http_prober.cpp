@@ -33,7 +33,8 @@ HttpProbe::HttpProbe(uv_loop_t* loop, CheckTarget target)
 std::optional<std::string> HttpProbe::target_problem() const {
     if (!target().status_ranges) return "invalid expect_status \"" + target().expect_status + "\"";
     // Config validation should have refused these; a CR/LF here would split the request.
-    if (target().path.empty() || target().path.front() != '/' || has_control_or_space(target().path))
+    if (target().path.empty() || target().path.front() != '/' ||
+        has_control_or_space(target().path))
         return "invalid path";
     if (target().host.empty() || has_control_or_space(target().host)) return "invalid host";
     return std::nullopt;
@@ -64,9 +65,12 @@ void HttpProbe::on_data(std::string_view bytes) {
     // Bytes before our request (a banner, a stray reply) are judged like any reply: a server
     // that talks first is not an HTTP server.
     switch (parser_.feed(plain)) {
-        case HttpResponseParser::State::Complete: return judge();
-        case HttpResponseParser::State::Failed: return fail("http: " + parser_.failure_text());
-        case HttpResponseParser::State::Incomplete: break;
+        case HttpResponseParser::State::Complete:
+            return judge();
+        case HttpResponseParser::State::Failed:
+            return fail("http: " + parser_.failure_text());
+        case HttpResponseParser::State::Incomplete:
+            break;
     }
     if (stream_->peer_closed()) on_eof();
 }
@@ -74,7 +78,8 @@ void HttpProbe::on_data(std::string_view bytes) {
 void HttpProbe::on_eof() {
     if (!stream_->is_open()) return fail("tls handshake: connection closed by server");
     switch (parser_.finish()) {
-        case HttpResponseParser::State::Complete: return judge();
+        case HttpResponseParser::State::Complete:
+            return judge();
         case HttpResponseParser::State::Failed:
         case HttpResponseParser::State::Incomplete:
             return fail("http: " + parser_.failure_text());

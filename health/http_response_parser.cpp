@@ -53,11 +53,17 @@ HttpResponseParser::State HttpResponseParser::feed(std::string_view bytes) {
             case Phase::Headers:
             case Phase::ChunkSize:
             case Phase::ChunkDataEnd:
-            case Phase::Trailers: used = consume_line(bytes); break;
+            case Phase::Trailers:
+                used = consume_line(bytes);
+                break;
             case Phase::Body:
             case Phase::BodyUntilClose:
-            case Phase::ChunkData: used = consume_body(bytes); break;
-            case Phase::Done: used = bytes.size(); break;
+            case Phase::ChunkData:
+                used = consume_body(bytes);
+                break;
+            case Phase::Done:
+                used = bytes.size();
+                break;
         }
         consumed_ += used;
         bytes.remove_prefix(used);
@@ -77,13 +83,20 @@ HttpResponseParser::State HttpResponseParser::finish() {
 
 std::string HttpResponseParser::failure_text() const {
     switch (failure_) {
-        case Failure::None: return "";
-        case Failure::Empty: return "empty reply";
-        case Failure::Truncated: return "truncated reply";
-        case Failure::BadStatusLine: return "bad status line";
-        case Failure::BadHeader: return "bad header";
-        case Failure::BadChunk: return "bad chunked encoding";
-        case Failure::TooLarge: return "reply larger than " + std::to_string(max_bytes_) + " bytes";
+        case Failure::None:
+            return "";
+        case Failure::Empty:
+            return "empty reply";
+        case Failure::Truncated:
+            return "truncated reply";
+        case Failure::BadStatusLine:
+            return "bad status line";
+        case Failure::BadHeader:
+            return "bad header";
+        case Failure::BadChunk:
+            return "bad chunked encoding";
+        case Failure::TooLarge:
+            return "reply larger than " + std::to_string(max_bytes_) + " bytes";
     }
     return "";
 }
@@ -121,14 +134,18 @@ std::size_t HttpResponseParser::consume_body(std::string_view data) {
 
 void HttpResponseParser::on_line(std::string_view line) {
     switch (phase_) {
-        case Phase::StatusLine: on_status_line(line); break;
+        case Phase::StatusLine:
+            on_status_line(line);
+            break;
         case Phase::Headers:
             if (line.empty())
                 on_headers_end();
             else
                 on_header_line(line);
             break;
-        case Phase::ChunkSize: on_chunk_size_line(line); break;
+        case Phase::ChunkSize:
+            on_chunk_size_line(line);
+            break;
         case Phase::ChunkDataEnd:
             if (!line.empty()) return fail(Failure::BadChunk);
             phase_ = Phase::ChunkSize;
@@ -136,14 +153,15 @@ void HttpResponseParser::on_line(std::string_view line) {
         case Phase::Trailers:
             if (line.empty()) complete();  // trailer fields themselves are ignored
             break;
-        default: break;
+        default:
+            break;
     }
 }
 
 // status-line = HTTP-version SP status-code SP [ reason-phrase ]  (RFC 9112 §4)
 void HttpResponseParser::on_status_line(std::string_view line) {
-    const bool version_ok = line.size() >= 12 && line.substr(0, 7) == "HTTP/1." &&
-                            is_digit(line[7]) && line[8] == ' ';
+    const bool version_ok =
+        line.size() >= 12 && line.substr(0, 7) == "HTTP/1." && is_digit(line[7]) && line[8] == ' ';
     if (!version_ok || !is_digit(line[9]) || !is_digit(line[10]) || !is_digit(line[11]) ||
         line[9] < '1' || line[9] > '5' || (line.size() > 12 && line[12] != ' '))
         return fail(Failure::BadStatusLine);

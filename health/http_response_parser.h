@@ -48,7 +48,7 @@ private:
     enum class Phase {
         StatusLine,
         Headers,
-        Body,           // Content-Length bytes remain
+        Body,  // Content-Length bytes remain
         BodyUntilClose,
         ChunkSize,
         ChunkData,

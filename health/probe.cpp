@@ -11,6 +11,12 @@
 namespace lb::health {
 namespace {
 
+// Out of fds or memory on this host: no verdict about the site.
+bool is_local_resource_error(int status) {
+    return status == UV_EMFILE || status == UV_ENFILE || status == UV_ENOBUFS ||
+           status == UV_ENOMEM;
+}
+
 std::string connect_failure(int status) {
     if (status == UV_ECONNREFUSED) return "connect refused";
     if (status == UV_ETIMEDOUT) return "connect timeout";
@@ -29,6 +35,9 @@ Probe* Probe::launch(std::unique_ptr<Probe> probe, Prober::DoneCallback on_done)
 }
 
 void Probe::start() noexcept {
+    // The loop's cached time may be stale (a long callback ran since the loop last polled);
+    // the deadline must count from now.
+    uv_update_time(loop_);
     started_ns_ = uv_hrtime();
     // uv_timer_init cannot fail (no allocation, no syscall), so the timer is always there to
     // close, and closing it is what reports: even an early failure is reported asynchronously.
@@ -38,7 +47,7 @@ void Probe::start() noexcept {
 
     if (auto problem = target_problem()) return fail(std::move(*problem));
     if (const int rc = uv_tcp_init(loop_, &tcp_); rc != 0)
-        return fail(std::string("socket: ") + uv_strerror(rc));
+        return fail(std::string("socket: ") + uv_strerror(rc), true);
     tcp_.data = this;
     ++open_handles_;
 
@@ -49,7 +58,7 @@ void Probe::start() noexcept {
     if (const int rc = uv_tcp_connect(&connect_req_, &tcp_, target_.address.sockaddr_ptr(),
                                       &Probe::on_connect);
         rc != 0)
-        fail(connect_failure(rc));
+        fail(connect_failure(rc), is_local_resource_error(rc));
 }
 
 void Probe::cancel() noexcept {
@@ -59,8 +68,8 @@ void Probe::cancel() noexcept {
 
 void Probe::start_reading() noexcept {
     if (closing_) return;
-    if (const int rc = uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), &Probe::on_alloc,
-                                     &Probe::on_read);
+    if (const int rc =
+            uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), &Probe::on_alloc, &Probe::on_read);
         rc != 0)
         fail(std::string("read: ") + uv_strerror(rc));
 }
@@ -93,7 +102,8 @@ void Probe::finish(bool ok, std::string reason) noexcept {
                           .reason = std::move(reason),
                           .latency = std::chrono::microseconds(
                               static_cast<std::int64_t>((uv_hrtime() - started_ns_) / 1000)),
-                          .passive = false};
+                          .passive = false,
+                          .inconclusive = inconclusive_};
     for (uv_handle_t* handle :
          {reinterpret_cast<uv_handle_t*>(&timer_), reinterpret_cast<uv_handle_t*>(&tcp_)})
         if (handle->data != nullptr && !uv_is_closing(handle)) uv_close(handle, &Probe::on_closed);
@@ -102,7 +112,7 @@ void Probe::finish(bool ok, std::string reason) noexcept {
 void Probe::on_connect(uv_connect_t* req, int status) noexcept {
     auto* self = static_cast<Probe*>(req->data);
     if (self->closing_) return;  // cancelled or timed out: the verdict is already set
-    if (status < 0) return self->fail(connect_failure(status));
+    if (status < 0) return self->fail(connect_failure(status), is_local_resource_error(status));
     self->on_connected();
 }
 
@@ -128,8 +138,9 @@ void Probe::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noe
         return self->on_eof();
     }
     if (nread < 0) {
-        if (nread == UV_ECONNRESET) return self->fail("connection reset");
-        return self->fail(std::string("read: ") + uv_strerror(static_cast<int>(nread)));
+        const std::string during = std::string(" (") + self->phase_ + ")";
+        if (nread == UV_ECONNRESET) return self->fail("connection reset" + during);
+        return self->fail(std::string("read: ") + uv_strerror(static_cast<int>(nread)) + during);
     }
     self->on_data(std::string_view(buf->base, static_cast<std::size_t>(nread)));
 }
@@ -155,11 +166,11 @@ void Probe::on_closed(uv_handle_t* handle) noexcept {
 
 void ProbeSlot::start(std::unique_ptr<Probe> probe, Prober::DoneCallback on_done) {
     cancel();
-    current_ = Probe::launch(std::move(probe),
-                             [this, on_done = std::move(on_done)](CheckResult result) {
-                                 current_ = nullptr;
-                                 on_done(std::move(result));
-                             });
+    current_ =
+        Probe::launch(std::move(probe), [this, on_done = std::move(on_done)](CheckResult result) {
+            current_ = nullptr;
+            if (on_done) on_done(std::move(result));  // last: it may destroy this slot
+        });
 }
 
 void ProbeSlot::cancel() noexcept {

@@ -42,7 +42,11 @@ protected:
     // Queues bytes for the socket; at most one uv_write is in flight, the rest waits in outbox_.
     void send(std::string_view bytes) noexcept;
     void succeed(std::string reason) noexcept { finish(true, std::move(reason)); }
-    void fail(std::string reason) noexcept { finish(false, std::move(reason)); }
+    // `inconclusive`: this host could not run the check (see CheckResult::inconclusive).
+    void fail(std::string reason, bool inconclusive = false) noexcept {
+        inconclusive_ = inconclusive;
+        finish(false, std::move(reason));
+    }
     // Named in the timeout reason: "timeout after 500ms (tls handshake)".
     void set_phase(const char* phase) noexcept { phase_ = phase; }
 
@@ -74,6 +78,7 @@ private:
     uv_write_t write_req_{};
     int open_handles_ = 0;
     bool closing_ = false;
+    bool inconclusive_ = false;
     bool writing_ = false;
     std::string in_flight_;  // the buffer uv_write reads; untouched until on_written
     std::string outbox_;

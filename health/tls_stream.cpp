@@ -31,7 +31,8 @@ std::string take_openssl_error() {
 bool is_ip_literal(const std::string& host) {
     in6_addr v6{};
     in_addr v4{};
-    return inet_pton(AF_INET, host.c_str(), &v4) == 1 || inet_pton(AF_INET6, host.c_str(), &v6) == 1;
+    return inet_pton(AF_INET, host.c_str(), &v4) == 1 ||
+           inet_pton(AF_INET6, host.c_str(), &v6) == 1;
 }
 
 }  // namespace
@@ -72,9 +73,9 @@ ByteStream::Failure TlsStream::open(std::string& to_wire) {
                  const_cast<char*>(options_.host.c_str())) != 1)
         return "tls: bad server name \"" + options_.host + "\": " + take_openssl_error();
     if (verify) {
-        const int set = ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_.get()),
-                                                           options_.host.c_str())
-                           : SSL_set1_host(ssl_.get(), options_.host.c_str());
+        const int set =
+            ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_.get()), options_.host.c_str())
+               : SSL_set1_host(ssl_.get(), options_.host.c_str());
         if (set != 1) return "tls: cannot verify host \"" + options_.host + "\"";
         SSL_set_hostflags(ssl_.get(), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
     }

@@ -21,6 +21,7 @@ void Daemon::on_check_completed(std::size_t site, const health::CheckResult& res
     SiteRecord& record = site_records_[config_.sites.at(site).name];
     record.last_check = result;
     record.last_check_at = LoopClock(loop_.raw()).now();
+    if (result.inconclusive) return;  // this host was out of fds: no verdict on the site
     if (!result.ok) ++record.checks_failed;
     if (!result.passive)
         metrics_.health_check(site, result.ok,

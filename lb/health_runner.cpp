@@ -149,7 +149,12 @@ void HealthRunner::start_check(Site& site) {
 }
 
 void HealthRunner::on_check_done(Site& site, health::CheckResult result) {
-    const auto change = site.monitor.check_finished(now(), result);
+    // A check this host could not run (out of fds) says nothing about the site.
+    std::optional<health::HealthChange> change;
+    if (result.inconclusive)
+        site.monitor.check_abandoned(now());
+    else
+        change = site.monitor.check_finished(now(), result);
     arm(site);
     const std::size_t index = site.index;
     // From here `site` may be destroyed by the callbacks.

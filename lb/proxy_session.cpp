@@ -10,6 +10,8 @@ uv_stream_t* as_stream(uv_tcp_t* h) { return reinterpret_cast<uv_stream_t*>(h); 
 
 Termination connect_failure(int status) {
     using Cause = Termination::Cause;
+    if (Termination::is_local_resource_error(status))
+        return Termination{Cause::LocalResource, Termination::Phase::Connect, status};
     Cause cause = Cause::ConnectError;
     if (status == UV_ECONNREFUSED) cause = Cause::ConnectRefused;
     if (status == UV_ETIMEDOUT) cause = Cause::ConnectTimeout;
@@ -104,6 +106,11 @@ void ProxySession::on_site_connected(uv_connect_t* req, int status) noexcept {
 }
 
 void ProxySession::on_connect_failed(Termination why) noexcept {
+    // Out of fds or memory here: the site is not to blame, and another site would fail alike.
+    if (why.cause == Termination::Cause::LocalResource) {
+        close(why);
+        return;
+    }
     settings_->site_counters[*site_index_]->connect_errors.fetch_add(1, std::memory_order_relaxed);
     if (auto reason = metrics::parse_connection_error(metric_reason(why)))
         listener_metrics().connection_error(*site_index_, *reason);

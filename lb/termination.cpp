@@ -1,8 +1,15 @@
 #include "lb/termination.h"
 
+#include <uv.h>
+
 namespace lb {
 
 using Cause = Termination::Cause;
+
+bool Termination::is_local_resource_error(int status) {
+    return status == UV_EMFILE || status == UV_ENFILE || status == UV_ENOBUFS ||
+           status == UV_ENOMEM;
+}
 
 std::string_view tcplog_code(const Termination& t) {
     const bool data = t.phase == Termination::Phase::Data;
@@ -16,7 +23,8 @@ std::string_view tcplog_code(const Termination& t) {
         case Cause::IdleTimeout: return "cD";
         case Cause::Limit: return "PR";
         case Cause::Shutdown: return data ? "KD" : "KC";
-        case Cause::NoSite: return "PC";
+        case Cause::NoSite:
+        case Cause::LocalResource: return "PC";
     }
     return "--";
 }
@@ -28,7 +36,8 @@ std::string_view metric_reason(const Termination& t) {
         case Cause::ConnectTimeout: return "connect_timeout";
         case Cause::ClientReset:
         case Cause::SiteReset: return "reset";
-        case Cause::Limit: return "limit";
+        case Cause::Limit:
+        case Cause::LocalResource: return "limit";
         default: return "";
     }
 }
@@ -45,6 +54,7 @@ std::string_view describe(const Termination& t) {
         case Cause::Limit: return "connection limit";
         case Cause::Shutdown: return "shutdown";
         case Cause::NoSite: return "no site";
+        case Cause::LocalResource: return "out of local resources";
     }
     return "closed";
 }

@@ -18,6 +18,7 @@ struct Termination {
         Limit,           // over global.max_connections: accepted and closed at once
         Shutdown,        // the daemon is stopping (or the session was killed by an operator)
         NoSite,          // no site address for this connection (bad state; should not happen)
+        LocalResource,   // lb itself is out of fds or memory: not the site's fault
     };
     enum class Phase { Connect, Data };
 
@@ -28,6 +29,8 @@ struct Termination {
     [[nodiscard]] bool is_reset() const {
         return cause == Cause::ClientReset || cause == Cause::SiteReset;
     }
+    // Errors of this host, not of the site (EMFILE, ENFILE, ENOBUFS, ENOMEM).
+    [[nodiscard]] static bool is_local_resource_error(int status);
     [[nodiscard]] bool is_connect_failure() const {
         return cause == Cause::ConnectRefused || cause == Cause::ConnectTimeout ||
                cause == Cause::ConnectError;
@@ -36,7 +39,8 @@ struct Termination {
 
 // HAProxy-style two-letter termination state: who ended it, in which phase.
 // "--" normal; "SC" refused; "sC" connect timeout; "cD" idle timeout; "CD"/"SD" reset during
-// data; "PR" connection limit; "KD"/"KC" shutdown; "PC" no site.
+// data; "PR" connection limit; "KD"/"KC" shutdown; "PC" lb out of resources (fds, memory) or no
+// site.
 [[nodiscard]] std::string_view tcplog_code(const Termination& t);
 
 // The `reason` label of lb_connection_errors_total; empty for normal ends.

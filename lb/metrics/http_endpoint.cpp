@@ -28,15 +28,24 @@ uv_stream_t* as_stream(uv_tcp_t* tcp) { return reinterpret_cast<uv_stream_t*>(tc
 
 std::string_view reason_phrase(int status) {
     switch (status) {
-        case 200: return "OK";
-        case 400: return "Bad Request";
-        case 404: return "Not Found";
-        case 405: return "Method Not Allowed";
-        case 431: return "Request Header Fields Too Large";
-        case 500: return "Internal Server Error";
-        case 503: return "Service Unavailable";
-        case 505: return "HTTP Version Not Supported";
-        default: return "Unknown";
+        case 200:
+            return "OK";
+        case 400:
+            return "Bad Request";
+        case 404:
+            return "Not Found";
+        case 405:
+            return "Method Not Allowed";
+        case 431:
+            return "Request Header Fields Too Large";
+        case 500:
+            return "Internal Server Error";
+        case 503:
+            return "Service Unavailable";
+        case 505:
+            return "HTTP Version Not Supported";
+        default:
+            return "Unknown";
     }
 }
 
@@ -138,15 +147,18 @@ private:
     }
 
     void on_head_bytes() {
-        const RequestParse parse =
-            parse_request_head(std::string_view(buffer_.data(), received_));
+        const RequestParse parse = parse_request_head(std::string_view(buffer_.data(), received_));
         using Verdict = RequestParse::Verdict;
         switch (parse.verdict) {
             case Verdict::Complete:
                 send(owner_->respond(parse.head.method, parse.head.path));
                 return;
-            case Verdict::BadRequest: send(error_response(400)); return;
-            case Verdict::VersionUnsupported: send(error_response(505)); return;
+            case Verdict::BadRequest:
+                send(error_response(400));
+                return;
+            case Verdict::VersionUnsupported:
+                send(error_response(505));
+                return;
             case Verdict::Incomplete:
                 if (received_ == buffer_.size()) send(error_response(431));
                 return;
@@ -219,16 +231,15 @@ private:
 
 // --- HttpEndpoint -----------------------------------------------------------------------------
 
-HttpEndpoint::HttpEndpoint(uv_loop_t* loop, MetricsText metrics, StatusSource status,
-                           Limits limits)
+HttpEndpoint::HttpEndpoint(uv_loop_t* loop, MetricsText metrics, StatusSource status, Limits limits)
     : loop_(loop), metrics_(std::move(metrics)), status_(std::move(status)), limits_(limits) {
     limits_.max_head_bytes = std::max<std::size_t>(limits_.max_head_bytes, 64);
 }
 
 HttpEndpoint::HttpEndpoint(uv_loop_t* loop, MetricsText metrics, admin::Controller& controller,
                            Limits limits)
-    : HttpEndpoint(loop, std::move(metrics), [&controller] { return controller.status(); },
-                   limits) {}
+    : HttpEndpoint(
+          loop, std::move(metrics), [&controller] { return controller.status(); }, limits) {}
 
 HttpEndpoint::~HttpEndpoint() {
     stop();
@@ -309,11 +320,12 @@ void HttpEndpoint::reject_busy(uv_stream_t* server) {
     }
     if (uv_accept(server, as_stream(tcp)) == 0) {
         // Best effort, never blocking: a fresh socket's send buffer takes these few bytes.
-        uv_buf_t buf = uv_buf_init(const_cast<char*>(busy.data()),
-                                   static_cast<unsigned>(busy.size()));
+        uv_buf_t buf =
+            uv_buf_init(const_cast<char*>(busy.data()), static_cast<unsigned>(busy.size()));
         (void)uv_try_write(as_stream(tcp), &buf, 1);
     }
-    uv_close(as_handle(tcp), [](uv_handle_t* closed) { delete reinterpret_cast<uv_tcp_t*>(closed); });
+    uv_close(as_handle(tcp),
+             [](uv_handle_t* closed) { delete reinterpret_cast<uv_tcp_t*>(closed); });
 }
 
 std::string HttpEndpoint::respond(const std::string& method, const std::string& path) {
@@ -331,8 +343,7 @@ std::string HttpEndpoint::respond(const std::string& method, const std::string& 
                                  "Content-Security-Policy: default-src 'none'; "
                                  "style-src 'unsafe-inline'\r\n");
         if (path == "/status.json")
-            return http_response(200, "application/json", render_status_json(status_()),
-                                 head_only);
+            return http_response(200, "application/json", render_status_json(status_()), head_only);
     } catch (const std::exception& e) {
         // prometheus-cpp and the status source may throw (bad_alloc at worst); one request fails.
         log::error("metrics endpoint: {} {}: {}", method, path, e.what());

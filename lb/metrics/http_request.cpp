@@ -14,9 +14,24 @@ using Verdict = RequestParse::Verdict;
 bool is_tchar(char c) {
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
     switch (c) {
-        case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
-        case '.': case '^': case '_': case '`': case '|': case '~': return true;
-        default: return false;
+        case '!':
+        case '#':
+        case '$':
+        case '%':
+        case '&':
+        case '\'':
+        case '*':
+        case '+':
+        case '-':
+        case '.':
+        case '^':
+        case '_':
+        case '`':
+        case '|':
+        case '~':
+            return true;
+        default:
+            return false;
     }
 }
 
@@ -36,7 +51,8 @@ Verdict check_request_line(std::string_view line, bool complete, RequestHead& he
     const std::string_view method = line.substr(0, space);
     for (const char c : method)
         if (!is_tchar(c)) return Verdict::BadRequest;
-    if (space == std::string_view::npos) return complete ? Verdict::BadRequest : Verdict::Incomplete;
+    if (space == std::string_view::npos)
+        return complete ? Verdict::BadRequest : Verdict::Incomplete;
     if (method.empty()) return Verdict::BadRequest;
 
     const std::string_view rest = line.substr(space + 1);
@@ -44,7 +60,8 @@ Verdict check_request_line(std::string_view line, bool complete, RequestHead& he
     const std::string_view target = rest.substr(0, second);
     for (const char c : target)
         if (c < 0x21 || c > 0x7E) return Verdict::BadRequest;
-    if (second == std::string_view::npos) return complete ? Verdict::BadRequest : Verdict::Incomplete;
+    if (second == std::string_view::npos)
+        return complete ? Verdict::BadRequest : Verdict::Incomplete;
     if (target.empty()) return Verdict::BadRequest;
 
     // HTTP-version = "HTTP/" DIGIT "." DIGIT, matched position by position so a prefix passes.
@@ -89,7 +106,8 @@ std::string route_path(std::string_view target) {
             if ((target[i] | 0x20) != prefix[i]) return false;
         return true;
     };
-    for (const std::string_view scheme : {std::string_view("http://"), std::string_view("https://")}) {
+    for (const std::string_view scheme :
+         {std::string_view("http://"), std::string_view("https://")}) {
         if (lower_prefix(scheme)) {
             target.remove_prefix(scheme.size());
             const auto slash = target.find('/');

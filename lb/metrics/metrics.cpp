@@ -31,10 +31,14 @@ std::string str(std::string_view text) { return std::string(text); }
 
 std::string_view to_string(ConnectionError reason) {
     switch (reason) {
-        case ConnectionError::ConnectRefused: return "connect_refused";
-        case ConnectionError::ConnectTimeout: return "connect_timeout";
-        case ConnectionError::Reset: return "reset";
-        case ConnectionError::Limit: return "limit";
+        case ConnectionError::ConnectRefused:
+            return "connect_refused";
+        case ConnectionError::ConnectTimeout:
+            return "connect_timeout";
+        case ConnectionError::Reset:
+            return "reset";
+        case ConnectionError::Limit:
+            return "limit";
     }
     return "reset";
 }
@@ -47,9 +51,12 @@ std::optional<ConnectionError> parse_connection_error(std::string_view reason) {
 
 std::string_view to_string(PeerRole role) {
     switch (role) {
-        case PeerRole::Master: return "master";
-        case PeerRole::Backup: return "backup";
-        case PeerRole::Fault: return "fault";
+        case PeerRole::Master:
+            return "master";
+        case PeerRole::Backup:
+            return "backup";
+        case PeerRole::Fault:
+            return "fault";
     }
     return "fault";
 }
@@ -95,9 +102,11 @@ void DataPathCounters::connection_retried(std::size_t site) noexcept {
 void DataPathCounters::connection_closed() noexcept { active_->Decrement(); }
 
 void DataPathCounters::connection_error(std::size_t site, ConnectionError reason) noexcept {
-    const std::size_t row = site == kNoSite ? errors_.size() - 1 : site;
+    const std::size_t no_site_row = errors_.size() - 1;
+    const std::size_t row = site == kNoSite ? no_site_row : site;
     const auto column = static_cast<std::size_t>(reason);
-    if (row < errors_.size() && column < kConnectionErrorCount) errors_[row][column]->Increment();
+    if ((row < no_site_row || site == kNoSite) && column < kConnectionErrorCount)
+        errors_[row][column]->Increment();
 }
 
 void DataPathCounters::bytes(std::uint64_t to_site, std::uint64_t to_client) noexcept {
@@ -183,9 +192,9 @@ Metrics::Metrics(std::vector<std::string> sites, const std::vector<std::string>&
     for (const PeerRole role : kRoles)
         peer_roles_.push_back(&peer_role_.Add({{"role", str(to_string(role))}}));
     for (const auto& [direction, result] : {std::pair{AdvertDirection::Sent, "ok"},
-                                           {AdvertDirection::Sent, "error"},
-                                           {AdvertDirection::Received, "ok"},
-                                           {AdvertDirection::Received, "rejected"}})
+                                            {AdvertDirection::Sent, "error"},
+                                            {AdvertDirection::Received, "ok"},
+                                            {AdvertDirection::Received, "rejected"}})
         (void)advert_child(direction, result);
     build_info_.Add({{"version", str(version)}}).Set(1);
     set_listeners(listeners);
@@ -262,7 +271,8 @@ prometheus::Counter& Metrics::failover_child(std::size_t from, std::size_t to,
     auto key = std::tuple{from, to, str(reason)};
     auto found = failover_children_.find(key);
     if (found != failover_children_.end()) return *found->second;
-    auto& child = failovers_.Add({{"from", sites_[from]}, {"to", sites_[to]}, {"reason", str(reason)}});
+    auto& child =
+        failovers_.Add({{"from", sites_[from]}, {"to", sites_[to]}, {"reason", str(reason)}});
     failover_children_.emplace(std::move(key), &child);
     return child;
 }

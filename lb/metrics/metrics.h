@@ -3,6 +3,12 @@
 // Invariant: a child, once created, lives as long as the Metrics object (never removed).
 #pragma once
 
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -13,12 +19,6 @@
 #include <tuple>
 #include <utility>
 #include <vector>
-
-#include <prometheus/counter.h>
-#include <prometheus/family.h>
-#include <prometheus/gauge.h>
-#include <prometheus/histogram.h>
-#include <prometheus/registry.h>
 
 namespace lb::metrics {
 
@@ -171,7 +171,7 @@ private:
     std::map<std::pair<AdvertDirection, std::string>, prometheus::Counter*> advert_children_;
 
     std::vector<std::unique_ptr<DataPathCounters>> all_listeners_;  // never shrinks
-    std::vector<DataPathCounters*> current_;                          // for_listener() order
+    std::vector<DataPathCounters*> current_;                        // for_listener() order
 };
 
 }  // namespace lb::metrics

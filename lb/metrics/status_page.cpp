@@ -5,46 +5,15 @@
 #include <fmt/format.h>
 
 #include <array>
-#include <cmath>
 #include <cstdint>
 #include <iterator>
-#include <type_traits>
 #include <utility>
+
+#include "lb/metrics/json_writer.h"
 
 namespace lb::metrics {
 
 namespace {
-
-constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
-
-// Length of the valid UTF-8 sequence at the start of `text`, or 0 if it is not one (overlongs,
-// surrogates and code points past U+10FFFF are invalid, RFC 3629).
-std::size_t utf8_sequence_length(std::string_view text) {
-    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-    const unsigned char lead = byte(0);
-    if (lead < 0x80) return 1;
-    std::size_t length = 0;
-    unsigned char min_second = 0x80;
-    unsigned char max_second = 0xBF;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-        length = 2;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-        length = 3;
-        if (lead == 0xE0) min_second = 0xA0;  // overlong
-        if (lead == 0xED) max_second = 0x9F;  // surrogates
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-        length = 4;
-        if (lead == 0xF0) min_second = 0x90;  // overlong
-        if (lead == 0xF4) max_second = 0x8F;  // past U+10FFFF
-    } else {
-        return 0;
-    }
-    if (text.size() < length) return 0;
-    if (byte(1) < min_second || byte(1) > max_second) return 0;
-    for (std::size_t i = 2; i < length; ++i)
-        if (byte(i) < 0x80 || byte(i) > 0xBF) return 0;
-    return length;
-}
 
 std::string human_bytes(std::uint64_t bytes) {
     constexpr std::array<std::string_view, 6> kUnits = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
@@ -66,6 +35,13 @@ std::string human_seconds(std::uint64_t seconds) {
     if (hours > 0) return fmt::format("{}h {}m {}s", hours, minutes, secs);
     if (minutes > 0) return fmt::format("{}m {}s", minutes, secs);
     return fmt::format("{}s", secs);
+}
+
+// Loopback checks take microseconds, WAN ones tens of ms: keep 2-3 significant digits.
+std::string human_millis(double ms) {
+    if (ms < 1) return fmt::format("{:.3f} ms", ms);
+    if (ms < 100) return fmt::format("{:.1f} ms", ms);
+    return fmt::format("{:.0f} ms", ms);
 }
 
 // A byte count as "1.5 MiB" with the exact number on hover.
@@ -129,8 +105,8 @@ void render_summary(std::string& out, const admin::Status& status) {
     row("Epoch", fmt::format("{}", status.epoch));
     row("Failovers", fmt::format("{}", status.failovers_total));
     if (!status.peer_role.empty())
-        row("Peer role", fmt::format("<span class=\"role-{0}\">{0}</span>",
-                                     html_escape(status.peer_role)));
+        row("Peer role",
+            fmt::format("<span class=\"role-{0}\">{0}</span>", html_escape(status.peer_role)));
     row("Connections", fmt::format("{} active of {} max, {} total", status.connections_active,
                                    status.max_connections, status.connections_total));
     out += "</table>\n";
@@ -139,7 +115,8 @@ void render_summary(std::string& out, const admin::Status& status) {
 void render_site(std::string& out, const admin::Status& status, const admin::SiteStatus& site) {
     const bool active = is_active(status, site);
     const std::string health = html_escape(site.health);
-    fmt::format_to(std::back_inserter(out), "<tr class=\"site{}\"><td><span class=\"site-name\">{}</span>",
+    fmt::format_to(std::back_inserter(out),
+                   "<tr class=\"site{}\"><td><span class=\"site-name\">{}</span>",
                    active ? " active" : "", html_escape(site.name));
     if (active) out += "<span class=\"active-marker\">ACTIVE</span>";
     if (is_pinned(status, site)) out += "<span class=\"pin-marker\">PINNED</span>";
@@ -150,10 +127,10 @@ void render_site(std::string& out, const admin::Status& status, const admin::Sit
     if (site.last_check) {
         const admin::CheckSummary& check = *site.last_check;
         fmt::format_to(std::back_inserter(out),
-                       "<td class=\"{}\">{}</td><td class=\"num\">{:.1f} ms</td><td "
+                       "<td class=\"{}\">{}</td><td class=\"num\">{}</td><td "
                        "class=\"num\">{} ago</td>",
-                       check.ok ? "ok" : "fail", html_escape(check.reason), check.latency_ms,
-                       human_seconds(check.age_ms / 1000));
+                       check.ok ? "ok" : "fail", html_escape(check.reason),
+                       human_millis(check.latency_ms), human_seconds(check.age_ms / 1000));
     } else {
         out += "<td>-</td><td>-</td><td>-</td>";
     }
@@ -183,75 +160,6 @@ void render_listener(std::string& out, const admin::ListenerStatus& listener) {
     out += "</tr>\n";
 }
 
-// A minimal JSON writer: the caller emits keys and values in order; commas are tracked here.
-class JsonWriter {
-public:
-    void open(char bracket) {
-        separate();
-        out_ += bracket;
-        first_ = true;
-    }
-    void close(char bracket) {
-        out_ += bracket;
-        first_ = false;
-    }
-    void key(std::string_view name) {
-        separate();
-        out_ += '"';
-        out_ += json_escape(name);
-        out_ += "\":";
-        after_key_ = true;
-    }
-    void string(std::string_view text) {
-        separate();
-        out_ += '"';
-        out_ += json_escape(text);
-        out_ += '"';
-    }
-    void null() { raw("null"); }
-    void boolean(bool value) { raw(value ? "true" : "false"); }
-    void number(std::uint64_t value) { raw(fmt::format("{}", value)); }
-    void number(std::int64_t value) { raw(fmt::format("{}", value)); }
-    void number(double value) { std::isfinite(value) ? raw(fmt::format("{}", value)) : null(); }
-
-    template <typename T>
-    void field(std::string_view name, const T& value) {
-        key(name);
-        if constexpr (std::is_same_v<T, std::string>) {
-            string(value);
-        } else if constexpr (std::is_same_v<T, bool>) {
-            boolean(value);
-        } else if constexpr (std::is_floating_point_v<T>) {
-            number(static_cast<double>(value));
-        } else if constexpr (std::is_signed_v<T>) {
-            number(static_cast<std::int64_t>(value));
-        } else {
-            number(static_cast<std::uint64_t>(value));
-        }
-    }
-
-    [[nodiscard]] std::string take() { return std::move(out_); }
-
-private:
-    void raw(std::string_view text) {
-        separate();
-        out_ += text;
-    }
-    void separate() {
-        if (after_key_) {
-            after_key_ = false;
-            first_ = false;
-            return;
-        }
-        if (!first_ && !out_.empty()) out_ += ',';
-        first_ = false;
-    }
-
-    std::string out_;
-    bool first_ = true;
-    bool after_key_ = false;
-};
-
 }  // namespace
 
 std::string html_escape(std::string_view text) {
@@ -259,42 +167,24 @@ std::string html_escape(std::string_view text) {
     out.reserve(text.size());
     for (const char c : text) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&#39;"; break;
-            default: out += c;
-        }
-    }
-    return out;
-}
-
-std::string json_escape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    while (!text.empty()) {
-        const auto c = static_cast<unsigned char>(text.front());
-        if (c >= 0x80) {
-            const std::size_t length = utf8_sequence_length(text);
-            out += length == 0 ? kReplacement : text.substr(0, length);
-            text.remove_prefix(length == 0 ? 1 : length);
-            continue;
-        }
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
             default:
-                if (c < 0x20 || c == 0x7F) {
-                    out += fmt::format("\\u{:04x}", c);
-                } else {
-                    out += static_cast<char>(c);
-                }
+                out += c;
         }
-        text.remove_prefix(1);
     }
     return out;
 }
@@ -310,28 +200,31 @@ std::string render_status_html(const admin::Status& status) {
                    html_escape(status.active_site), kStyle);
     fmt::format_to(std::back_inserter(out),
                    "<header><h1>sitelb status</h1><p class=\"meta\">version {} &middot; pid {} "
-                   "&middot; up {} &middot; {} workers</p></header>\n",
+                   "&middot; up {} &middot; {} worker{}</p></header>\n",
                    html_escape(status.version), status.pid, human_seconds(status.uptime_s),
-                   status.workers);
+                   status.workers, status.workers == 1 ? "" : "s");
     render_summary(out, status);
 
-    out += "<h2>Sites</h2>\n<table class=\"grid\" id=\"sites\"><thead><tr><th>Site</th>"
-           "<th>Role</th><th>Address</th><th>Health</th><th>State</th><th>Check</th>"
-           "<th>Last check</th><th>Latency</th><th>Checked</th><th>Chk fail</th>"
-           "<th>Changes</th><th>Last change</th><th>Cur</th><th>Max</th><th>Total</th>"
-           "<th>Conn err</th><th>Bytes in</th><th>Bytes out</th></tr></thead><tbody>\n";
+    out +=
+        "<h2>Sites</h2>\n<table class=\"grid\" id=\"sites\"><thead><tr><th>Site</th>"
+        "<th>Role</th><th>Address</th><th>Health</th><th>State</th><th>Check</th>"
+        "<th>Last check</th><th>Latency</th><th>Checked</th><th>Chk fail</th>"
+        "<th>Changes</th><th>Last change</th><th>Cur</th><th>Max</th><th>Total</th>"
+        "<th>Conn err</th><th>Bytes in</th><th>Bytes out</th></tr></thead><tbody>\n";
     for (const admin::SiteStatus& site : status.sites) render_site(out, status, site);
     out += "</tbody></table>\n";
 
-    out += "<h2>Listeners</h2>\n<table class=\"grid\" id=\"listeners\"><thead><tr><th>Listener</th>"
-           "<th>Bind</th><th>Target port</th><th>Cur</th><th>Max</th><th>Total</th>"
-           "<th>Rejected</th><th>Bytes in</th><th>Bytes out</th></tr></thead><tbody>\n";
+    out +=
+        "<h2>Listeners</h2>\n<table class=\"grid\" id=\"listeners\"><thead><tr><th>Listener</th>"
+        "<th>Bind</th><th>Target port</th><th>Cur</th><th>Max</th><th>Total</th>"
+        "<th>Rejected</th><th>Bytes in</th><th>Bytes out</th></tr></thead><tbody>\n";
     for (const admin::ListenerStatus& listener : status.listeners) render_listener(out, listener);
     out += "</tbody></table>\n";
 
-    out += "<footer>Refreshes every 2 s. Bytes in: client to site; out: site to client. "
-           "Machine-readable: <a href=\"/status.json\">/status.json</a>, "
-           "<a href=\"/metrics\">/metrics</a>.</footer>\n</body></html>\n";
+    out +=
+        "<footer>Refreshes every 2 s. Bytes in: client to site; out: site to client. "
+        "Machine-readable: <a href=\"/status.json\">/status.json</a>, "
+        "<a href=\"/metrics\">/metrics</a>.</footer>\n</body></html>\n";
     return out;
 }
 

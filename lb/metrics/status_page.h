@@ -20,8 +20,5 @@ namespace lb::metrics {
 
 // &, <, >, " and ' as entities: safe in element text and in quoted attribute values.
 [[nodiscard]] std::string html_escape(std::string_view text);
-// The inside of a JSON string literal (no quotes): ", \ and control characters escaped; invalid
-// UTF-8 becomes U+FFFD, so the document always parses.
-[[nodiscard]] std::string json_escape(std::string_view text);
 
 }  // namespace lb::metrics
