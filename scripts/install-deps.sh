@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
     build-essential cmake pkg-config
     libuv1-dev libtomlplusplus-dev libfmt-dev catch2 prometheus-cpp-dev libssl-dev
-    nginx-light openssl curl socat iproute2 procps
+    nginx-light openssl curl socat iproute2 procps chromium
 )
 
 missing=()
