@@ -178,6 +178,7 @@ Session open_session(const Front& front, const Sites& sites) {
     out.fd = connect_front(front);
     out.client_port = local_port(out.fd.get());
     const std::string greeting = unique_greeting();
+    out.greeting_bytes = greeting.size();
     INFO("session from port " << out.client_port);
     REQUIRE(echo_once(out.fd.get(), greeting));
     // The backend published the record before echoing, so it is there now.
@@ -235,6 +236,7 @@ std::string OpsConfig::render() const {
     out << "\n[health]\nkind = \"tcp\"\ninterval = " << toml_string(health_interval)
         << "\ntimeout = " << toml_string(health_timeout) << "\nrise = " << rise
         << "\nfall = " << fall << "\n";
+    if (health_port) out << "port = " << *health_port << "\n";
     out << "\n[policy]\nfailback = \"manual\"\nretry_on_standby = false\n";
     out << "\n[[sites]]\nname = \"site-a\"\naddress = " << toml_string(kSiteA)
         << "\nrole = \"primary\"\n";

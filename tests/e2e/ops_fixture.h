@@ -55,6 +55,7 @@ struct Session {
     Fd fd;
     std::uint16_t client_port = 0;
     std::string site;
+    std::size_t greeting_bytes = 0;  // sent (and echoed) so far
 };
 // Connects to `front`, sends a unique greeting and checks its echo (REQUIRE), and finds the site
 // that got it. The connection stays open.
@@ -87,6 +88,7 @@ struct OpsConfig {
     std::string drain_timeout = "30s";
     std::string health_interval = "200ms";
     std::string health_timeout = "150ms";
+    std::optional<std::uint16_t> health_port;  // unset: the listener's target port
     int rise = 1;
     int fall = 2;
     std::uint16_t site_port = 0;
