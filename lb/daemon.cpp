@@ -217,7 +217,6 @@ void Daemon::on_connect_failed(std::size_t site, const Termination& why) noexcep
     });
 }
 
-void Daemon::on_session_finished(const ProxySession& session) noexcept { (void)session; }
 
 }  // namespace lb
 

@@ -73,7 +73,6 @@ private:
     void on_health_changed(std::size_t site, health::Health health, const std::string& reason);
 
     void on_connect_failed(std::size_t site, const Termination& why) noexcept override;
-    void on_session_finished(const ProxySession& session) noexcept override;
 
     config::Config config_;
     EventLoop loop_;

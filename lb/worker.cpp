@@ -175,7 +175,6 @@ void Worker::on_session_closed(ProxySession& session) noexcept {
         record.retries = session.retries();
         log::write_raw(format_connection(log_format, record));
     }
-    observer_.on_session_finished(session);
     if (held_slot) budget_.release();
     sessions_.erase(session.id());
     finish_if_stopped();

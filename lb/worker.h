@@ -26,7 +26,6 @@ namespace lb {
 class DataPathObserver {
 public:
     virtual void on_connect_failed(std::size_t site, const Termination& why) noexcept = 0;
-    virtual void on_session_finished(const ProxySession& session) noexcept = 0;
 
 protected:
     ~DataPathObserver() = default;

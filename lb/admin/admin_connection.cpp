@@ -2,9 +2,9 @@
 // every cancelled write callback; late Controller answers hold a weak_ptr and find it gone.
 #include "lb/admin/admin_connection.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "lb/admin/command_parser.h"
 #include "lb/admin/commands.h"
@@ -102,8 +102,8 @@ void AdminConnection::consume(std::string_view data) {
             discarding_ = false;
         } else if (line_.size() + piece.size() > kMaxLineBytes + 1) {  // + a tolerated "\r"
             line_.clear();
-            reply_now(error_reply(
-                fmt::format("line too long (over {} bytes); ignored", kMaxLineBytes)));
+            reply_now(
+                error_reply(fmt::format("line too long (over {} bytes); ignored", kMaxLineBytes)));
             if (nl == std::string_view::npos) {
                 discarding_ = true;
                 return;
@@ -152,8 +152,8 @@ std::uint64_t AdminConnection::open_slot() {
 
 void AdminConnection::complete(std::uint64_t seq, std::string_view body) {
     if (closing_) return;  // the client is gone: the answer has nowhere to go
-    const auto slot = std::find_if(slots_.begin(), slots_.end(),
-                                   [seq](const Slot& s) { return s.seq == seq; });
+    const auto slot =
+        std::find_if(slots_.begin(), slots_.end(), [seq](const Slot& s) { return s.seq == seq; });
     if (slot == slots_.end() || slot->ready) return;
     slot->text = frame(body);
     slot->ready = true;

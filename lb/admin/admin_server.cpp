@@ -2,6 +2,7 @@
 // every step reports its own error and the stale-socket probe uses the very same address.
 #include "lb/admin/admin_server.h"
 
+#include <fmt/format.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -11,8 +12,6 @@
 #include <cerrno>
 #include <cstring>
 #include <system_error>
-
-#include <fmt/format.h>
 
 #include "lb/base/logger.h"
 #include "lb/base/uv_status.h"
@@ -40,8 +39,8 @@ Result<Ok> clear_stale(const std::string& path, const sockaddr_un& addr) {
         return Error{fmt::format("cannot check admin socket {}: {}", path, errno_text(errno))};
     }
     if (!S_ISSOCK(st.st_mode))
-        return Error{fmt::format("admin socket path {} exists and is not a socket; not removing it",
-                                 path)};
+        return Error{
+            fmt::format("admin socket path {} exists and is not a socket; not removing it", path)};
     // Non-blocking: a live instance with a full backlog answers EAGAIN instead of hanging us.
     const int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (probe < 0)
@@ -50,13 +49,12 @@ Result<Ok> clear_stale(const std::string& path, const sockaddr_un& addr) {
     const int error = rc == 0 ? 0 : errno;
     ::close(probe);
     if (rc == 0 || error == EAGAIN || error == EINPROGRESS)
-        return Error{
-            fmt::format("admin socket {} is in use by another running instance", path)};
+        return Error{fmt::format("admin socket {} is in use by another running instance", path)};
     if (error != ECONNREFUSED)
         return Error{fmt::format("cannot check admin socket {}: {}", path, errno_text(error))};
     if (::unlink(path.c_str()) != 0 && errno != ENOENT)
-        return Error{fmt::format("cannot remove stale admin socket {}: {}", path,
-                                 errno_text(errno))};
+        return Error{
+            fmt::format("cannot remove stale admin socket {}: {}", path, errno_text(errno))};
     log::info("admin: removed stale socket {} (left by an instance that is not running)", path);
     return Ok{};
 }

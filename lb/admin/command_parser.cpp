@@ -2,9 +2,9 @@
 // Error texts never echo non-printable bytes, so a reply can never break the line protocol.
 #include "lb/admin/command_parser.h"
 
-#include <vector>
-
 #include <fmt/format.h>
+
+#include <vector>
 
 namespace lb::admin {
 namespace {
@@ -71,8 +71,9 @@ Result<Command> show_with_format(const Words& words) {
 
 Result<Command> parse_show(const Words& words) {
     if (words.size() < 2)
-        return fail("'show' needs what to show: status, sites, listeners, sessions, info, stat, "
-                    "servers state");
+        return fail(
+            "'show' needs what to show: status, sites, listeners, sessions, info, stat, "
+            "servers state");
     const std::string_view what = words[1];
     if (what == "status") return show_with_format<ShowStatus>(words);
     if (what == "sites") return show_with_format<ShowSites>(words);
@@ -84,8 +85,9 @@ Result<Command> parse_show(const Words& words) {
     }
     if (what == "stat") {
         if (words.size() == 2) return Command{ShowStat{}};
-        return fail("'show stat' takes no arguments here (filters, typed and json are not "
-                    "supported)");
+        return fail(
+            "'show stat' takes no arguments here (filters, typed and json are not "
+            "supported)");
     }
     if (what == "servers") {
         if (words.size() < 3 || words[2] != "state") return unknown(words, 3);
@@ -134,16 +136,17 @@ Result<Command> parse_set(const Words& words) {
         if (words.size() != 5 || words[3] != "state")
             return fail("usage: set site SITE state ready|drain|maint");
         if (!is_site_state(words[4]))
-            return fail(fmt::format("unknown state {}; expected ready, drain or maint",
-                                    quoted(words[4])));
+            return fail(
+                fmt::format("unknown state {}; expected ready, drain or maint", quoted(words[4])));
         return Command{SetSiteState{std::string(words[2]), std::string(words[4])}};
     }
     if (words.size() >= 2 && words[1] == "server") {
         auto target = backend_server(words, 2);
         if (!target.ok()) return Error{target.error()};
         if (words.size() < 4 || words[3] != "state")
-            return fail("'set server' supports only 'state' here (weight, health, addr, agent "
-                        "and the others are not supported)");
+            return fail(
+                "'set server' supports only 'state' here (weight, health, addr, agent "
+                "and the others are not supported)");
         if (words.size() != 5 || !is_site_state(words[4])) return Error{std::string(kExpectsState)};
         target.value().state = std::string(words[4]);
         return Command{std::move(target.value())};

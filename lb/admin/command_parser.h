@@ -53,9 +53,9 @@ struct SetServerState {
     std::string state;
 };
 
-using Command = std::variant<Help, Quit, Empty, ShowStatus, ShowSites, ShowListeners,
-                             ShowSessions, Pin, Unpin, Failback, SetSiteState, Reload, ShowInfo,
-                             ShowStat, ShowServersState, SetServerState>;
+using Command = std::variant<Help, Quit, Empty, ShowStatus, ShowSites, ShowListeners, ShowSessions,
+                             Pin, Unpin, Failback, SetSiteState, Reload, ShowInfo, ShowStat,
+                             ShowServersState, SetServerState>;
 
 // Longest command line accepted, without its line end.
 inline constexpr std::size_t kMaxLineBytes = 4096;

@@ -54,8 +54,7 @@ bool is_error_reply(std::string_view body) {
 }
 
 bool is_async(const Command& command) {
-    return std::holds_alternative<ShowSessions>(command) ||
-           std::holds_alternative<Reload>(command);
+    return std::holds_alternative<ShowSessions>(command) || std::holds_alternative<Reload>(command);
 }
 
 std::string help_text() {
@@ -107,9 +106,8 @@ void execute(Controller& controller, const Command& command, ReplyCallback reply
             } else if constexpr (std::is_same_v<C, SetSiteState>) {
                 reply(outcome_reply(controller.set_site_state(c.site, c.state)));
             } else if constexpr (std::is_same_v<C, Reload>) {
-                controller.reload([reply = std::move(reply)](Outcome outcome) {
-                    reply(outcome_reply(outcome));
-                });
+                controller.reload(
+                    [reply = std::move(reply)](Outcome outcome) { reply(outcome_reply(outcome)); });
             } else if constexpr (std::is_same_v<C, ShowInfo>) {
                 reply(format_show_info(controller.status()));
             } else if constexpr (std::is_same_v<C, ShowStat>) {

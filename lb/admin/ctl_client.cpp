@@ -3,6 +3,7 @@
 // reply. The reply never contains an empty line, so the first one found is the terminator.
 #include "lb/admin/ctl_client.h"
 
+#include <fmt/format.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -13,8 +14,6 @@
 #include <iostream>
 #include <optional>
 #include <system_error>
-
-#include <fmt/format.h>
 
 #include "lb/admin/commands.h"
 
@@ -43,13 +42,17 @@ private:
 
 std::string connect_problem(int error) {
     switch (error) {
-        case ENOENT: return "no such file (is lb running? use -s SOCKET or -c lb.toml)";
+        case ENOENT:
+            return "no such file (is lb running? use -s SOCKET or -c lb.toml)";
         case ECONNREFUSED:
             return "connection refused (a stale socket: is lb running? use -s SOCKET or -c "
                    "lb.toml)";
-        case EACCES: return "permission denied (run as root or as a member of the socket's group)";
-        case ENOTSOCK: return "not a socket";
-        default: return std::generic_category().message(error);
+        case EACCES:
+            return "permission denied (run as root or as a member of the socket's group)";
+        case ENOTSOCK:
+            return "not a socket";
+        default:
+            return std::generic_category().message(error);
     }
 }
 

@@ -3,12 +3,11 @@
 // listener (the Controller does not split them per listener), so each backend repeats them.
 #include "lb/admin/haproxy_format.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "lb/admin/status_format.h"
 #include "lb/base/assert.h"
@@ -16,21 +15,34 @@
 namespace lb::admin {
 namespace {
 
-// src/stats.c stat_fields[] of HAProxy 2.6.0, ST_F_PXNAME .. ST_F_AGG_SRV_CHECK_STATUS.
-constexpr std::array<std::string_view, 101> kStatFields = {
-    "pxname", "svname", "qcur", "qmax", "scur", "smax", "slim", "stot", "bin", "bout", "dreq",
-    "dresp", "ereq", "econ", "eresp", "wretr", "wredis", "status", "weight", "act", "bck",
-    "chkfail", "chkdown", "lastchg", "downtime", "qlimit", "pid", "iid", "sid", "throttle",
-    "lbtot", "tracked", "type", "rate", "rate_lim", "rate_max", "check_status", "check_code",
-    "check_duration", "hrsp_1xx", "hrsp_2xx", "hrsp_3xx", "hrsp_4xx", "hrsp_5xx", "hrsp_other",
-    "hanafail", "req_rate", "req_rate_max", "req_tot", "cli_abrt", "srv_abrt", "comp_in",
-    "comp_out", "comp_byp", "comp_rsp", "lastsess", "last_chk", "last_agt", "qtime", "ctime",
-    "rtime", "ttime", "agent_status", "agent_code", "agent_duration", "check_desc", "agent_desc",
-    "check_rise", "check_fall", "check_health", "agent_rise", "agent_fall", "agent_health",
-    "addr", "cookie", "mode", "algo", "conn_rate", "conn_rate_max", "conn_tot", "intercepted",
-    "dcon", "dses", "wrew", "connect", "reuse", "cache_lookups", "cache_hits", "srv_icur",
-    "src_ilim", "qtime_max", "ctime_max", "rtime_max", "ttime_max", "eint", "idle_conn_cur",
-    "safe_conn_cur", "used_conn_cur", "need_conn_est", "uweight", "agg_server_check_status"};
+// src/stats.c stat_fields[] of HAProxy 2.6.0, ST_F_PXNAME .. ST_F_AGG_SRV_CHECK_STATUS: one
+// string, so it can be compared with HAProxy's header line at a glance.
+constexpr std::string_view kStatFieldList =
+    "pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,"
+    "wredis,status,weight,act,bck,chkfail,chkdown,lastchg,downtime,qlimit,pid,iid,sid,throttle,"
+    "lbtot,tracked,type,rate,rate_lim,rate_max,check_status,check_code,check_duration,hrsp_1xx,"
+    "hrsp_2xx,hrsp_3xx,hrsp_4xx,hrsp_5xx,hrsp_other,hanafail,req_rate,req_rate_max,req_tot,"
+    "cli_abrt,srv_abrt,comp_in,comp_out,comp_byp,comp_rsp,lastsess,last_chk,last_agt,qtime,"
+    "ctime,rtime,ttime,agent_status,agent_code,agent_duration,check_desc,agent_desc,check_rise,"
+    "check_fall,check_health,agent_rise,agent_fall,agent_health,addr,cookie,mode,algo,conn_rate,"
+    "conn_rate_max,conn_tot,intercepted,dcon,dses,wrew,connect,reuse,cache_lookups,cache_hits,"
+    "srv_icur,src_ilim,qtime_max,ctime_max,rtime_max,ttime_max,eint,idle_conn_cur,safe_conn_cur,"
+    "used_conn_cur,need_conn_est,uweight,agg_server_check_status";
+
+const std::vector<std::string_view>& stat_fields() {
+    static const std::vector<std::string_view> fields = [] {
+        std::vector<std::string_view> names;
+        std::string_view rest = kStatFieldList;
+        for (std::size_t comma = rest.find(','); comma != std::string_view::npos;
+             comma = rest.find(',')) {
+            names.push_back(rest.substr(0, comma));
+            rest.remove_prefix(comma + 1);
+        }
+        names.push_back(rest);
+        return names;
+    }();
+    return fields;
+}
 
 // include/haproxy/server-t.h: SRV_STATE_FILE_VERSION and SRV_STATE_FILE_FIELD_NAMES.
 constexpr std::string_view kServersStateHeader =
@@ -102,11 +114,12 @@ std::string cell(std::string_view text) {
 // One CSV row, filled by column name so the code reads like HAProxy's field list.
 class StatRow {
 public:
-    StatRow() : cells_(kStatFields.size()) {}
+    StatRow() : cells_(stat_fields().size()) {}
     StatRow& set(std::string_view name, std::string value) {
-        const auto* it = std::find(kStatFields.begin(), kStatFields.end(), name);
-        LB_CHECK(it != kStatFields.end());
-        cells_[static_cast<std::size_t>(it - kStatFields.begin())] = cell(value);
+        const auto& fields = stat_fields();
+        const auto it = std::find(fields.begin(), fields.end(), name);
+        LB_CHECK(it != fields.end());
+        cells_[static_cast<std::size_t>(it - fields.begin())] = cell(value);
         return *this;
     }
     StatRow& set(std::string_view name, std::uint64_t value) {
@@ -122,9 +135,7 @@ private:
     std::vector<std::string> cells_;
 };
 
-bool usable(const SiteStatus& site) {
-    return site.admin_state != "maint" && site.health != "down";
-}
+bool usable(const SiteStatus& site) { return site.admin_state != "maint" && site.health != "down"; }
 
 std::string server_address(const SiteStatus& site, const ListenerStatus& listener) {
     if (site.address.find(':') != std::string::npos)
@@ -248,7 +259,7 @@ std::string info_line(std::string_view key, std::string_view value) {
 
 }  // namespace
 
-std::span<const std::string_view> haproxy_stat_fields() { return kStatFields; }
+std::span<const std::string_view> haproxy_stat_fields() { return stat_fields(); }
 
 std::string csv_cell(std::string_view text) {
     if (text.find_first_of("\n\r,\"") == std::string_view::npos) return std::string(text);
@@ -300,8 +311,8 @@ std::string format_show_info(const Status& status) {
 
 std::string format_show_stat(const Status& status) {
     std::string out = "# ";
-    for (const std::string_view name : kStatFields) out += fmt::format("{},", name);
-    out += "-,\n";
+    out += kStatFieldList;
+    out += ",-,\n";  // the end-of-static-fields marker, as HAProxy prints it
     for (std::size_t i = 0; i < status.listeners.size(); ++i) {
         const ListenerStatus& listener = status.listeners[i];
         const std::uint64_t iid = i + 1;
@@ -328,16 +339,16 @@ Result<std::string> format_servers_state(const Status& status,
             // srv_op_state: SRV_ST_STOPPED 0, SRV_ST_RUNNING 2. srv_admin_state: SRV_ADMF_FMAINT
             // 0x01, SRV_ADMF_FDRAIN 0x08. srv_check_state: CHK_ST_CONFIGURED|CHK_ST_ENABLED.
             const int op_state = site.health == "down" ? 0 : 2;
-            const int admin = site.admin_state == "maint" ? 0x01
+            const int admin = site.admin_state == "maint"   ? 0x01
                               : site.admin_state == "drain" ? 0x08
-                                                             : 0;
+                                                            : 0;
             const int weight = site.active && usable(site) ? 1 : 0;
             const int check_state = site.check_kind.empty() ? 0 : 0x06;
             const int check_health = site.health == "up" ? 1 : 0;
             out += fmt::format("{} {} {} {} {} {} {} {} {} {} {} {} {} {} 0 0 0 - {} - 0 0 - - 0\n",
                                i + 1, one_word(l.name), j + 1, one_word(site.name),
-                               site.address.empty() ? "-" : one_word(site.address), op_state,
-                               admin, weight, weight, site.last_change_age_s, check.status_code,
+                               site.address.empty() ? "-" : one_word(site.address), op_state, admin,
+                               weight, weight, site.last_change_age_s, check.status_code,
                                check.result, check_health, check_state, l.target_port);
         }
     }

@@ -2,9 +2,9 @@
 // (raw numbers, stable keys). Both come from the same snapshot, so they never disagree.
 #include "lb/admin/status_format.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "lb/admin/json_writer.h"
 
@@ -84,8 +84,8 @@ void write_listeners(JsonWriter& json, const Status& status) {
 }
 
 std::string site_summary_table(const Status& status) {
-    TextTable table({"NAME", "ROLE", "ADDRESS", "HEALTH", "STATE", "ACTIVE", "PINNED",
-                     "LAST CHECK"});
+    TextTable table(
+        {"NAME", "ROLE", "ADDRESS", "HEALTH", "STATE", "ACTIVE", "PINNED", "LAST CHECK"});
     for (const SiteStatus& site : status.sites)
         table.add_row({site.name, site.role, site.address, site.health, site.admin_state,
                        yes_no(site.active), yes_no(site.pinned), last_check_text(site)});
@@ -93,8 +93,8 @@ std::string site_summary_table(const Status& status) {
 }
 
 std::string listener_table(const Status& status, std::string_view indent) {
-    TextTable table({"NAME", "BIND", "TARGET", "CUR", "MAX", "TOTAL", "REJECTED", "TO_SITE",
-                     "TO_CLIENT"});
+    TextTable table(
+        {"NAME", "BIND", "TARGET", "CUR", "MAX", "TOTAL", "REJECTED", "TO_SITE", "TO_CLIENT"});
     for (const ListenerStatus& l : status.listeners)
         table.add_row({l.name, l.bind, std::to_string(l.target_port),
                        std::to_string(l.connections_active), std::to_string(l.connections_max),
@@ -144,8 +144,7 @@ std::string TextTable::render(std::string_view indent) const {
     std::vector<std::size_t> widths;
     for (const auto& row : rows_) {
         if (widths.size() < row.size()) widths.resize(row.size(), 0);
-        for (std::size_t i = 0; i < row.size(); ++i)
-            widths[i] = std::max(widths[i], row[i].size());
+        for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
     }
     std::string out;
     for (const auto& row : rows_) {
@@ -196,13 +195,13 @@ std::string format_status(const Status& status, Format format) {
     out += key_value("active site", one_line(status.active_site));
     out += key_value("pinned site", status.pinned_site ? one_line(*status.pinned_site) : "-");
     out += key_value("epoch", std::to_string(status.epoch));
-    out += key_value("peer role",
-                     status.peer_role.empty() ? "none (single instance)" : one_line(status.peer_role));
+    out += key_value("peer role", status.peer_role.empty() ? "none (single instance)"
+                                                           : one_line(status.peer_role));
     out += key_value("failovers", std::to_string(status.failovers_total));
     out += key_value("last transition", one_line(status.last_transition));
-    out += key_value("connections", fmt::format("{} active, {} total, max {}",
-                                                status.connections_active,
-                                                status.connections_total, status.max_connections));
+    out += key_value("connections",
+                     fmt::format("{} active, {} total, max {}", status.connections_active,
+                                 status.connections_total, status.max_connections));
     out += key_value("workers", std::to_string(status.workers));
     out += "sites:\n";
     out += site_summary_table(status);
@@ -222,12 +221,11 @@ std::string format_sites(const Status& status, Format format) {
     TextTable table({"NAME", "ROLE", "ADDRESS", "CHECK", "HEALTH", "STATE", "ACTIVE", "PINNED",
                      "CUR", "TOTAL", "CONN_ERR", "CHK_FAIL", "LAST CHECK"});
     for (const SiteStatus& site : status.sites)
-        table.add_row({site.name, site.role, site.address, site.check_kind, site.health,
-                       site.admin_state, yes_no(site.active), yes_no(site.pinned),
-                       std::to_string(site.connections_active),
-                       std::to_string(site.connections_total),
-                       std::to_string(site.connect_errors_total),
-                       std::to_string(site.checks_failed_total), last_check_text(site)});
+        table.add_row(
+            {site.name, site.role, site.address, site.check_kind, site.health, site.admin_state,
+             yes_no(site.active), yes_no(site.pinned), std::to_string(site.connections_active),
+             std::to_string(site.connections_total), std::to_string(site.connect_errors_total),
+             std::to_string(site.checks_failed_total), last_check_text(site)});
     return table.render();
 }
 

@@ -87,17 +87,18 @@ public:
     Connection(HttpEndpoint& owner, std::size_t max_head_bytes)
         : owner_(&owner), buffer_(max_head_bytes) {}
 
-    // Initialises both handles and accepts the pending client. On failure the connection is
-    // closing (or, if nothing was registered, returns false and may be deleted at once).
+    // Initialises both handles and accepts the pending client (first, so the listener never
+    // stalls on a client left pending). False only if nothing was registered: delete at once.
     [[nodiscard]] bool open(uv_loop_t* loop, uv_stream_t* server) {
         if (uv_tcp_init(loop, &tcp_) != 0) return false;
         tcp_.data = this;
         ++open_handles_;
+        const bool accepted = uv_accept(server, as_stream(&tcp_)) == 0;
         if (uv_timer_init(loop, &timer_) == 0) {
             timer_.data = this;
             ++open_handles_;
         }
-        if (open_handles_ < 2 || uv_accept(server, as_stream(&tcp_)) != 0 ||
+        if (!accepted || open_handles_ < 2 ||
             uv_read_start(as_stream(&tcp_), &on_alloc, &on_read) != 0) {
             close();
             return true;
