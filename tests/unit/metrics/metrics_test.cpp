@@ -1,0 +1,265 @@
+// Metrics: DESIGN.md's names, types and labels as a scraper parses them, values that move with
+// the API, and data-path counters that stay exact under concurrent workers.
+#include "lb/metrics/metrics.h"
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "tests/support/exposition_reader.h"
+
+namespace lb::metrics {
+namespace {
+
+using test::Exposition;
+using test::Labels;
+
+Exposition scrape(const Metrics& metrics) {
+    const auto parsed = test::parse_exposition(metrics.serialize());
+    INFO(parsed.error);
+    REQUIRE(parsed.exposition.has_value());
+    return *parsed.exposition;
+}
+
+Metrics make_metrics() { return Metrics({"site-a", "site-b"}, {"https", "http"}, "1.2.3"); }
+
+// The label names every sample of `name` carries.
+std::set<std::set<std::string>> label_sets(const Exposition& e, std::string_view name) {
+    std::set<std::set<std::string>> sets;
+    for (const auto& sample : e.all(name)) {
+        std::set<std::string> keys;
+        for (const auto& [key, value] : sample.labels) keys.insert(key);
+        sets.insert(keys);
+    }
+    return sets;
+}
+
+TEST_CASE("every metric of DESIGN.md is exported with its type and labels", "[unit][metrics]") {
+    const Metrics metrics = make_metrics();
+    const Exposition e = scrape(metrics);
+
+    struct Row {
+        const char* family;
+        const char* type;
+        std::set<std::string> labels;
+    };
+    const Row rows[] = {
+        {"lb_site_up", "gauge", {"site"}},
+        {"lb_site_active", "gauge", {"site"}},
+        {"lb_site_pinned", "gauge", {"site"}},
+        {"lb_failovers_total", "counter", {"from", "to", "reason"}},
+        {"lb_connections_total", "counter", {"listener", "site"}},
+        {"lb_connections_active", "gauge", {"listener"}},
+        {"lb_connection_errors_total", "counter", {"listener", "site", "reason"}},
+        {"lb_bytes_total", "counter", {"listener", "direction"}},
+        {"lb_health_checks_total", "counter", {"site", "result"}},
+        {"lb_peer_role", "gauge", {"role"}},
+        {"lb_peer_adverts_total", "counter", {"direction", "result"}},
+        {"lb_build_info", "gauge", {"version"}},
+    };
+    for (const Row& row : rows) {
+        INFO(row.family);
+        CHECK(e.type(row.family) == row.type);
+        CHECK(label_sets(e, row.family) == std::set<std::set<std::string>>{row.labels});
+    }
+    CHECK(e.type("lb_health_check_duration_seconds") == "histogram");
+    CHECK(label_sets(e, "lb_health_check_duration_seconds_bucket") ==
+          std::set<std::set<std::string>>{{"site", "le"}});
+    CHECK(label_sets(e, "lb_health_check_duration_seconds_count") ==
+          std::set<std::set<std::string>>{{"site"}});
+
+    // Every series exists at 0 before anything happens, so increase() sees the first event.
+    CHECK(e.value("lb_site_up", {{"site", "site-b"}}) == 0);
+    CHECK(e.value("lb_failovers_total",
+                  {{"from", "site-a"}, {"to", "site-b"}, {"reason", "health"}}) == 0);
+    CHECK(e.value("lb_failovers_total",
+                  {{"from", "site-b"}, {"to", "site-a"}, {"reason", "failback"}}) == 0);
+    CHECK_FALSE(e.value("lb_failovers_total",
+                        {{"from", "site-a"}, {"to", "site-a"}, {"reason", "health"}}));
+    CHECK(e.value("lb_connections_total", {{"listener", "http"}, {"site", "site-b"}}) == 0);
+    for (const char* reason : {"connect_refused", "connect_timeout", "reset", "limit"}) {
+        INFO(reason);
+        CHECK(e.value("lb_connection_errors_total",
+                      {{"listener", "https"}, {"site", "site-a"}, {"reason", reason}}) == 0);
+    }
+    CHECK(e.value("lb_connection_errors_total",
+                  {{"listener", "https"}, {"site", "-"}, {"reason", "limit"}}) == 0);
+    CHECK(e.value("lb_bytes_total", {{"listener", "https"}, {"direction", "client_to_site"}}) == 0);
+    CHECK(e.value("lb_bytes_total", {{"listener", "https"}, {"direction", "site_to_client"}}) == 0);
+    CHECK(e.value("lb_health_checks_total", {{"site", "site-a"}, {"result", "fail"}}) == 0);
+    for (const char* role : {"master", "backup", "fault"})
+        CHECK(e.value("lb_peer_role", {{"role", role}}) == 0);
+    CHECK(e.value("lb_peer_adverts_total", {{"direction", "received"}, {"result", "rejected"}}) ==
+          0);
+    CHECK(e.value("lb_build_info", {{"version", "1.2.3"}}) == 1);
+}
+
+TEST_CASE("the check duration histogram has buckets from 1 ms to 5 s", "[unit][metrics]") {
+    Metrics metrics = make_metrics();
+    metrics.health_check(0, true, 0.003);
+    metrics.health_check(0, false, 0.7);
+    const Exposition e = scrape(metrics);
+
+    std::vector<std::string> bounds;
+    for (const auto& sample : e.all("lb_health_check_duration_seconds_bucket"))
+        if (sample.labels.at("site") == "site-a") bounds.push_back(sample.labels.at("le"));
+    REQUIRE(bounds.size() >= 8);
+    CHECK(std::stod(bounds.front()) == Approx(0.001));
+    CHECK(std::stod(bounds[bounds.size() - 2]) == Approx(5.0));
+    CHECK(bounds.back() == "+Inf");
+
+    auto bucket = [&](const char* le) {
+        return e.value("lb_health_check_duration_seconds_bucket", {{"site", "site-a"}, {"le", le}});
+    };
+    CHECK(bucket("0.0025") == 0);  // cumulative buckets
+    CHECK(bucket("0.005") == 1);
+    CHECK(bucket("0.5") == 1);
+    CHECK(bucket("1") == 2);
+    CHECK(bucket("+Inf") == 2);
+    CHECK(e.value("lb_health_check_duration_seconds_count", {{"site", "site-a"}}) == 2);
+    CHECK(e.value("lb_health_check_duration_seconds_sum", {{"site", "site-a"}}) == Approx(0.703));
+    CHECK(e.value("lb_health_checks_total", {{"site", "site-a"}, {"result", "ok"}}) == 1);
+    CHECK(e.value("lb_health_checks_total", {{"site", "site-a"}, {"result", "fail"}}) == 1);
+    CHECK(e.value("lb_health_check_duration_seconds_count", {{"site", "site-b"}}) == 0);
+}
+
+TEST_CASE("control-plane calls move their series", "[unit][metrics]") {
+    Metrics metrics = make_metrics();
+    metrics.site_health(0, true);
+    metrics.site_health(1, false);
+    metrics.site_active(1);
+    metrics.site_pinned(1);
+    metrics.failover(0, 1, "health");
+    metrics.failover(0, 1, "health");
+    metrics.failover(1, 0, "pin");
+    metrics.peer_role(PeerRole::Backup);
+    metrics.peer_advert(AdvertDirection::Sent, "ok");
+    metrics.peer_advert(AdvertDirection::Received, "rejected");
+    metrics.peer_advert(AdvertDirection::Received, "bad_auth");  // a finer verdict, made on use
+
+    Exposition e = scrape(metrics);
+    CHECK(e.value("lb_site_up", {{"site", "site-a"}}) == 1);
+    CHECK(e.value("lb_site_up", {{"site", "site-b"}}) == 0);
+    CHECK(e.value("lb_site_active", {{"site", "site-a"}}) == 0);
+    CHECK(e.value("lb_site_active", {{"site", "site-b"}}) == 1);
+    CHECK(e.value("lb_site_pinned", {{"site", "site-b"}}) == 1);
+    CHECK(e.value("lb_failovers_total",
+                  {{"from", "site-a"}, {"to", "site-b"}, {"reason", "health"}}) == 2);
+    CHECK(e.value("lb_failovers_total",
+                  {{"from", "site-b"}, {"to", "site-a"}, {"reason", "pin"}}) == 1);
+    CHECK(e.value("lb_peer_role", {{"role", "backup"}}) == 1);
+    CHECK(e.value("lb_peer_role", {{"role", "master"}}) == 0);
+    CHECK(e.value("lb_peer_adverts_total", {{"direction", "sent"}, {"result", "ok"}}) == 1);
+    CHECK(e.value("lb_peer_adverts_total", {{"direction", "received"}, {"result", "bad_auth"}}) ==
+          1);
+
+    // Exclusive gauges move as one; out-of-range indices are ignored, not a crash.
+    metrics.site_active(0);
+    metrics.site_pinned(std::nullopt);
+    metrics.peer_role(std::nullopt);
+    metrics.site_health(7, true);
+    metrics.failover(0, 9, "health");
+    metrics.health_check(2, true, 0.1);
+    e = scrape(metrics);
+    CHECK(e.value("lb_site_active", {{"site", "site-a"}}) == 1);
+    CHECK(e.value("lb_site_active", {{"site", "site-b"}}) == 0);
+    CHECK(e.value("lb_site_pinned", {{"site", "site-b"}}) == 0);
+    CHECK(e.value("lb_peer_role", {{"role", "backup"}}) == 0);
+    CHECK(e.all("lb_site_up").size() == 2);
+}
+
+TEST_CASE("data-path counters move per listener and site", "[unit][metrics]") {
+    Metrics metrics = make_metrics();
+    DataPathCounters& https = metrics.for_listener(0);
+    CHECK(https.listener() == "https");
+    https.connection_opened(0);
+    https.connection_opened(0);
+    https.connection_retried(1);
+    https.connection_closed();
+    https.connection_error(0, ConnectionError::ConnectRefused);
+    https.connection_error(kNoSite, ConnectionError::Limit);
+    https.connection_error(5, ConnectionError::Reset);  // ignored
+    https.connection_error(2, ConnectionError::Limit);  // one past the sites: ignored, not "-"
+    https.bytes(100, 2000);
+    metrics.for_listener(1).bytes(1, 0);
+
+    const Exposition e = scrape(metrics);
+    CHECK(e.value("lb_connections_total", {{"listener", "https"}, {"site", "site-a"}}) == 2);
+    CHECK(e.value("lb_connections_total", {{"listener", "https"}, {"site", "site-b"}}) == 1);
+    CHECK(e.value("lb_connections_active", {{"listener", "https"}}) == 1);
+    CHECK(e.value("lb_connection_errors_total",
+                  {{"listener", "https"}, {"site", "site-a"}, {"reason", "connect_refused"}}) == 1);
+    CHECK(e.value("lb_connection_errors_total",
+                  {{"listener", "https"}, {"site", "-"}, {"reason", "limit"}}) == 1);
+    CHECK(e.value("lb_bytes_total", {{"listener", "https"}, {"direction", "client_to_site"}}) ==
+          100);
+    CHECK(e.value("lb_bytes_total", {{"listener", "https"}, {"direction", "site_to_client"}}) ==
+          2000);
+    CHECK(e.value("lb_bytes_total", {{"listener", "http"}, {"direction", "client_to_site"}}) == 1);
+}
+
+TEST_CASE("concurrent increments from 4 threads sum exactly", "[unit][metrics]") {
+    Metrics metrics = make_metrics();
+    DataPathCounters& https = metrics.for_listener(0);
+    constexpr int kThreads = 4;
+    constexpr int kPerThread = 50000;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&https, t] {
+            for (int i = 0; i < kPerThread; ++i) {
+                https.connection_opened(static_cast<std::size_t>(t % 2));
+                https.bytes(3, 5);
+                https.connection_error(0, ConnectionError::Reset);
+                https.connection_closed();
+            }
+        });
+    }
+    for (auto& thread : threads) thread.join();
+
+    const Exposition e = scrape(metrics);
+    const double total = kThreads * kPerThread;
+    CHECK(e.value("lb_connections_total", {{"listener", "https"}, {"site", "site-a"}}) ==
+          total / 2);
+    CHECK(e.value("lb_connections_total", {{"listener", "https"}, {"site", "site-b"}}) ==
+          total / 2);
+    CHECK(e.value("lb_connections_active", {{"listener", "https"}}) == 0);
+    CHECK(e.value("lb_bytes_total", {{"listener", "https"}, {"direction", "client_to_site"}}) ==
+          3 * total);
+    CHECK(e.value("lb_bytes_total", {{"listener", "https"}, {"direction", "site_to_client"}}) ==
+          5 * total);
+    CHECK(e.value("lb_connection_errors_total",
+                  {{"listener", "https"}, {"site", "site-a"}, {"reason", "reset"}}) == total);
+}
+
+TEST_CASE("set_listeners adds series and keeps counters and references", "[unit][metrics]") {
+    Metrics metrics = make_metrics();
+    DataPathCounters& http_before = metrics.for_listener(1);
+    http_before.connection_opened(0);
+
+    metrics.set_listeners({"http", "smtp"});  // https removed, http moved, smtp added
+    REQUIRE(metrics.listener_count() == 2);
+    CHECK(&metrics.for_listener(0) == &http_before);  // same counters: they never go backwards
+    CHECK(metrics.for_listener(1).listener() == "smtp");
+    http_before.connection_closed();  // a draining session still holds the reference
+
+    const Exposition e = scrape(metrics);
+    CHECK(e.value("lb_connections_total", {{"listener", "http"}, {"site", "site-a"}}) == 1);
+    CHECK(e.value("lb_connections_active", {{"listener", "http"}}) == 0);
+    CHECK(e.value("lb_connections_active", {{"listener", "smtp"}}) == 0);
+    CHECK(e.value("lb_connections_active", {{"listener", "https"}}) == 0);  // kept, see header
+}
+
+TEST_CASE("connection error reasons round-trip through their labels", "[unit][metrics]") {
+    for (const auto reason : {ConnectionError::ConnectRefused, ConnectionError::ConnectTimeout,
+                              ConnectionError::Reset, ConnectionError::Limit}) {
+        INFO(to_string(reason));
+        CHECK(parse_connection_error(to_string(reason)) == reason);
+    }
+    CHECK_FALSE(parse_connection_error(""));
+    CHECK_FALSE(parse_connection_error("idle"));
+}
+
+}  // namespace
+}  // namespace lb::metrics
