@@ -58,13 +58,25 @@ private:
         if (depth > 64) return fail("nested too deeply");
         if (pos_ >= s_.size()) return fail("unexpected end");
         switch (s_[pos_]) {
-            case '{': return parse_object(out, depth);
-            case '[': return parse_array(out, depth);
-            case '"': out.kind = JsonValue::Kind::String; return parse_string(out.text);
-            case 't': out.kind = JsonValue::Kind::Bool; out.boolean = true; return literal("true");
-            case 'f': out.kind = JsonValue::Kind::Bool; return literal("false");
-            case 'n': out.kind = JsonValue::Kind::Null; return literal("null");
-            default: return parse_number(out);
+            case '{':
+                return parse_object(out, depth);
+            case '[':
+                return parse_array(out, depth);
+            case '"':
+                out.kind = JsonValue::Kind::String;
+                return parse_string(out.text);
+            case 't':
+                out.kind = JsonValue::Kind::Bool;
+                out.boolean = true;
+                return literal("true");
+            case 'f':
+                out.kind = JsonValue::Kind::Bool;
+                return literal("false");
+            case 'n':
+                out.kind = JsonValue::Kind::Null;
+                return literal("null");
+            default:
+                return parse_number(out);
         }
     }
 
@@ -137,16 +149,22 @@ private:
         for (int i = 0; i < 4; ++i) {
             const char c = s_[pos_++];
             value <<= 4;
-            if (c >= '0' && c <= '9') value |= static_cast<unsigned>(c - '0');
-            else if (c >= 'a' && c <= 'f') value |= static_cast<unsigned>(c - 'a' + 10);
-            else if (c >= 'A' && c <= 'F') value |= static_cast<unsigned>(c - 'A' + 10);
-            else return fail("bad hex digit in \\u escape");
+            if (c >= '0' && c <= '9')
+                value |= static_cast<unsigned>(c - '0');
+            else if (c >= 'a' && c <= 'f')
+                value |= static_cast<unsigned>(c - 'a' + 10);
+            else if (c >= 'A' && c <= 'F')
+                value |= static_cast<unsigned>(c - 'A' + 10);
+            else
+                return fail("bad hex digit in \\u escape");
         }
         return true;
     }
 
     static void append_utf8(std::string& out, unsigned cp) {
-        const auto byte = [](unsigned v) { return static_cast<char>(static_cast<unsigned char>(v)); };
+        const auto byte = [](unsigned v) {
+            return static_cast<char>(static_cast<unsigned char>(v));
+        };
         if (cp < 0x80) {
             out += byte(cp);
         } else if (cp < 0x800) {
@@ -168,16 +186,34 @@ private:
         if (pos_ >= s_.size()) return fail("unterminated escape");
         const char c = s_[pos_++];
         switch (c) {
-            case '"': out += '"'; return true;
-            case '\\': out += '\\'; return true;
-            case '/': out += '/'; return true;
-            case 'b': out += '\b'; return true;
-            case 'f': out += '\f'; return true;
-            case 'n': out += '\n'; return true;
-            case 'r': out += '\r'; return true;
-            case 't': out += '\t'; return true;
-            case 'u': break;
-            default: return fail("bad escape");
+            case '"':
+                out += '"';
+                return true;
+            case '\\':
+                out += '\\';
+                return true;
+            case '/':
+                out += '/';
+                return true;
+            case 'b':
+                out += '\b';
+                return true;
+            case 'f':
+                out += '\f';
+                return true;
+            case 'n':
+                out += '\n';
+                return true;
+            case 'r':
+                out += '\r';
+                return true;
+            case 't':
+                out += '\t';
+                return true;
+            case 'u':
+                break;
+            default:
+                return fail("bad escape");
         }
         unsigned cp = 0;
         if (!hex4(cp)) return false;

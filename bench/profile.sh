@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Where does a proxy's time go? Sites as in run.sh, one proxy, and per workload:
+#   - a CPU profile of the proxy process (perf record -e cpu-clock: works without hardware
+#     counters; flat by symbol, self time, kernel included),
+#   - a syscall summary of the proxy (perf trace -s) next to the number of requests/connections
+#     wrk made in the same window, so calls per request can be compared between proxies.
+#
+#   bench/profile.sh [--target sitelb|haproxy|haproxy-splice] [--lb PATH] [--lb-extra TEXT]
+#                    [--workers N] [--secs N] [--workloads "bulk1 close keepalive"] [--out DIR]
+#
+# Use a binary with symbols (e.g. RelWithDebInfo). Output: DIR/<workload>.perf.txt,
+# DIR/<workload>.syscalls.txt and DIR/summary.md.
+set -uo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$BENCH_DIR/.." && pwd)
+source "$BENCH_DIR/lib/common.sh"
+source "$BENCH_DIR/lib/install.sh"
+source "$BENCH_DIR/lib/sites.sh"
+source "$BENCH_DIR/lib/targets.sh"
+source "$BENCH_DIR/lib/workloads.sh"
+
+KIND=sitelb WORKERS=1 SECS=8 LB_BIN=$REPO_DIR/build-bench/lb/lb EXTRA= OUT_DIR=
+WORKLOADS="bulk1 close keepalive" WRK_THREADS=1 NGINX_WORKERS=1 KEEP_WORKDIR=0
+while (($#)); do
+    case $1 in
+    --target) KIND=$2; shift ;;
+    --lb) LB_BIN=$2; shift ;;
+    --lb-extra) EXTRA=$2; shift ;;
+    --workers) WORKERS=$2; shift ;;
+    --secs) SECS=$2; shift ;;
+    --workloads) WORKLOADS=$2; shift ;;
+    --out) OUT_DIR=$2; shift ;;
+    -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+FD_LIMIT=$(ulimit -Hn); [[ $FD_LIMIT == unlimited ]] && FD_LIMIT=1048576
+ulimit -Sn "$FD_LIMIT"
+HAPROXY_MAXCONN=$(((FD_LIMIT - 812) / 2)); ((HAPROXY_MAXCONN > 100000)) && HAPROXY_MAXCONN=100000
+HAPROXY_MAXPIPES=256
+
+WORKDIR=$(mktemp -d /tmp/sitelb-profile.XXXXXX)
+install_trap
+: "${OUT_DIR:=$BENCH_DIR/out/profile-$KIND$([[ -n $EXTRA ]] && echo "-${EXTRA//[^a-z0-9]/}")-$(date +%H%M%S)}"
+mkdir -p "$OUT_DIR"
+RESULTS=$WORKDIR/results.tsv
+ensure_tools
+perf stat -e cpu-clock true >/dev/null 2>&1 || die "perf does not work here (apt-get install linux-perf)"
+cp "$LB_BIN" "$WORKDIR/lb" 2>/dev/null && LB_BIN=$WORKDIR/lb
+
+add_target "$KIND" "$KIND" "$KIND ${EXTRA}" "$EXTRA"
+start_sites
+start_target "$KIND"
+PID=${T_PID[$KIND]}
+
+# load WORKLOAD SECONDS OUTFILE: start the load in the background, leave its pid in BG_PID.
+load() {
+    local w=$1 secs=$2 out=$3
+    case $w in
+    bulk1 | bulk4)
+        split_hostport "${T_BULK[$KIND]}"
+        start_bg "iperf3-$w" "$out" timeout $((secs + 20)) iperf3 --client "$HOST" --port "$PORT" \
+            --time "$secs" --parallel "${w#bulk}" --json ;;
+    close)
+        split_hostport "${T_WEB[$KIND]}"
+        start_bg "wrk-$w" "$out" timeout $((secs + 20)) wrk -t1 -c50 -d"${secs}s" \
+            -s "$BENCH_DIR/wrk/report.lua" -H 'Connection: close' "http://$HOST:$PORT/" ;;
+    keepalive)
+        split_hostport "${T_WEB[$KIND]}"
+        start_bg "wrk-$w" "$out" timeout $((secs + 20)) wrk -t1 -c8 -d"${secs}s" \
+            -s "$BENCH_DIR/wrk/report.lua" "http://$HOST:$PORT/" ;;
+    *) die "unknown workload $w" ;;
+    esac
+}
+
+units() {  # WORKLOAD OUTFILE: requests (wrk) or GiB moved (iperf3) in the run
+    case $1 in
+    bulk*) python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("%.2f GiB" % (d["end"]["sum_received"]["bytes"]/2**30))' "$2" 2>/dev/null ;;
+    *) echo "$(kv requests "$(wrk_report "$2")") requests" ;;
+    esac
+}
+
+{
+    echo "## $KIND ${EXTRA:+($EXTRA) }profile — workers $WORKERS, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo
+} >"$OUT_DIR/summary.md"
+for w in $WORKLOADS; do
+    log "$w: perf record ${SECS}s"
+    load "$w" $((SECS + 2)) "$WORKDIR/$w.load.txt"; lpid=$BG_PID
+    sleep 1
+    c0=$(cpu_ticks "$PID")
+    run_bounded $((SECS + 20)) perf record -e cpu-clock -F 1999 -g -p "$PID" -o "$WORKDIR/$w.perf.data" \
+        -- sleep "$SECS" >/dev/null 2>&1
+    c1=$(cpu_ticks "$PID")
+    wait "$lpid"; forget_pid "$lpid"
+    perf report -i "$WORKDIR/$w.perf.data" --stdio --no-children -g none --sort dso,symbol \
+        --percent-limit 0.7 2>/dev/null | grep -v '^$' >"$OUT_DIR/$w.perf.txt"
+    perf report -i "$WORKDIR/$w.perf.data" --stdio --no-children -g caller,0.5,callee --sort symbol \
+        --percent-limit 3 2>/dev/null >"$OUT_DIR/$w.perf-callers.txt"
+    perf report -i "$WORKDIR/$w.perf.data" --stdio --no-children -g none --sort dso 2>/dev/null |
+        grep -E '^ +[0-9]' >"$OUT_DIR/$w.perf-dso.txt"
+
+    log "$w: perf trace -s 4s"
+    load "$w" 5 "$WORKDIR/$w.trace-load.txt"; lpid=$BG_PID
+    sleep 0.5
+    run_bounded 30 perf trace -s -p "$PID" -o "$OUT_DIR/$w.syscalls.txt" -- sleep 4 >/dev/null 2>&1
+    wait "$lpid"; forget_pid "$lpid"
+    {
+        echo "### $w — proxy CPU $(awk -v t=$((c1 - c0)) -v hz="$CLK_TCK" -v s="$SECS" 'BEGIN { printf "%.0f%% of one core", 100 * t / hz / s }') during the profile ($(units "$w" "$WORKDIR/$w.load.txt") in $((SECS + 2)) s)"
+        echo
+        echo "by object: $(awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $2, $1 }' "$OUT_DIR/$w.perf-dso.txt")"
+        echo
+        echo '```'
+        grep -E '^ +[0-9]' "$OUT_DIR/$w.perf.txt" | sed 's/ \{2,\}-  *-  *$//' | head -25
+        echo '```'
+        echo
+        echo "syscalls of all threads in ~4 s, with $(units "$w" "$WORKDIR/$w.trace-load.txt") in 5 s of load (perf trace slows the proxy):"
+        echo '```'
+        printf '%-14s %9s %9s\n' syscall calls errors
+        awk '/^ +[a-z_0-9]+ +[0-9]+ +[0-9]+ / { c[$1] += $2; e[$1] += $3 }
+             END { for (k in c) printf "%-14s %9d %9d\n", k, c[k], e[k] }' "$OUT_DIR/$w.syscalls.txt" |
+            sort -k2,2nr | head -14
+        echo '```'
+        echo
+    } >>"$OUT_DIR/summary.md"
+done
+cat "$OUT_DIR/summary.md"
+log "profile in $OUT_DIR"

@@ -1,0 +1,187 @@
+// The renderers behind the admin replies, without a socket: JSON escaping (checked by a strict
+// parser), HAProxy CSV quoting and check-status mapping, ages, tables, error detection.
+#include <catch2/catch.hpp>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "lb/admin/commands.h"
+#include "lb/admin/haproxy_format.h"
+#include "lb/admin/json_writer.h"
+#include "lb/admin/status_format.h"
+#include "tests/support/json_check.h"
+
+namespace lb::admin {
+namespace {
+
+using test::JsonValue;
+using test::parse_json;
+
+TEST_CASE("JSON strings survive quotes, control bytes and bad UTF-8", "[unit][admin]") {
+    struct Row {
+        const char* what;
+        std::string raw;
+        std::string decoded;  // what a JSON reader gets back
+    };
+    const std::vector<Row> rows = {
+        {"plain", "site-a", "site-a"},
+        {"quote and backslash", "a\"b\\c", "a\"b\\c"},
+        {"newline and tab", "x\ny\tz\r", "x\ny\tz\r"},
+        {"control byte",
+         std::string("a\x01"
+                     "b",
+                     3),
+         std::string("a\x01"
+                     "b",
+                     3)},
+        {"valid UTF-8", "s\xc3\xa9te \xe2\x82\xac", "s\xc3\xa9te \xe2\x82\xac"},
+        {"invalid byte",
+         "a\xff"
+         "b",
+         "a\xef\xbf\xbd"
+         "b"},
+        {"truncated sequence", "a\xe2\x82", "a\xef\xbf\xbd\xef\xbf\xbd"},
+        {"surrogate", "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
+    };
+    for (const auto& row : rows) {
+        INFO(row.what);
+        JsonWriter json;
+        json.begin_object().field("v", row.raw).end_object();
+        const auto parsed = parse_json(json.text());
+        INFO(parsed.error);
+        REQUIRE(parsed.value);
+        CHECK(parsed.value->at("v").text == row.decoded);
+    }
+}
+
+TEST_CASE("the JSON writer places commas and keeps numbers exact", "[unit][admin]") {
+    JsonWriter json;
+    json.begin_object()
+        .field("big", std::uint64_t{18446744073709551615U})
+        .field("neg", std::int64_t{-5})
+        .field("ms", 1.25)
+        .field("nan", std::numeric_limits<double>::quiet_NaN())
+        .field("flag", false);
+    json.key("list").begin_array().value("a").null().begin_object().end_object().end_array();
+    json.key("empty").begin_array().end_array().end_object();
+    CHECK(json.text() ==
+          R"({"big":18446744073709551615,"neg":-5,"ms":1.250,"nan":null,"flag":false,)"
+          R"("list":["a",null,{}],"empty":[]})");
+    CHECK(parse_json(json.text()).value);
+}
+
+TEST_CASE("the JSON checker itself refuses what is not JSON", "[unit][admin]") {
+    for (const char* bad : {"", "{", "{\"a\":1,}", "[1 2]", "{'a':1}", "\"a\nb\"", "01", "NaN",
+                            "{\"a\":1}x", "\"\\ud800\"", "\"\\x41\"", "[1.]"}) {
+        INFO(bad);
+        CHECK_FALSE(parse_json(bad).value);
+    }
+    const auto good = parse_json(R"( {"a":[1,-2.5e3,true,null],"b":"\u00e9\ud83d\ude00"} )");
+    REQUIRE(good.value);
+    CHECK(good.value->at("a").items.at(1).number == -2500);
+    CHECK(good.value->at("b").text == "\xc3\xa9\xf0\x9f\x98\x80");
+}
+
+TEST_CASE("CSV cells are quoted the way HAProxy quotes them", "[unit][admin]") {
+    CHECK(csv_cell("site-a") == "site-a");
+    CHECK(csv_cell("") == "");
+    CHECK(csv_cell("a,b") == "\"a,b\"");
+    CHECK(csv_cell("say \"hi\"") == "\"say \"\"hi\"\"\"");
+}
+
+TEST_CASE("check reasons map to HAProxy check statuses", "[unit][admin]") {
+    struct Row {
+        std::string kind;
+        std::optional<CheckSummary> check;
+        std::string_view status;
+        int code;
+        std::optional<int> http;
+    };
+    const auto ok = [](std::string reason) { return CheckSummary{true, std::move(reason), 1, 0}; };
+    const auto ko = [](std::string reason) { return CheckSummary{false, std::move(reason), 1, 0}; };
+    const std::vector<Row> rows = {
+        {"tcp", std::nullopt, "INI", 1, {}},
+        {"tcp", ok("connected"), "L4OK", 6, {}},
+        {"http", ok("http 200"), "L7OK", 15, 200},
+        {"https", ok("http 302"), "L7OK", 15, 302},
+        {"http", ko("http 503"), "L7STS", 17, 503},
+        {"http", ko("http 200, body mismatch"), "L7STS", 17, 200},
+        {"http", ko("http: malformed status line"), "L7RSP", 13, {}},
+        {"tcp", ko("connect refused"), "L4CON", 8, {}},
+        {"http", ko("connect: no route to host"), "L4CON", 8, {}},
+        {"tcp", ko("connect timeout"), "L4TOUT", 7, {}},
+        {"http", ko("timeout after 500ms (connect)"), "L4TOUT", 7, {}},
+        {"https", ko("timeout after 500ms (tls handshake)"), "L6TOUT", 10, {}},
+        {"http", ko("timeout after 500ms (response)"), "L7TOUT", 12, {}},
+        {"https", ko("tls handshake: certificate verify failed"), "L6RSP", 11, {}},
+        {"http", ko("passive: connect refused"), "L4CON", 8, {}},
+        {"tcp", ko("socket: too many open files"), "SOCKERR", 5, {}},
+        {"http", ko("connection reset"), "L7RSP", 13, {}},
+    };
+    for (const auto& row : rows) {
+        SiteStatus site;
+        site.check_kind = row.kind;
+        site.last_check = row.check;
+        INFO(row.kind << " " << (row.check ? row.check->reason : "(none)"));
+        const HaproxyCheck check = haproxy_check(site);
+        CHECK(check.status == row.status);
+        CHECK(check.status_code == row.code);
+        CHECK(check.http_code == row.http);
+    }
+}
+
+TEST_CASE("server status follows HAProxy's precedence: MAINT, DOWN, DRAIN, UP", "[unit][admin]") {
+    SiteStatus site;
+    site.check_kind = "http";
+    site.health = "up";
+    site.admin_state = "ready";
+    CHECK(haproxy_server_status(site) == "UP");
+    site.admin_state = "drain";
+    CHECK(haproxy_server_status(site) == "DRAIN");
+    site.health = "down";
+    CHECK(haproxy_server_status(site) == "DOWN");
+    site.admin_state = "maint";
+    CHECK(haproxy_server_status(site) == "MAINT");
+    site.admin_state = "ready";
+    site.health = "unknown";
+    CHECK(haproxy_server_status(site) == "no check");
+}
+
+TEST_CASE("ages and uptimes read at a glance", "[unit][admin]") {
+    CHECK(format_age(850) == "850ms");
+    CHECK(format_age(4'210) == "4.2s");
+    CHECK(format_age(42'000) == "42s");
+    CHECK(format_age(303'000) == "5m03s");
+    CHECK(format_age(7'500'000) == "2h05m");
+    CHECK(format_age(273'600'000) == "3d04h");
+    CHECK(format_uptime(0) == "0d 0h00m00s");
+    CHECK(format_uptime(273'906) == "3d 4h05m06s");
+}
+
+TEST_CASE("tables align columns and keep every cell on its line", "[unit][admin]") {
+    TextTable table({"NAME", "STATE", "NOTE"});
+    table.add_row({"site-a", "ready", "ok"});
+    table.add_row({"b", "", "two\nlines"});
+    CHECK(table.render("  ") ==
+          "  NAME    STATE  NOTE\n"
+          "  site-a  ready  ok\n"
+          "  b       -      two lines\n");
+}
+
+TEST_CASE("error replies are recognised, HAProxy's texts included", "[unit][admin]") {
+    CHECK(is_error_reply("error: unknown command 'x'; try 'help'\n"));
+    CHECK(is_error_reply("No such backend.\n"));
+    CHECK(is_error_reply("No such server.\n"));
+    CHECK(is_error_reply("Require 'backend/server'.\n"));
+    CHECK(is_error_reply("'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n"));
+    CHECK(is_error_reply("Can't find backend.\n"));
+    CHECK_FALSE(is_error_reply(""));
+    CHECK_FALSE(is_error_reply("pinned site-b\n"));
+    CHECK_FALSE(is_error_reply("# pxname,svname\n"));
+    CHECK(error_reply("boom") == "error: boom\n");
+    CHECK(error_reply("error: already") == "error: already\n");
+    CHECK(error_reply("two\nlines") == "error: two lines\n");
+}
+
+}  // namespace
+}  // namespace lb::admin
