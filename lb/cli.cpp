@@ -15,6 +15,7 @@
 #include "config/load_config.h"
 #include "lb/admin/ctl_client.h"
 #include "lb/base/logger.h"
+#include "lb/config_warnings.h"
 #include "lb/daemon.h"
 
 namespace lb {
@@ -104,9 +105,15 @@ int ctl_command(const Options& options) {
 }
 
 int run_command(const Options& options) {
-    auto config = load_or_report(options.config_path);
-    if (!config) return 1;
+    config::Diagnostics diagnostics;
+    auto config = config::load_config(options.config_path, diagnostics);
+    if (!config) {
+        std::fputs(diagnostics.to_string().c_str(), stderr);
+        return 1;
+    }
+    // Warnings go through the log, so with log_format = "json" they are JSON lines too.
     log::set_json(config->global.log_format == config::LogFormat::Json);
+    log_config_warnings(diagnostics);
     std::signal(SIGPIPE, SIG_IGN);  // a peer that went away is an EPIPE, not a crash
     raise_fd_limit();
     Daemon daemon(std::move(*config));

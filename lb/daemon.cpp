@@ -12,6 +12,7 @@
 #include "config/load_config.h"
 #include "lb/base/clock.h"
 #include "lb/base/logger.h"
+#include "lb/config_warnings.h"
 #include "lb/listen_socket.h"
 
 namespace lb {
@@ -254,6 +255,7 @@ Result<Ok> Daemon::reload() {
                                  config_.source_path)};
     }
     config::Config next = std::move(*loaded);
+    log_config_warnings(diagnostics);
 
     // Listeners whose name and address stay keep their sockets; the others are bound now, so a
     // bad address rejects the reload before anything changed.

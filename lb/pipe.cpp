@@ -79,6 +79,12 @@ void Pipe::on_written(uv_write_t* req, int status) noexcept {
 void Pipe::forward_fin() noexcept {
     fin_seen_ = true;
     uv_read_stop(from_.stream);
+    // Reading stops while a write is pending, so at EOF nothing of ours is left to send.
+    if (opposite_ != nullptr && opposite_->finished()) {
+        finished_ = true;
+        events_.on_pipe_finished(*this);
+        return;
+    }
     if (const int rc = uv_shutdown(&shutdown_req_, to_, &Pipe::on_shutdown); rc != 0)
         fail(PipeEvents::End::Sink, rc);
 }

@@ -52,6 +52,9 @@ public:
     [[nodiscard]] std::uint64_t bytes() const { return bytes_; }
     [[nodiscard]] bool finished() const { return finished_; }
     [[nodiscard]] bool saw_fin() const { return fin_seen_; }
+    // The opposite direction: when it has finished, a FIN needs no shutdown(2) of its own,
+    // since the session then closes both sockets and close() sends it.
+    void set_opposite(const Pipe* opposite) { opposite_ = opposite; }
 
 private:
     static void on_written(uv_write_t* req, int status) noexcept;
@@ -72,6 +75,7 @@ private:
     bool fin_seen_ = false;
     bool finished_ = false;
     bool abandoned_ = false;
+    const Pipe* opposite_ = nullptr;
 };
 
 }  // namespace lb

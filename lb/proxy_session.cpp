@@ -24,7 +24,6 @@ ProxySession::ProxySession(SessionHost& host, std::uint64_t id,
                            std::shared_ptr<const ProxySettings> settings,
                            std::size_t listener_index)
     : host_(host), id_(id), settings_(std::move(settings)), listener_index_(listener_index) {
-    connect_req_.data = this;
 }
 
 ProxySession::~ProxySession() = default;
@@ -47,11 +46,22 @@ bool ProxySession::accept_from(uv_stream_t* server) noexcept {
         close(Termination{Termination::Cause::ClientReset, Termination::Phase::Connect, rc});
         return true;
     }
+    // The client's address costs a syscall: fetch it now only if the log line will need it
+    // after the socket is gone; `show sessions` asks for it while the socket is open.
+    if (settings_->log_format != config::LogFormat::None) load_client_address();
+    return true;
+}
+
+void ProxySession::load_client_address() noexcept {
     sockaddr_storage peer{};
     int length = sizeof peer;
     if (uv_tcp_getpeername(&client_tcp_, reinterpret_cast<sockaddr*>(&peer), &length) == 0)
         client_ = SocketAddress::from_sockaddr(reinterpret_cast<sockaddr*>(&peer));
-    return true;
+}
+
+const std::optional<SocketAddress>& ProxySession::client_address() noexcept {
+    if (!client_ && !closing_) load_client_address();
+    return client_;
 }
 
 void ProxySession::start(SiteSnapshot snapshot) noexcept {
@@ -83,10 +93,14 @@ void ProxySession::connect_to(std::size_t site) noexcept {
         ++open_handles_;
     }
     uv_tcp_nodelay(&site_tcp_, 1);  // applied when libuv creates the socket
-    const int rc = uv_tcp_connect(&connect_req_, &site_tcp_,
-                                  route.site_endpoints.at(site).sockaddr_ptr(),
+    // The request lives only while the connect is in flight; its callback frees it (libuv calls
+    // it even when the handle is closed first, with UV_ECANCELED).
+    auto* request = new uv_connect_t;
+    request->data = this;
+    const int rc = uv_tcp_connect(request, &site_tcp_, route.site_endpoints.at(site).sockaddr_ptr(),
                                   &ProxySession::on_site_connected);
     if (rc != 0) {
+        delete request;
         on_connect_failed(connect_failure(rc));
         return;
     }
@@ -96,6 +110,7 @@ void ProxySession::connect_to(std::size_t site) noexcept {
 
 void ProxySession::on_site_connected(uv_connect_t* req, int status) noexcept {
     auto* self = static_cast<ProxySession*>(req->data);
+    delete req;
     // Cancelled: we closed the site handle ourselves (timeout, retry or session close).
     if (self->closing_ || status == UV_ECANCELED) return;
     if (status != 0) {
@@ -143,14 +158,16 @@ void ProxySession::on_connected() noexcept {
         if (start_splice()) arm_idle_timer();
         return;
     }
-    upstream_.emplace(*this, host_.buffers(),
+    upstream_ = std::make_unique<Pipe>(*this, host_.buffers(),
                       Pipe::Source{as_stream(&client_tcp_), &ProxySession::on_alloc,
                                    &ProxySession::on_read},
                       as_stream(&site_tcp_));
-    downstream_.emplace(*this, host_.buffers(),
+    downstream_ = std::make_unique<Pipe>(*this, host_.buffers(),
                         Pipe::Source{as_stream(&site_tcp_), &ProxySession::on_alloc,
                                      &ProxySession::on_read},
                         as_stream(&client_tcp_));
+    upstream_->set_opposite(downstream_.get());
+    downstream_->set_opposite(upstream_.get());
     int rc = upstream_->start();
     if (rc != 0) {
         close(Termination{Termination::Cause::ClientReset, Termination::Phase::Data, rc});
@@ -172,7 +189,7 @@ bool ProxySession::start_splice() noexcept {
         close(Termination{Termination::Cause::ClientReset, Termination::Phase::Data, UV_EBADF});
         return false;
     }
-    splice_.emplace(*this, host_.pipes(), client_fd, site_fd);
+    splice_ = std::make_unique<SpliceForwarder>(*this, host_.pipes(), client_fd, site_fd);
     if (const int rc = splice_->start(host_.loop()); rc != 0) {
         close(Termination{Termination::Cause::ClientReset, Termination::Phase::Data, rc});
         return false;
@@ -258,7 +275,7 @@ void ProxySession::on_pipe_finished(Pipe&) noexcept {
 
 void ProxySession::on_pipe_failed(Pipe& pipe, End end, int status) noexcept {
     // Upstream reads the client and writes the site; downstream the reverse.
-    const bool client_side = (&pipe == &*upstream_) == (end == End::Source);
+    const bool client_side = (&pipe == upstream_.get()) == (end == End::Source);
     close(Termination{client_side ? Termination::Cause::ClientReset : Termination::Cause::SiteReset,
                       Termination::Phase::Data, status});
 }

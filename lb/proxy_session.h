@@ -55,7 +55,8 @@ public:
     [[nodiscard]] std::uint64_t id() const { return id_; }
     [[nodiscard]] std::size_t listener_index() const { return listener_index_; }
     [[nodiscard]] const ProxySettings& settings() const { return *settings_; }
-    [[nodiscard]] const std::optional<SocketAddress>& client_address() const { return client_; }
+    // Fetched at accept when connection logs are on, else on first request while open.
+    [[nodiscard]] const std::optional<SocketAddress>& client_address() noexcept;
     [[nodiscard]] std::optional<std::size_t> site() const { return site_index_; }
     [[nodiscard]] const Termination& termination() const { return termination_; }
     [[nodiscard]] std::chrono::system_clock::time_point accepted_wall() const {
@@ -72,6 +73,7 @@ public:
 
 private:
     void connect_to(std::size_t site) noexcept;
+    void load_client_address() noexcept;
     void on_connected() noexcept;
     void on_connect_failed(Termination why) noexcept;
     void arm_idle_timer() noexcept;
@@ -110,10 +112,11 @@ private:
     uv_tcp_t client_tcp_{};
     uv_tcp_t site_tcp_{};
     uv_timer_t timer_{};
-    uv_connect_t connect_req_{};
-    std::optional<Pipe> upstream_;    // client → site
-    std::optional<Pipe> downstream_;  // site → client
-    std::optional<SpliceForwarder> splice_;  // instead of the two Pipes when settings say so
+    // Forwarding, once connected: two Pipes (copy) or one SpliceForwarder, on the heap so an
+    // idle session pays only for the strategy it uses.
+    std::unique_ptr<Pipe> upstream_;    // client → site
+    std::unique_ptr<Pipe> downstream_;  // site → client
+    std::unique_ptr<SpliceForwarder> splice_;
     std::uint64_t spliced_to_site_ = 0;      // kept when splice_ goes away at close
     std::uint64_t spliced_to_client_ = 0;
     std::uint64_t accounted_to_site_ = 0;  // bytes already added to the counters

@@ -26,7 +26,9 @@ public:
     SpliceChannel& operator=(const SpliceChannel&) = delete;
 
     // Moves what it can without blocking. Returns the bytes delivered to the sink now.
-    std::uint64_t pump() noexcept;
+    // `other_direction_finished`: the FIN, when it comes, need not be passed on with a
+    // shutdown(2), because the session will close both sockets.
+    std::uint64_t pump(bool other_direction_finished) noexcept;
 
     // What to wait for next (level-triggered readiness of from_fd / to_fd).
     [[nodiscard]] bool wants_read() const { return !failure_ && !fin_seen_ && in_pipe_ == 0; }

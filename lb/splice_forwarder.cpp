@@ -44,8 +44,8 @@ void SpliceForwarder::on_ready(bool client_side, int status, int events) noexcep
     SpliceChannel& reading = client_side ? upstream_ : downstream_;
     SpliceChannel& writing = client_side ? downstream_ : upstream_;
     const std::uint64_t before = upstream_.bytes() + downstream_.bytes();
-    if (events & UV_WRITABLE) writing.pump();
-    if (events & UV_READABLE) reading.pump();
+    if (events & UV_WRITABLE) writing.pump(reading.finished());
+    if (events & UV_READABLE) reading.pump(writing.finished());
     if (upstream_.bytes() + downstream_.bytes() != before) events_.on_forward_progress();
     settle();
 }
