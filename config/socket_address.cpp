@@ -26,13 +26,13 @@ std::optional<SocketAddress> SocketAddress::parse_ip(std::string_view text) {
     if (text.empty() || text.size() >= INET6_ADDRSTRLEN) return std::nullopt;
     const std::string host(text);
     SocketAddress out;
-    auto* v4 = reinterpret_cast<sockaddr_in*>(&out.storage_);
+    auto* v4 = &out.storage_.v4;
     if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
         v4->sin_family = AF_INET;
         return out;
     }
     out.storage_ = {};
-    auto* v6 = reinterpret_cast<sockaddr_in6*>(&out.storage_);
+    auto* v6 = &out.storage_.v6;
     if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
         v6->sin6_family = AF_INET6;
         return out;
@@ -78,15 +78,15 @@ std::optional<SocketAddress> SocketAddress::from_sockaddr(const sockaddr* sa) {
 SocketAddress SocketAddress::with_port(std::uint16_t port) const {
     SocketAddress out = *this;
     if (is_v6())
-        reinterpret_cast<sockaddr_in6*>(&out.storage_)->sin6_port = htons(port);
+        out.storage_.v6.sin6_port = htons(port);
     else
-        reinterpret_cast<sockaddr_in*>(&out.storage_)->sin_port = htons(port);
+        out.storage_.v4.sin_port = htons(port);
     return out;
 }
 
 std::uint16_t SocketAddress::port() const {
-    if (is_v6()) return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_port);
-    return ntohs(reinterpret_cast<const sockaddr_in*>(&storage_)->sin_port);
+    if (is_v6()) return ntohs(storage_.v6.sin6_port);
+    return ntohs(storage_.v4.sin_port);
 }
 
 socklen_t SocketAddress::length() const {
@@ -96,10 +96,10 @@ socklen_t SocketAddress::length() const {
 std::string SocketAddress::ip_string() const {
     char text[INET6_ADDRSTRLEN] = {};
     if (is_v6())
-        inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&storage_)->sin6_addr, text,
+        inet_ntop(AF_INET6, &storage_.v6.sin6_addr, text,
                   sizeof text);
     else
-        inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&storage_)->sin_addr, text,
+        inet_ntop(AF_INET, &storage_.v4.sin_addr, text,
                   sizeof text);
     return text;
 }

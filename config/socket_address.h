@@ -1,4 +1,5 @@
-// An IPv4 or IPv6 address with a port, as the kernel wants it (sockaddr_storage).
+// An IPv4 or IPv6 address with a port, as the kernel wants it (a sockaddr_in or sockaddr_in6:
+// 28 bytes, not sockaddr_storage's 128, since every session keeps its client's).
 // Literal addresses only: a load balancer in front of two sites must not depend on DNS.
 #pragma once
 
@@ -25,10 +26,10 @@ public:
 
     [[nodiscard]] SocketAddress with_port(std::uint16_t port) const;
     [[nodiscard]] std::uint16_t port() const;
-    [[nodiscard]] int family() const { return storage_.ss_family; }
+    [[nodiscard]] int family() const { return storage_.any.sa_family; }
     [[nodiscard]] bool is_v6() const { return family() == AF_INET6; }
     [[nodiscard]] const sockaddr* sockaddr_ptr() const {
-        return reinterpret_cast<const sockaddr*>(&storage_);
+        return &storage_.any;
     }
     [[nodiscard]] socklen_t length() const;
 
@@ -38,7 +39,12 @@ public:
     friend bool operator==(const SocketAddress& a, const SocketAddress& b);
 
 private:
-    sockaddr_storage storage_{};
+    union Storage {
+        sockaddr any;
+        sockaddr_in v4;
+        sockaddr_in6 v6;
+    };
+    Storage storage_{};
 };
 
 }  // namespace lb

@@ -166,7 +166,8 @@ void Daemon::on_signal(int signum) {
 void Daemon::stop(Duration drain) {
     const bool again = stopping_;
     stopping_ = true;
-    for (auto& worker : workers_) worker->stop(drain);
+    // A second stop signal cuts a drain short.
+    for (auto& worker : workers_) worker->stop(again ? Duration(0) : drain);
     if (again) return;
     // Wait for the workers off the loop so signals still reach us (a second SIGINT cuts the
     // drain short), then let the main loop run out of handles.

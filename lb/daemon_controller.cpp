@@ -102,6 +102,7 @@ admin::Status Daemon::status() {
     out.max_connections = static_cast<std::uint64_t>(config_.global.max_connections);
     out.connections_active = static_cast<std::uint64_t>(budget_.active());
     out.workers = workers_.size();
+    out.stopping = stopping_;
     for (std::size_t site = 0; site < config_.sites.size(); ++site)
         out.sites.push_back(site_status(site, now));
     for (const auto& listener : config_.listeners) {

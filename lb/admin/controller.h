@@ -65,6 +65,7 @@ struct Status {
     std::uint64_t connections_active = 0;
     std::uint64_t connections_total = 0;
     std::size_t workers = 0;
+    bool stopping = false;        // a SIGTERM drain is under way (HAProxy's "Stopping: 1")
     std::vector<SiteStatus> sites;  // index 0 primary, 1 standby
     std::vector<ListenerStatus> listeners;
 };

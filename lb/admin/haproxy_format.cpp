@@ -304,7 +304,7 @@ std::string format_show_info(const Status& status) {
     out += info_line("Hard_maxconn", std::to_string(status.max_connections));
     out += info_line("CurrConns", std::to_string(status.connections_active));
     out += info_line("CumConns", std::to_string(status.connections_total));
-    out += info_line("Stopping", "0");
+    out += info_line("Stopping", status.stopping ? "1" : "0");
     out += info_line("Listeners", std::to_string(status.listeners.size()));
     return out;
 }

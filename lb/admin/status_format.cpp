@@ -177,12 +177,18 @@ std::string format_status(const Status& status, Format format) {
             json.null();
         json.field("epoch", status.epoch)
             .field("last_transition", status.last_transition)
-            .field("failovers_total", status.failovers_total)
-            .field("peer_role", status.peer_role)
-            .field("max_connections", status.max_connections)
+            .field("failovers_total", status.failovers_total);
+        // null without [peer], as /status.json has it.
+        json.key("peer_role");
+        if (status.peer_role.empty())
+            json.null();
+        else
+            json.value(status.peer_role);
+        json.field("max_connections", status.max_connections)
             .field("connections_active", status.connections_active)
             .field("connections_total", status.connections_total)
-            .field("workers", static_cast<std::uint64_t>(status.workers));
+            .field("workers", static_cast<std::uint64_t>(status.workers))
+            .field("stopping", status.stopping);
         write_sites(json, status);
         write_listeners(json, status);
         json.end_object();

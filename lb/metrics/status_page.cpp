@@ -246,6 +246,7 @@ std::string render_status_json(const admin::Status& status) {
     json.field("connections_active", status.connections_active);
     json.field("connections_total", status.connections_total);
     json.field("workers", status.workers);
+    json.field("stopping", status.stopping);
 
     json.key("sites");
     json.open('[');

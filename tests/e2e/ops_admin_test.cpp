@@ -32,12 +32,11 @@ TEST_CASE("admin: show status/sites/listeners/sessions/info, text and JSON, matc
     const auto sock = rig.socket();
 
     const std::string help = admin(sock, "help");
-    for (const char* command :
-         {"show status [json]", "show sites [json]", "show listeners [json]",
-          "show sessions [json]", "pin SITE [--kill]", "unpin", "failback",
-          "set site SITE state ready|drain|maint", "reload", "show info", "show stat",
-          "show servers state", "set server BACKEND/SITE state", "disable server BACKEND/SITE",
-          "enable server BACKEND/SITE"}) {
+    for (const char* command : {"show status [json]", "show sites [json]", "show listeners [json]",
+                                "show sessions [json]", "pin SITE [--kill]", "unpin", "failback",
+                                "set site SITE state ready|drain|maint", "reload", "show info",
+                                "show stat", "show servers state", "set server BACKEND/SITE state",
+                                "disable server BACKEND/SITE", "enable server BACKEND/SITE"}) {
         INFO("help:\n" << help << "missing: " << command);
         CHECK(help.find(command) != std::string::npos);
     }
@@ -200,8 +199,9 @@ TEST_CASE("admin: show status/sites/listeners/sessions/info, text and JSON, matc
     CHECK(lb->running());
 }
 
-TEST_CASE("admin: show stat is HAProxy CSV whose counters move with traffic; show servers state",
-          "[e2e][ops][admin][haproxy]") {
+TEST_CASE(
+    "admin: show stat is HAProxy CSV whose counters move with traffic, and show servers state",
+    "[e2e][ops][admin][haproxy]") {
     Rig rig;
     auto lb = rig.start();
     const auto sock = rig.socket();
@@ -365,7 +365,7 @@ TEST_CASE("admin: pin site-b sends new connections there, survives a restart, un
     CHECK(status["active_site"].string() == "site-b");
 }
 
-TEST_CASE("admin: pin site-a --kill closes the sessions on site-b; a plain pin closes none",
+TEST_CASE("admin: pin site-a --kill closes the sessions on site-b, a plain pin closes none",
           "[e2e][ops][admin][pin]") {
     Rig rig;
     auto lb = rig.start();
@@ -392,7 +392,7 @@ TEST_CASE("admin: pin site-a --kill closes the sessions on site-b; a plain pin c
     CHECK_FALSE(is_error(admin(sock, "unpin")));
 }
 
-TEST_CASE("admin: drain keeps site-a's sessions and sends new ones to site-b; maint closes them",
+TEST_CASE("admin: drain keeps site-a's sessions and sends new ones to site-b, maint closes them",
           "[e2e][ops][admin][drain]") {
     Rig rig;
     auto lb = rig.start();
@@ -467,8 +467,8 @@ TEST_CASE("admin: disable server / enable server (HAProxy) put a site in maint a
     CHECK(admin(sock, "disable server nope/site-a") == "No such backend.\n");
     CHECK(admin(sock, "enable server front/nope") == "No such server.\n");
     CHECK(admin(sock, "disable server front") == "Require 'backend/server'.\n");
-    CHECK(admin(sock, "set server front/site-a state up").starts_with(
-        "'set server <srv> state' expects"));
+    CHECK(admin(sock, "set server front/site-a state up")
+              .starts_with("'set server <srv> state' expects"));
 }
 
 TEST_CASE("admin: failback is refused while the primary is down and applied once it is up",
@@ -489,8 +489,7 @@ TEST_CASE("admin: failback is refused while the primary is down and applied once
 
     rig.sites.start("site-a");
     const json::Value up = require_status(
-        sock,
-        [](const json::Value& s) { return site_of(s, "site-a")["health"].string() == "up"; },
+        sock, [](const json::Value& s) { return site_of(s, "site-a")["health"].string() == "up"; },
         "site-a up again");
     CHECK(up["active_site"].string() == "site-b");  // failback = manual: it stays
     CHECK(route_of(rig.front, rig.sites) == "site-b");
@@ -505,7 +504,7 @@ TEST_CASE("admin: failback is refused while the primary is down and applied once
     CHECK_FALSE(is_error(admin(sock, "failback")));  // already there: nothing to do
 }
 
-TEST_CASE("admin: reload through the socket applies a new listener; a broken file is refused",
+TEST_CASE("admin: reload through the socket applies a new listener, a broken file is refused",
           "[e2e][ops][admin][reload]") {
     Rig rig;
     auto lb = rig.start();
@@ -675,6 +674,17 @@ TEST_CASE("admin: bad input never breaks the socket or lb", "[e2e][ops][admin][r
     }
     still_works("clients leaving mid-reply");
     CHECK(route_of(rig.front, rig.sites) == "site-a");
+
+    // `quit` answers the commands before it, then closes this connection only.
+    REQUIRE(client.send("show info\nquit\nshow info\n") == IoStatus::Ok);
+    const auto before_quit = client.read_reply();
+    CHECK((before_quit && before_quit->find(pid_line) != std::string::npos));
+    const Received rest = recv_until_eof(client.fd(), deadline_in(5s));
+    CHECK(rest.status == IoStatus::Eof);
+    CHECK(rest.data.empty());  // the command after `quit` is not run
+    AdminClient after_quit(sock);
+    REQUIRE(after_quit.connected());
+    CHECK(after_quit.command("show info").has_value());
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 // Shared setup for the operator-surface end-to-end tests (ops_*_test.cpp): a real `lb run` on a
 // config the test writes (admin socket, metrics, log format, timeouts, listeners), restartable on
 // the same directory and state file; two echo backends (site-a 127.0.0.2, site-b 127.0.0.3) on
-// one port that can die and come back; an admin-socket client, `lb ctl`, an HTTP GET for the
-// metrics endpoint, and parsers for the admin replies (JSON, show stat CSV, tables).
+// one port that can die and come back; `lb ctl`. The clients of the admin socket and the metrics
+// endpoint are in ops_clients.h.
 #pragma once
 
 #include <sys/types.h>
@@ -13,14 +13,14 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "tests/e2e/e2e_fixture.h"
-#include "tests/support/exposition_reader.h"
-#include "tests/support/json_reader.h"
+#include "tests/e2e/ops_clients.h"
 #include "tests/support/lb_process.h"
 #include "tests/support/test_sockets.h"
 #include "tests/support/wait.h"
@@ -81,14 +81,15 @@ struct OpsConfig {
     std::string log_format = "tcplog";
     std::filesystem::path state_file;
     std::filesystem::path admin_socket;
-    std::string admin_mode;           // empty: the default
-    std::uint16_t metrics_port = 0;   // 0: metrics off (listen = "")
+    std::string admin_mode;          // empty: the default
+    std::uint16_t metrics_port = 0;  // 0: metrics off (listen = "")
     std::string connect_timeout = "1s";
     std::string idle_timeout = "30s";
     std::string drain_timeout = "30s";
     std::string health_interval = "200ms";
     std::string health_timeout = "150ms";
-    std::optional<std::uint16_t> health_port;  // unset: the listener's target port
+    std::optional<std::uint16_t> health_port;         // unset: the listener's target port
+    std::optional<std::uint16_t> site_b_health_port;  // [sites.health] port of site-b
     int rise = 1;
     int fall = 2;
     std::uint16_t site_port = 0;
@@ -180,68 +181,6 @@ struct Rig {
     [[nodiscard]] std::unique_ptr<LbDaemon> start();
 };
 
-// --- the admin socket ------------------------------------------------------------------------
-
-// A client of the admin socket: raw bytes out, framed replies in (a reply is its lines followed
-// by an empty line; a reply never contains an empty line).
-class AdminClient {
-public:
-    explicit AdminClient(const std::filesystem::path& socket);
-    [[nodiscard]] bool connected() const { return fd_.valid(); }
-    [[nodiscard]] int connect_error() const { return error_; }
-    [[nodiscard]] int fd() const { return fd_.get(); }
-    [[nodiscard]] IoStatus send(std::string_view bytes, Deadline deadline = deadline_in(5s));
-    // The next reply's body, with its lines' "\n" but without the terminating empty line;
-    // nullopt when the deadline passes or the connection ends first (`last_status` says which).
-    [[nodiscard]] std::optional<std::string> read_reply(Deadline deadline = deadline_in(10s));
-    [[nodiscard]] std::optional<std::string> command(std::string_view line,
-                                                     Deadline deadline = deadline_in(10s));
-    [[nodiscard]] IoStatus last_status() const { return last_status_; }
-    void close() { fd_.reset(); }
-
-private:
-    Fd fd_;
-    int error_ = 0;
-    std::string buffer_;
-    IoStatus last_status_ = IoStatus::Ok;
-};
-
-// One command on a new connection; REQUIREs a reply.
-[[nodiscard]] std::string admin(const std::filesystem::path& socket, std::string_view line);
-// One command whose reply must be one JSON document; REQUIREs that it parses.
-[[nodiscard]] json::Value admin_json(const std::filesystem::path& socket, std::string_view line);
-[[nodiscard]] bool is_error(std::string_view reply);
-// An exact unsigned integer from a JSON number (REQUIREs one).
-[[nodiscard]] std::uint64_t u64(const json::Value& value);
-// The element of a JSON array whose "name" is `name`, or null.
-[[nodiscard]] const json::Value& by_name(const json::Value& array, std::string_view name);
-// Waits until `show sites json` says both sites are up; REQUIREs it.
-void require_sites_up(const std::filesystem::path& socket, Deadline deadline = deadline_in(10s));
-// Waits until `show status json`'s active_site is `site`; REQUIREs it.
-void require_active(const std::filesystem::path& socket, std::string_view site,
-                    Deadline deadline = deadline_in(10s));
-// Waits until `pred(show status json)` holds; the last document seen (REQUIREs the condition).
-json::Value require_status(const std::filesystem::path& socket,
-                           const std::function<bool(const json::Value&)>& pred,
-                           std::string_view what, Deadline deadline = deadline_in(10s));
-
-// "key:  value" lines (show status, show info) until the first line without ": ".
-[[nodiscard]] std::map<std::string, std::string> key_values(std::string_view text);
-// A whitespace-aligned table (show sites, show sessions): header words → cells, for the first
-// `columns` columns (the last column may contain spaces and is not split).
-[[nodiscard]] std::vector<std::map<std::string, std::string>> table_rows(std::string_view text,
-                                                                        std::size_t columns);
-
-// `show stat` as HAProxy writes it: "# field,field,...,-," then one CSV row per proxy/server.
-struct StatCsv {
-    std::vector<std::string> header;
-    std::vector<std::map<std::string, std::string>> rows;
-    [[nodiscard]] const std::map<std::string, std::string>* row(std::string_view svname) const;
-};
-[[nodiscard]] std::optional<StatCsv> parse_show_stat(std::string_view text, std::string& error);
-[[nodiscard]] std::uint64_t stat_number(const std::map<std::string, std::string>& row,
-                                        const std::string& field);
-
 // --- lb ctl and HTTP -------------------------------------------------------------------------
 
 struct CtlResult {
@@ -251,20 +190,5 @@ struct CtlResult {
 };
 // Runs `LB_BINARY ctl ARGS...` with a 10 s deadline.
 [[nodiscard]] CtlResult run_ctl(const std::vector<std::string>& args);
-
-struct HttpReply {
-    int status = 0;
-    std::string head;
-    std::string body;
-};
-// GET `path` from 127.0.0.1:port with Connection: close; nullopt if no complete reply came.
-[[nodiscard]] std::optional<HttpReply> fetch_http(std::uint16_t port, const std::string& path);
-// GET /metrics and parse it; REQUIREs status 200 and a valid exposition.
-[[nodiscard]] Exposition scrape(std::uint16_t port);
-[[nodiscard]] double metric(const Exposition& exposition, std::string_view name,
-                            const Labels& labels);
-// The sum of every sample of `name` whose labels include `subset`.
-[[nodiscard]] double metric_sum(const Exposition& exposition, std::string_view name,
-                                const Labels& subset);
 
 }  // namespace lb::test::ops

@@ -24,9 +24,10 @@ std::optional<TcplogLine> tcplog_of(const LbDaemon& lb, std::uint16_t client_por
     return std::nullopt;
 }
 
-TEST_CASE("SIGTERM drain: a session ending within the drain completes, new ones are refused, "
-          "lb exits 0 as soon as it ends",
-          "[e2e][ops][drain]") {
+TEST_CASE(
+    "SIGTERM drain: a session ending within the drain completes, new ones are refused, "
+    "lb exits 0 as soon as it ends",
+    "[e2e][ops][drain]") {
     Rig rig;
     rig.config.drain_timeout = "2s";
     auto lb = rig.start();
@@ -107,7 +108,49 @@ TEST_CASE("SIGINT stops at once with sessions open", "[e2e][ops][drain]") {
         CHECK(is_closed_within(session.fd.get(), deadline_in(1s)));
 }
 
-TEST_CASE("a second lb on a live admin socket refuses to start; a stale one is taken over",
+TEST_CASE("during a drain the admin socket answers and show info says Stopping: 1",
+          "[e2e][ops][drain][haproxy]") {
+    Rig rig;
+    rig.config.drain_timeout = "5s";
+    auto lb = rig.start();
+    Session session = open_session(rig.front, rig.sites);
+    CHECK(key_values(admin(rig.socket(), "show info")).at("Stopping") == "0");
+
+    lb->signal(SIGTERM);
+    REQUIRE(wait_until([&] { return refused(rig.front); }, deadline_in(1s)));
+    const auto info = key_values(admin(rig.socket(), "show info"));
+    CHECK(info.at("CurrConns") == "1");
+    CHECK(info.at("Stopping") == "1");  // HAProxy's soft-stop flag, which scripts poll
+    CHECK(admin(rig.socket(), "reload").starts_with("error:"));  // nothing to reload any more
+
+    session.fd.reset();
+    const auto exit = lb->wait_exit(deadline_in(5s));
+    REQUIRE(exit);
+    CHECK(exit->code == 0);
+}
+
+TEST_CASE("a second SIGTERM or a SIGINT cuts a drain short", "[e2e][ops][drain]") {
+    for (const int second : {SIGTERM, SIGINT}) {
+        INFO("second signal " << (second == SIGTERM ? "SIGTERM" : "SIGINT"));
+        Rig rig;
+        rig.config.drain_timeout = "20s";
+        auto lb = rig.start();
+        Session session = open_session(rig.front, rig.sites);
+
+        lb->signal(SIGTERM);
+        REQUIRE(wait_until([&] { return refused(rig.front); }, deadline_in(1s)));
+        CHECK(echo_once(session.fd.get(), "draining"));
+        const Exit exit = lb->stop(second, deadline_in(3s));
+        INFO("lb log:\n" << lb->log_text());
+        INFO("exit " << exit.took_ms << " ms after the second signal");
+        CHECK(exit.exited);
+        CHECK(exit.code == 0);
+        CHECK(exit.took_ms < 1000);
+        CHECK(is_closed_within(session.fd.get(), deadline_in(1s)));
+    }
+}
+
+TEST_CASE("a second lb on a live admin socket refuses to start, a stale one is taken over",
           "[e2e][ops][restart]") {
     Rig rig;
     auto first = rig.start();
@@ -143,7 +186,9 @@ TEST_CASE("a second lb on a live admin socket refuses to start; a stale one is t
     auto third = rig.ws.start();
     INFO("third lb's log:\n" << third->log_text());
     CHECK(third->wait_for_log(
-        [](std::string_view line) { return message_starts_with(line, "admin: removed stale socket"); },
+        [](std::string_view line) {
+            return message_starts_with(line, "admin: removed stale socket");
+        },
         deadline_in(1s)));
     CHECK(key_values(admin(sock, "show info")).at("Pid") == std::to_string(third->pid()));
     require_sites_up(sock);

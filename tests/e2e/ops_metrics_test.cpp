@@ -44,11 +44,12 @@ Exposition require_scrape(std::uint16_t port, const std::function<bool(const Exp
     return std::move(*last);
 }
 
+// The sample's value, or -1 (no metric here can be negative) when it is absent.
 double value_or_absent(const Exposition& e, std::string_view name, const Labels& labels) {
     return e.value(name, labels).value_or(-1);
 }
 
-TEST_CASE("metrics: every metric of the design with its type; counters move with traffic",
+TEST_CASE("metrics: every metric of the design with its type, counters move with traffic",
           "[e2e][ops][metrics]") {
     Rig rig;
     rig.config.metrics_port = free_port(kClientIp);
@@ -77,7 +78,8 @@ TEST_CASE("metrics: every metric of the design with its type; counters move with
                          {{"listener", "front"}, {"site", site}, {"reason", reason}}) == 0);
         }
     CHECK(metric(before, "lb_health_checks_total", {{"site", "site-a"}, {"result", "ok"}}) >= 1);
-    const double checks = metric(before, "lb_health_check_duration_seconds_count", {{"site", "site-a"}});
+    const double checks =
+        metric(before, "lb_health_check_duration_seconds_count", {{"site", "site-a"}});
     CHECK(checks >= 1);
     CHECK(metric(before, "lb_health_check_duration_seconds_bucket",
                  {{"site", "site-a"}, {"le", "+Inf"}}) == checks);
@@ -86,7 +88,8 @@ TEST_CASE("metrics: every metric of the design with its type; counters move with
     const auto build = before.all("lb_build_info");
     REQUIRE(build.size() == 1);
     CHECK(build[0].value == 1);
-    CHECK(build[0].labels.at("version") == key_values(admin(rig.socket(), "show info")).at("Version"));
+    CHECK(build[0].labels.at("version") ==
+          key_values(admin(rig.socket(), "show info")).at("Version"));
 
     const Labels a_front = {{"listener", "front"}, {"site", "site-a"}};
     const Labels b_front = {{"listener", "front"}, {"site", "site-b"}};
@@ -108,7 +111,8 @@ TEST_CASE("metrics: every metric of the design with its type; counters move with
     const auto moved = [&](const Exposition& e) {
         return value_or_absent(e, "lb_connections_total", a_front) == connections_a + 3 &&
                value_or_absent(e, "lb_bytes_total", to_site) == sent + static_cast<double>(bytes) &&
-               value_or_absent(e, "lb_bytes_total", to_client) == received + static_cast<double>(bytes);
+               value_or_absent(e, "lb_bytes_total", to_client) ==
+                   received + static_cast<double>(bytes);
     };
     const Exposition during = require_scrape(port, moved, "3 connections and their bytes");
     CHECK(metric(during, "lb_connections_active", {{"listener", "front"}}) == 1);
@@ -208,9 +212,10 @@ TEST_CASE("metrics: a health failover moves lb_failovers_total and lb_site_activ
     CHECK(u64(status["failovers_total"]) == 1);
 }
 
-TEST_CASE("metrics: lb_connection_errors_total{reason=\"limit\"} counts refusals over "
-          "max_connections",
-          "[e2e][ops][metrics][limits]") {
+TEST_CASE(
+    "metrics: lb_connection_errors_total with reason limit counts refusals over "
+    "max_connections",
+    "[e2e][ops][metrics][limits]") {
     Rig rig;
     rig.config.metrics_port = free_port(kClientIp);
     rig.config.max_connections = 2;
@@ -242,9 +247,10 @@ TEST_CASE("metrics: lb_connection_errors_total{reason=\"limit\"} counts refusals
     for (Session& session : held) CHECK(echo_once(session.fd.get(), "still served"));
 }
 
-TEST_CASE("log_format = json: every stderr line is a JSON object; connections and events carry "
-          "their fields",
-          "[e2e][ops][log]") {
+TEST_CASE(
+    "log_format = json: every stderr line is a JSON object, connections and events carry "
+    "their fields",
+    "[e2e][ops][log]") {
     Rig rig;
     rig.config.log_format = "json";
     rig.config.fall = 1;
@@ -282,7 +288,8 @@ TEST_CASE("log_format = json: every stderr line is a JSON object; connections an
         CHECK((*parsed.value)["time"].is_string());
         objects.push_back(std::move(*parsed.value));
     }
-    const auto find = [&](const std::function<bool(const json::Value&)>& pred) -> const json::Value* {
+    const auto find =
+        [&](const std::function<bool(const json::Value&)>& pred) -> const json::Value* {
         for (const json::Value& object : objects)
             if (pred(object)) return &object;
         return nullptr;
@@ -313,9 +320,8 @@ TEST_CASE("log_format = json: every stderr line is a JSON object; connections an
     CHECK(u64((*mine)["bytes_to_client"]) == bytes);
     CHECK((*mine)["termination"].string() == "--");
 
-    const json::Value* failover = find([](const json::Value& o) {
-        return o["event"].string() == "failover";
-    });
+    const json::Value* failover =
+        find([](const json::Value& o) { return o["event"].string() == "failover"; });
     REQUIRE(failover);
     CHECK((*failover)["from"].string() == "site-a");
     CHECK((*failover)["to"].string() == "site-b");
@@ -330,6 +336,33 @@ TEST_CASE("log_format = json: every stderr line is a JSON object; connections an
     CHECK(find([](const json::Value& o) {
         return o["event"].string() == "reload" && o["result"].string() == "applied";
     }));
+}
+
+TEST_CASE("log_format = json: config warnings, at start and at reload, are JSON lines too",
+          "[e2e][ops][log]") {
+    Rig rig;
+    rig.config.log_format = "json";
+    // Valid, but `lb check` warns: a check timeout not shorter than the interval.
+    rig.config.health_interval = "200ms";
+    rig.config.health_timeout = "200ms";
+    auto lb = rig.start();
+    REQUIRE_FALSE(is_error(admin(rig.socket(), "reload")));
+    REQUIRE(lb->wait_for_log(
+        [](std::string_view line) { return message_starts_with(line, "reload: applied"); },
+        deadline_in(5s)));
+    CHECK(lb->stop(SIGTERM, deadline_in(10s)).code == 0);
+
+    const std::vector<std::string> lines = lb->log_lines();
+    INFO("lb log:\n" << lb->log_text());
+    std::size_t warnings = 0;
+    for (const std::string& line : lines) {
+        const json::ParseResult parsed = json::parse(line);
+        INFO("line: " << line);
+        CHECK((parsed.value && parsed.value->is_object()));
+        if (line.find("health.timeout") != std::string::npos) ++warnings;
+    }
+    // The warning is reported once at start and once at the reload, as JSON objects.
+    CHECK(warnings == 2);
 }
 
 }  // namespace
