@@ -12,7 +12,12 @@ namespace lb {
 struct KernelPipe {
     int read_fd = -1;
     int write_fd = -1;
+    std::size_t capacity = 64 * 1024;  // bytes it holds at most (F_GETPIPE_SZ)
 };
+
+// Pipes are enlarged to this (kernel memory, held only while bytes are in flight): fewer
+// splice calls and wake-ups per byte on bulk transfers.
+inline constexpr std::size_t kPipeCapacity = 256 * 1024;
 
 class KernelPipePool {
 public:

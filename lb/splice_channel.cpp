@@ -8,7 +8,6 @@
 namespace lb {
 namespace {
 
-constexpr std::size_t kChunk = 64 * 1024;
 // Bounded work per readiness event, so one fast connection cannot starve the others.
 constexpr int kMaxRounds = 8;
 constexpr unsigned kFlags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
@@ -51,10 +50,11 @@ std::uint64_t SpliceChannel::pump(bool other_direction_finished) noexcept {
                 break;
             }
         }
-        const ssize_t n = ::splice(from_fd_, nullptr, pipe_->write_fd, nullptr, kChunk, kFlags);
+        const std::size_t chunk = pipe_->capacity;
+        const ssize_t n = ::splice(from_fd_, nullptr, pipe_->write_fd, nullptr, chunk, kFlags);
         if (n > 0) {
             in_pipe_ = static_cast<std::size_t>(n);
-            source_drained = in_pipe_ < kChunk;
+            source_drained = in_pipe_ < chunk;
             continue;
         }
         if (n == 0) {
