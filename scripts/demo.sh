@@ -126,7 +126,14 @@ sleep 1.2
 ask
 cat "$work/state.json"
 
+say "The operator's view: lb ctl show status"
+"$lb" ctl -c "$work/lb.toml" show status
+
+say "Manual failback, once the databases are back on site-a: lb ctl failback"
+"$lb" ctl -c "$work/lb.toml" failback
+for _ in 1 2 3; do ask; done
+
 say "What lb logged"
 cat "$work/lb.log"
 
-say "Done. Manual failback would be: lb ctl -s $work/admin.sock failback"
+say "Done. Metrics were on http://127.0.0.1:9100/metrics, the status page on http://127.0.0.1:9100/"
