@@ -6,10 +6,12 @@
 
 #include <algorithm>
 
-#include "lb/admin/json_writer.h"
+#include "lb/base/json_writer.h"
 
 namespace lb::admin {
 namespace {
+
+constexpr int kLatencyDecimals = 3;  // a check's latency in ms, to the microsecond
 
 std::string yes_no(bool flag) { return flag ? "yes" : "no"; }
 
@@ -39,7 +41,8 @@ void write_site(JsonWriter& json, const SiteStatus& site) {
         json.begin_object()
             .field("ok", site.last_check->ok)
             .field("reason", site.last_check->reason)
-            .field("latency_ms", site.last_check->latency_ms)
+            .key("latency_ms")
+            .value(site.last_check->latency_ms, kLatencyDecimals)
             .field("age_ms", site.last_check->age_ms)
             .end_object();
     } else {
@@ -61,7 +64,7 @@ void write_listener(JsonWriter& json, const ListenerStatus& listener) {
     json.begin_object()
         .field("name", listener.name)
         .field("bind", listener.bind)
-        .field("target_port", static_cast<std::uint64_t>(listener.target_port))
+        .field("target_port", listener.target_port)
         .field("connections_active", listener.connections_active)
         .field("connections_max", listener.connections_max)
         .field("connections_total", listener.connections_total)
@@ -187,7 +190,7 @@ std::string format_status(const Status& status, Format format) {
         json.field("max_connections", status.max_connections)
             .field("connections_active", status.connections_active)
             .field("connections_total", status.connections_total)
-            .field("workers", static_cast<std::uint64_t>(status.workers))
+            .field("workers", status.workers)
             .field("stopping", status.stopping);
         write_sites(json, status);
         write_listeners(json, status);

@@ -1,3 +1,5 @@
+// The log's two line shapes: text ("TIME LEVEL message") and, with log_format = "json", one JSON
+// object per line written by JsonWriter, so any message or field value stays valid JSON.
 #include "lb/base/logger.h"
 
 #include <unistd.h>
@@ -7,6 +9,8 @@
 #include <ctime>
 #include <string>
 
+#include "lb/base/json_writer.h"
+
 namespace lb::log {
 namespace {
 
@@ -15,10 +19,14 @@ std::atomic<bool> g_json{false};
 
 const char* level_name(Level level) {
     switch (level) {
-        case Level::Debug: return "debug";
-        case Level::Info: return "info";
-        case Level::Warning: return "warning";
-        case Level::Error: return "error";
+        case Level::Debug:
+            return "debug";
+        case Level::Info:
+            return "info";
+        case Level::Warning:
+            return "warning";
+        case Level::Error:
+            return "error";
     }
     return "info";
 }
@@ -60,33 +68,15 @@ void event(Level level, std::string_view name, std::string_view message,
         write_raw(fmt::format("{} {} {}", utc_timestamp(), level_name(level), message));
         return;
     }
-    std::string line = fmt::format(R"({{"time":"{}","level":"{}","event":"{}","message":"{}")",
-                                   utc_timestamp(), level_name(level), json_escape(name),
-                                   json_escape(message));
-    for (const auto& [key, value] : fields)
-        line += fmt::format(R"(,"{}":"{}")", json_escape(key), json_escape(value));
-    line += '}';
-    write_raw(line);
-}
-
-std::string json_escape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (const char c : text) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20)
-                    out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-                else
-                    out += c;
-        }
-    }
-    return out;
+    JsonWriter line;
+    line.begin_object()
+        .field("time", utc_timestamp())
+        .field("level", level_name(level))
+        .field("event", name)
+        .field("message", message);
+    for (const auto& [key, value] : fields) line.field(key, value);
+    line.end_object();
+    write_raw(line.text());
 }
 
 void write_raw(std::string_view line) {

@@ -2,12 +2,12 @@
 // worker threads never interleave. Configured once at startup, before any thread starts.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <initializer_list>
 #include <string>
 #include <string_view>
 #include <utility>
-
-#include <fmt/format.h>
 
 namespace lb::log {
 
@@ -24,9 +24,6 @@ using Field = std::pair<std::string_view, std::string>;
 // `message`; JSON mode prints {"time","level","event","message", fields...}.
 void event(Level level, std::string_view name, std::string_view message,
            std::initializer_list<Field> fields = {});
-// `text` as the inside of a JSON string (quotes, backslashes, control characters escaped).
-[[nodiscard]] std::string json_escape(std::string_view text);
-
 // "2026-11-25T08:01:23.123Z warning failover: ..." — UTC, milliseconds.
 void write(Level level, std::string_view message);
 // A line exactly as given (access log lines bring their own format).

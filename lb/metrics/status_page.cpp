@@ -9,7 +9,7 @@
 #include <iterator>
 #include <utility>
 
-#include "lb/metrics/json_writer.h"
+#include "lb/admin/status_format.h"
 
 namespace lb::metrics {
 
@@ -229,81 +229,8 @@ std::string render_status_html(const admin::Status& status) {
 }
 
 std::string render_status_json(const admin::Status& status) {
-    JsonWriter json;
-    json.open('{');
-    json.field("version", status.version);
-    json.field("pid", status.pid);
-    json.field("uptime_s", status.uptime_s);
-    json.field("active_site", status.active_site);
-    json.key("pinned_site");
-    status.pinned_site ? json.string(*status.pinned_site) : json.null();
-    json.field("epoch", status.epoch);
-    json.field("last_transition", status.last_transition);
-    json.field("failovers_total", status.failovers_total);
-    json.key("peer_role");
-    status.peer_role.empty() ? json.null() : json.string(status.peer_role);
-    json.field("max_connections", status.max_connections);
-    json.field("connections_active", status.connections_active);
-    json.field("connections_total", status.connections_total);
-    json.field("workers", status.workers);
-    json.field("stopping", status.stopping);
-
-    json.key("sites");
-    json.open('[');
-    for (const admin::SiteStatus& site : status.sites) {
-        json.open('{');
-        json.field("name", site.name);
-        json.field("role", site.role);
-        json.field("address", site.address);
-        json.field("health", site.health);
-        json.field("admin_state", site.admin_state);
-        json.field("active", is_active(status, site));
-        json.field("pinned", is_pinned(status, site));
-        json.key("last_check");
-        if (site.last_check) {
-            json.open('{');
-            json.field("ok", site.last_check->ok);
-            json.field("reason", site.last_check->reason);
-            json.field("latency_ms", site.last_check->latency_ms);
-            json.field("age_ms", site.last_check->age_ms);
-            json.close('}');
-        } else {
-            json.null();
-        }
-        json.field("check_kind", site.check_kind);
-        json.field("checks_failed_total", site.checks_failed_total);
-        json.field("health_changes_total", site.health_changes_total);
-        json.field("last_change_age_s", site.last_change_age_s);
-        json.field("connections_active", site.connections_active);
-        json.field("connections_max", site.connections_max);
-        json.field("connections_total", site.connections_total);
-        json.field("connect_errors_total", site.connect_errors_total);
-        json.field("bytes_to_site", site.bytes_to_site);
-        json.field("bytes_to_client", site.bytes_to_client);
-        json.close('}');
-    }
-    json.close(']');
-
-    json.key("listeners");
-    json.open('[');
-    for (const admin::ListenerStatus& listener : status.listeners) {
-        json.open('{');
-        json.field("name", listener.name);
-        json.field("bind", listener.bind);
-        json.field("target_port", listener.target_port);
-        json.field("connections_active", listener.connections_active);
-        json.field("connections_max", listener.connections_max);
-        json.field("connections_total", listener.connections_total);
-        json.field("bytes_client_to_site", listener.bytes_client_to_site);
-        json.field("bytes_site_to_client", listener.bytes_site_to_client);
-        json.field("rejected_total", listener.rejected_total);
-        json.close('}');
-    }
-    json.close(']');
-    json.close('}');
-    std::string out = json.take();
-    out += '\n';
-    return out;
+    // The same document as `show status json`: one rendering, so the two never disagree.
+    return admin::format_status(status, admin::Format::Json);
 }
 
 }  // namespace lb::metrics

@@ -41,15 +41,25 @@ struct Front {
     return config;
 }
 
-// Starts lb and waits for its " ready: " line; fails the test (with the log) otherwise.
-[[nodiscard]] inline std::unique_ptr<LbProcess> start_lb(const LbConfig& config,
-                                                         const LaunchOptions& options = {}) {
-    auto lb = std::make_unique<LbProcess>(config, options);
+// Waits for `lb`'s "ready: " line; fails the test (with the config and the log) otherwise.
+[[nodiscard]] inline std::unique_ptr<LbProcess> require_ready(std::unique_ptr<LbProcess> lb) {
     const bool ready = lb->wait_ready(deadline_in(10s));
     INFO("config:\n" << lb->config_text());
     INFO("lb log:\n" << lb->log_text());
     REQUIRE(ready);
     return lb;
+}
+
+// Starts lb in a directory of its own and waits until it is ready (REQUIREd).
+[[nodiscard]] inline std::unique_ptr<LbProcess> start_lb(const LbConfig& config,
+                                                         const SpawnOptions& options = {}) {
+    return require_ready(std::make_unique<LbProcess>(config, options));
+}
+
+// Starts lb on `workspace`'s lb.toml as it is now (a first start or a restart on the same
+// files) and waits until it is ready (REQUIREd).
+[[nodiscard]] inline std::unique_ptr<LbProcess> start_lb(LbWorkspace& workspace) {
+    return require_ready(std::make_unique<LbProcess>(workspace));
 }
 
 [[nodiscard]] inline Fd connect_front(const Front& front) {

@@ -1,41 +1,22 @@
-// Gateways, config, a second kind of lb launch, log parsing and HTTP clients for the failover
-// tests; see failover_fixture.h.
+// Gateways, config, log parsing and HTTP clients for the failover tests; see
+// failover_fixture.h.
 #include "tests/e2e/failover_fixture.h"
-
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
-#include <fstream>
 #include <regex>
 #include <sstream>
-#include <system_error>
 
 namespace lb::test {
 namespace {
 
-std::string toml_string(const std::string& text) {
-    std::string out = "\"";
-    for (const char c : text) {
-        if (c == '"' || c == '\\') out += '\\';
-        out += c;
-    }
-    return out + "\"";
-}
-
-std::string render_site(const std::string& name, const std::string& address,
-                        const std::string& role, const SiteHealthToml& health) {
+// The keys of a [sites.health] table: every one written, so [health]'s values never matter.
+std::string site_health_toml(const SiteHealthToml& health) {
     std::ostringstream out;
-    out << "\n[[sites]]\nname = " << toml_string(name) << "\naddress = " << toml_string(address)
-        << "\nrole = " << toml_string(role) << "\n"
-        << "\n[sites.health]\nkind = " << toml_string(health.kind) << "\n";
+    out << "kind = " << toml_string(health.kind) << "\n";
     if (health.port) out << "port = " << *health.port << "\n";
     if (health.kind != "tcp")
         out << "path = " << toml_string(health.path) << "\nhost = " << toml_string(health.host)
@@ -46,25 +27,6 @@ std::string render_site(const std::string& name, const std::string& address,
         << "\ntimeout = " << toml_string(health.timeout) << "\nrise = " << health.rise
         << "\nfall = " << health.fall << "\n";
     return out.str();
-}
-
-std::vector<std::string> split_lines(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    // A last line without its newline may still be being written.
-    if (!lines.empty() && text.back() != '\n') lines.pop_back();
-    return lines;
-}
-
-// The message part of a text log line: after "TIMESTAMP LEVEL ".
-std::string_view message_of(std::string_view line) {
-    for (int field = 0; field < 2; ++field) {
-        const auto space = line.find(' ');
-        if (space == std::string_view::npos) return {};
-        line.remove_prefix(space + 1);
-    }
-    return line;
 }
 
 }  // namespace
@@ -108,26 +70,12 @@ void Gateway::kill() {
 
 LbConfig failover_config(const FailoverSetup& setup) {
     LbConfig config;
+    config.failback = setup.failback;
+    config.failback_after = setup.failback_after;
     config.retry_on_standby = setup.retry_on_standby;
-    // sites and listeners stay empty: LbConfig would write them before extra_toml.
-    std::ostringstream extra;
-    extra << "failback = " << toml_string(setup.failback)
-          << "\nfailback_after = " << toml_string(setup.failback_after) << "\n"
-          << render_site("site-a", kSiteA, "primary", setup.site_a_health)
-          << render_site("site-b", kSiteB, "standby", setup.site_b_health)
-          << "\n[[listeners]]\nname = \"front\"\nbind = "
-          << toml_string(endpoint(setup.front.ip, setup.front.port))
-          << "\ntarget_port = " << setup.site_port << "\n";
-    config.extra_toml = extra.str();
-    const std::string rendered = config.render("/dir");
-    const std::string expected_tail = std::string("[policy]\nretry_on_standby = ") +
-                                      (setup.retry_on_standby ? "true" : "false") + "\n\n" +
-                                      config.extra_toml + "\n";
-    INFO(
-        "LbConfig::render no longer ends with [policy] then extra_toml; the failover tests "
-        "need another way to set [policy] and per-site health. Rendered:\n"
-        << rendered);
-    REQUIRE(rendered.ends_with(expected_tail));
+    config.sites = {{"site-a", kSiteA, "primary", site_health_toml(setup.site_a_health)},
+                    {"site-b", kSiteB, "standby", site_health_toml(setup.site_b_health)}};
+    config.listeners = {{"front", endpoint(setup.front.ip, setup.front.port), setup.site_port}};
     return config;
 }
 
@@ -138,130 +86,19 @@ FailoverSetup default_setup(const TwoSites& sites) {
     return setup;
 }
 
-// --- LbRun -----------------------------------------------------------------------------------
-
-LbRun::LbRun(std::filesystem::path config, std::filesystem::path log) : log_(std::move(log)) {
-    // Everything the child needs is prepared here: after fork() it may only make system calls.
-    std::string binary = LB_BINARY;
-    std::string run = "run";
-    std::string dash_c = "-c";
-    std::string config_arg = config.string();
-    std::vector<char*> argv{binary.data(), run.data(), dash_c.data(), config_arg.data(), nullptr};
-    const int log_fd =
-        ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
-    const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (log_fd < 0 || null_fd < 0) throw std::system_error(errno, std::generic_category(), "open");
-    const pid_t parent = ::getpid();
-    sigset_t no_signals;
-    sigemptyset(&no_signals);
-
-    pid_ = ::fork();
-    if (pid_ == 0) {
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the test process
-        if (::getppid() != parent) ::_exit(127);
-        ::sigprocmask(SIG_SETMASK, &no_signals, nullptr);
-        ::dup2(null_fd, 0);
-        ::dup2(log_fd, 1);
-        ::dup2(log_fd, 2);
-        ::close_range(3, ~0U, 0);
-        ::execv(argv[0], argv.data());
-        ::_exit(127);
-    }
-    const int fork_errno = errno;
-    ::close(log_fd);
-    ::close(null_fd);
-    if (pid_ < 0) throw std::system_error(fork_errno, std::generic_category(), "fork");
-}
-
-LbRun::~LbRun() {
-    if (running()) {
-        ::kill(pid_, SIGKILL);
-        int status = 0;
-        while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-        }
-    }
-}
-
-bool LbRun::running() {
-    if (pid_ <= 0 || wait_status_) return false;
-    int status = 0;
-    const pid_t rc = ::waitpid(pid_, &status, WNOHANG);
-    if (rc == pid_ || (rc < 0 && errno == ECHILD)) {
-        wait_status_ = rc == pid_ ? status : 0;
-        return false;
-    }
-    return true;
-}
-
-bool LbRun::wait_ready(Deadline deadline) {
-    bool gone = false;
-    const bool ready = wait_until(
-        [&] {
-            if (log_text().find(" ready: ") != std::string::npos) return true;
-            gone = !running();
-            return gone;
-        },
-        deadline, std::chrono::milliseconds(10));
-    return ready && !gone;
-}
-
-StopResult LbRun::stop(int sig, Deadline deadline) {
-    StopResult out;
-    const auto start = SteadyClock::now();
-    if (running()) {
-        ::kill(pid_, sig);
-        out.exited_in_time = wait_until([&] { return !running(); }, deadline);
-        if (!out.exited_in_time) {
-            ::kill(pid_, SIGKILL);
-            int status = 0;
-            while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-            }
-            wait_status_ = status;
-        }
-    } else {
-        out.exited_in_time = true;
-    }
-    out.took_ms = elapsed_ms(start);
-    const int status = wait_status_.value_or(0);
-    out.exited = WIFEXITED(status);
-    out.exit_code = out.exited ? WEXITSTATUS(status) : -1;
-    out.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-    return out;
-}
-
-std::string LbRun::log_text() const { return read_bytes(log_); }
-
-std::vector<std::string> LbRun::log_lines() const { return split_lines(log_text()); }
-
-std::optional<std::string> LbRun::wait_for_log(const std::function<bool(std::string_view)>& pred,
-                                               Deadline deadline) const {
-    std::optional<std::string> found;
-    (void)wait_until(
-        [&] {
-            for (const std::string& line : log_lines())
-                if (pred(line)) {
-                    found = line;
-                    return true;
-                }
-            return false;
-        },
-        deadline, std::chrono::milliseconds(10));
-    return found;
-}
-
 // --- log lines -------------------------------------------------------------------------------
 
 bool is_health_line(std::string_view line, std::string_view site, std::string_view state) {
     const std::string prefix = "site " + std::string(site) + " is " + std::string(state) + ": ";
-    return message_of(line).starts_with(prefix);
+    return message_starts_with(line, prefix);
 }
 
 bool is_failover_line(std::string_view line, std::string_view from, std::string_view to,
                       std::string_view reason) {
     static const std::regex pattern(R"(^failover: (\S+) -> (\S+) \(reason (\w+), epoch \d+\): )");
-    const std::string_view message = message_of(line);
-    std::match_results<std::string_view::const_iterator> m;
-    if (!std::regex_search(message.begin(), message.end(), m, pattern)) return false;
+    const std::string message = log_message(line);
+    std::smatch m;
+    if (!std::regex_search(message, m, pattern)) return false;
     return (from.empty() || m[1].str() == from) && (to.empty() || m[2].str() == to) &&
            (reason.empty() || m[3].str() == reason);
 }
@@ -296,6 +133,31 @@ std::size_t index_of(const std::vector<std::string>& lines,
     for (std::size_t i = 0; i < lines.size(); ++i)
         if (pred(lines[i])) return i;
     return lines.size();
+}
+
+std::string require_log(const LbProcess& lb, const std::function<bool(std::string_view)>& pred,
+                        std::string_view what, std::size_t n, Deadline deadline) {
+    const std::optional<std::string> found = lb.wait_for_log(pred, deadline, n);
+    INFO("waiting for log line #" << n << ": " << what);
+    INFO("lb log:\n" << lb.log_text());
+    REQUIRE(found.has_value());
+    return *found;
+}
+
+std::string require_health(const LbProcess& lb, std::string_view site, std::string_view state,
+                           std::size_t n) {
+    return require_log(
+        lb, [&](std::string_view line) { return is_health_line(line, site, state); },
+        "site " + std::string(site) + " is " + std::string(state), n);
+}
+
+std::string require_failover(const LbProcess& lb, std::string_view from, std::string_view to,
+                             std::string_view reason, std::size_t n) {
+    return require_log(
+        lb, [&](std::string_view line) { return is_failover_line(line, from, to, reason); },
+        "failover: " + std::string(from) + " -> " + std::string(to) + " (reason " +
+            std::string(reason) + ")",
+        n);
 }
 
 // --- clients ---------------------------------------------------------------------------------
@@ -376,6 +238,20 @@ std::string describe(const HttpAttempt& attempt, SteadyClock::time_point origin)
     return out.str();
 }
 
+std::vector<HttpAttempt> require_answers(const Front& front, const LbProcess& lb,
+                                         std::string_view site, int count) {
+    std::vector<HttpAttempt> out;
+    for (int i = 0; i < count; ++i) {
+        HttpAttempt attempt = http_get(front);
+        INFO("request " << i << ": " << describe(attempt, attempt.start));
+        INFO("lb log:\n" << lb.log_text());
+        REQUIRE(attempt.outcome == Outcome::Ok);
+        REQUIRE(attempt.site == site);
+        out.push_back(std::move(attempt));
+    }
+    return out;
+}
+
 TrafficRecorder::TrafficRecorder(Front front, std::chrono::milliseconds spacing, int max_attempts)
     : thread_([this, front, spacing, max_attempts](const std::stop_token& stop) {
           run(stop, front, spacing, max_attempts);
@@ -415,13 +291,6 @@ std::size_t TrafficRecorder::ok_count(std::string_view site) const {
 
 // --- state file ------------------------------------------------------------------------------
 
-std::string read_bytes(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
-}
-
 std::optional<StateDocument> parse_state(const std::string& text) {
     static const std::regex pattern(
         R"re(^\{"active":"([a-z0-9-]+)","pinned":(null|"[a-z0-9-]+"),"epoch":(0|[1-9][0-9]*),)re"
@@ -441,12 +310,12 @@ StateDocument require_state(const std::filesystem::path& path,
     std::optional<StateDocument> state;
     const bool found = wait_until(
         [&] {
-            state = parse_state(read_bytes(path));
+            state = parse_state(read_file(path));
             return state.has_value() && pred(*state);
         },
         deadline, std::chrono::milliseconds(10));
     INFO("waiting for the state file " << path.string() << " to say: " << what);
-    INFO("it says: " << read_bytes(path));
+    INFO("it says: " << read_file(path));
     REQUIRE(found);
     return *state;
 }

@@ -4,8 +4,6 @@
 // client, and the log lines (README.md) the tests wait for. Every process dies with its owner.
 #pragma once
 
-#include <sys/types.h>
-
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
@@ -103,41 +101,11 @@ struct FailoverSetup {
 
 // The LbConfig for `setup`: listener "front" → site-a (127.0.0.2, primary) / site-b
 // (127.0.0.3, standby) on site_port, with per-site health checks and the [policy] keys.
-// LbConfig renders [health] and [policy] itself and has no field for most of their keys, so
-// sites and listeners go into extra_toml, which then directly follows [policy]'s last key; the
-// function REQUIREs that the rendered text really has that shape.
 [[nodiscard]] LbConfig failover_config(const FailoverSetup& setup);
 
 // The usual setup in front of `sites`: HTTP checks of /health every 200 ms, rise 2, fall 2,
 // failback manual, retry_on_standby; the front on 127.0.0.1:<free port>.
 [[nodiscard]] FailoverSetup default_setup(const TwoSites& sites);
-
-// --- an lb that LbProcess cannot start ------------------------------------------------------
-
-// `lb run -c CONFIG` on a config and state file the test prepared: a state file written before
-// the start (LbProcess creates its directory and starts lb at once), or a second lb on the
-// config and state file of a stopped one (a restart). Output goes to `log`. The destructor
-// SIGKILLs a process still running; the child dies with the test (PR_SET_PDEATHSIG).
-class LbRun {
-public:
-    LbRun(std::filesystem::path config, std::filesystem::path log);
-    ~LbRun();
-    LbRun(const LbRun&) = delete;
-    LbRun& operator=(const LbRun&) = delete;
-
-    [[nodiscard]] bool wait_ready(Deadline deadline);
-    StopResult stop(int sig, Deadline deadline);
-    [[nodiscard]] bool running();
-    [[nodiscard]] std::string log_text() const;
-    [[nodiscard]] std::vector<std::string> log_lines() const;
-    [[nodiscard]] std::optional<std::string> wait_for_log(
-        const std::function<bool(std::string_view)>& pred, Deadline deadline) const;
-
-private:
-    std::filesystem::path log_;
-    pid_t pid_ = -1;
-    std::optional<int> wait_status_;
-};
 
 // --- log lines -----------------------------------------------------------------------------
 
@@ -157,48 +125,16 @@ private:
                                    const std::function<bool(std::string_view)>& pred);
 
 // Waits for the `n`th log line (1-based) satisfying `pred`; fails the test with `what` and the
-// whole log when the deadline passes first. Works for LbProcess and LbRun.
-template <typename Lb>
-std::string require_log(const Lb& lb, const std::function<bool(std::string_view)>& pred,
+// whole log when the deadline passes first.
+std::string require_log(const LbProcess& lb, const std::function<bool(std::string_view)>& pred,
                         std::string_view what, std::size_t n = 1,
-                        Deadline deadline = deadline_in(10s)) {
-    std::optional<std::string> found;
-    (void)wait_until(
-        [&] {
-            std::size_t seen = 0;
-            for (const std::string& line : lb.log_lines())
-                if (pred(line) && ++seen == n) {
-                    found = line;
-                    return true;
-                }
-            return false;
-        },
-        deadline, std::chrono::milliseconds(10));
-    INFO("waiting for log line #" << n << ": " << what);
-    INFO("lb log:\n" << lb.log_text());
-    REQUIRE(found.has_value());
-    return *found;
-}
-
+                        Deadline deadline = deadline_in(10s));
 // The `n`th "site SITE is STATE: ..." line.
-template <typename Lb>
-std::string require_health(const Lb& lb, std::string_view site, std::string_view state,
-                           std::size_t n = 1) {
-    return require_log(
-        lb, [&](std::string_view line) { return is_health_line(line, site, state); },
-        "site " + std::string(site) + " is " + std::string(state), n);
-}
-
+std::string require_health(const LbProcess& lb, std::string_view site, std::string_view state,
+                           std::size_t n = 1);
 // The `n`th "failover: FROM -> TO (reason REASON, ...)" line.
-template <typename Lb>
-std::string require_failover(const Lb& lb, std::string_view from, std::string_view to,
-                             std::string_view reason, std::size_t n = 1) {
-    return require_log(
-        lb, [&](std::string_view line) { return is_failover_line(line, from, to, reason); },
-        "failover: " + std::string(from) + " -> " + std::string(to) + " (reason " +
-            std::string(reason) + ")",
-        n);
-}
+std::string require_failover(const LbProcess& lb, std::string_view from, std::string_view to,
+                             std::string_view reason, std::size_t n = 1);
 
 // --- clients -------------------------------------------------------------------------------
 
@@ -219,20 +155,8 @@ struct HttpAttempt {
 
 // `count` requests one after the other; every answer must come from `site`. Returns the
 // attempts (for their client ports). Fails the test with the attempt and the log otherwise.
-template <typename Lb>
-std::vector<HttpAttempt> require_answers(const Front& front, const Lb& lb, std::string_view site,
-                                         int count) {
-    std::vector<HttpAttempt> out;
-    for (int i = 0; i < count; ++i) {
-        HttpAttempt attempt = http_get(front);
-        INFO("request " << i << ": " << describe(attempt, attempt.start));
-        INFO("lb log:\n" << lb.log_text());
-        REQUIRE(attempt.outcome == Outcome::Ok);
-        REQUIRE(attempt.site == site);
-        out.push_back(std::move(attempt));
-    }
-    return out;
-}
+std::vector<HttpAttempt> require_answers(const Front& front, const LbProcess& lb,
+                                         std::string_view site, int count);
 
 // A client thread that opens a new connection every `spacing` and does one GET on it, one
 // request at a time (a slow one delays the next: at most one is ever in flight), recording
@@ -259,7 +183,6 @@ private:
 
 // --- the state file ------------------------------------------------------------------------
 
-[[nodiscard]] std::string read_bytes(const std::filesystem::path& path);
 // The state file's fields, if `text` is exactly the document lb writes:
 // {"active":"site-b","pinned":null,"epoch":1,"updated":"2026-11-25T08:12:17Z"}
 struct StateDocument {

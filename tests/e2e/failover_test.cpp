@@ -5,7 +5,6 @@
 #include <signal.h>
 
 #include <algorithm>
-#include <fstream>
 #include <map>
 #include <sstream>
 
@@ -202,7 +201,7 @@ TEST_CASE("restart: a new lb on the same config and state file stays on site-b",
     fail_over_and_bring_site_a_back(sites, setup, *lb);
 
     const StopResult stopped = lb->stop(SIGTERM, deadline_in(10s));
-    const std::string state_before = read_bytes(lb->dir() / "state.json");
+    const std::string state_before = read_file(lb->dir() / "state.json");
     {
         INFO("lb log:\n" << lb->log_text());
         INFO("state file: " << state_before);
@@ -215,7 +214,7 @@ TEST_CASE("restart: a new lb on the same config and state file stays on site-b",
     }
 
     // Both sites are up; a naive start would land on the primary.
-    LbRun again(lb->config_path(), lb->dir() / "lb-restarted.log");
+    LbProcess again(lb->workspace());
     const bool ready = again.wait_ready(deadline_in(10s));
     {
         INFO("restarted lb log:\n" << again.log_text());
@@ -234,7 +233,7 @@ TEST_CASE("restart: a new lb on the same config and state file stays on site-b",
     CHECK(count_lines(again.log_lines(), any_failover) == 0);
     CHECK(stopped_again.exit_code == 0);
     // Nothing changed, so nothing was written.
-    CHECK(read_bytes(lb->dir() / "state.json") == state_before);
+    CHECK(read_file(lb->dir() / "state.json") == state_before);
 }
 
 TEST_CASE("auto failback: back to site-a no earlier than failback_after after it is up",
@@ -332,19 +331,13 @@ TEST_CASE("a corrupt state file: lb starts on site-a, says so, and leaves the fi
     const FailoverSetup setup = default_setup(sites);
     sites.a.start();
     sites.b.start();
-    const TempDir dir("lb-e2e-state");
-    const auto state_path = dir.path() / "state.json";
-    {
-        std::ofstream config(dir.path() / "lb.toml");
-        config << failover_config(setup).render(dir.path());
-    }
+    LbWorkspace workspace("lb-e2e-state");
+    const auto state_path = workspace.state_file();
+    workspace.write_config(failover_config(setup));
     const std::string garbage = "{\"active\": \"site-b\", \"epoch\": 7,\x01 garbage\n";
-    {
-        std::ofstream state(state_path, std::ios::binary);
-        state << garbage;
-    }
+    write_file(state_path, garbage);
 
-    LbRun lb(dir.path() / "lb.toml", dir.path() / "lb.log");
+    LbProcess lb(workspace);
     const bool ready = lb.wait_ready(deadline_in(10s));
     {
         INFO("lb log:\n" << lb.log_text());
@@ -361,7 +354,7 @@ TEST_CASE("a corrupt state file: lb starts on site-a, says so, and leaves the fi
     require_health(lb, "site-a", "up");
     require_health(lb, "site-b", "up");
     (void)require_answers(setup.front, lb, "site-a", 3);
-    CHECK(read_bytes(state_path) == garbage);
+    CHECK(read_file(state_path) == garbage);
 
     // The next real change rewrites it, as valid JSON.
     sites.a.kill();

@@ -49,7 +49,7 @@ TEST_CASE("start: the standby being up first is no reason to leave the primary",
     // No decision was made, so none was written.
     const auto state_path = lb->dir() / "state.json";
     if (std::filesystem::exists(state_path)) {
-        const auto state = parse_state(read_bytes(state_path));
+        const auto state = parse_state(read_file(state_path));
         REQUIRE(state.has_value());
         CHECK(state->active == "site-a");
         CHECK(state->epoch == 0);

@@ -217,7 +217,7 @@ TEST_CASE("out of file descriptors: lb neither spins nor wedges, and recovers",
     const Front front = free_front();
     LbConfig config = front_config(front, site.port());
     config.max_connections = 10000;
-    auto lb = start_lb(config, LaunchOptions{.nofile_limit = kFdLimit});
+    auto lb = start_lb(config, SpawnOptions{.nofile_limit = kFdLimit});
 
     const auto fds_idle = lb->open_fds();
     REQUIRE(fds_idle);
@@ -260,7 +260,7 @@ TEST_CASE("out of file descriptors: a shortage in lb itself does not fail over t
     const Front front = free_front();
     LbConfig config = front_config(front, primary.port());
     config.max_connections = 10000;
-    auto lb = start_lb(config, LaunchOptions{.nofile_limit = kFdLimit});
+    auto lb = start_lb(config, SpawnOptions{.nofile_limit = kFdLimit});
     // rise = 2: once a third check has connected, two have succeeded and site-b counts as up.
     REQUIRE(wait_until([&] { return standby.accepted() >= 3; }, deadline_in(5s)));
     const auto fds_idle = lb->open_fds();

@@ -327,10 +327,10 @@ TEST_CASE("admin: pin site-b sends new connections there, survives a restart, un
     CHECK(admin(sock, "pin").starts_with("error:"));
 
     // Restart: the state file brings the pin back.
-    const Exit stopped = lb->stop(SIGTERM, deadline_in(10s));
+    const StopResult stopped = lb->stop(SIGTERM, deadline_in(10s));
     CHECK(stopped.exited);
-    CHECK(stopped.code == 0);
-    lb = rig.ws.start();
+    CHECK(stopped.exit_code == 0);
+    lb = start_lb(rig.ws);
     require_sites_up(sock);
     {
         const auto ready = lb->wait_for_log(
@@ -358,8 +358,8 @@ TEST_CASE("admin: pin site-b sends new connections there, survives a restart, un
     CHECK(admin(sock, "unpin").find("no site is pinned") != std::string::npos);
 
     // And the unpin survives a restart too.
-    CHECK(lb->stop(SIGTERM, deadline_in(10s)).code == 0);
-    lb = rig.ws.start();
+    CHECK(lb->stop(SIGTERM, deadline_in(10s)).exit_code == 0);
+    lb = start_lb(rig.ws);
     const json::Value status = admin_json(sock, "show status json");
     CHECK(status["pinned_site"].is_null());
     CHECK(status["active_site"].string() == "site-b");
@@ -511,8 +511,8 @@ TEST_CASE("admin: reload through the socket applies a new listener, a broken fil
     const auto sock = rig.socket();
 
     const Front second = free_front();
-    rig.config.listeners.push_back({"second", second.port});
-    rig.ws.write(rig.config);
+    rig.config.listeners.push_back(rig.listener("second", second.port));
+    rig.ws.write_config(rig.config);
     const std::string reloaded = admin(sock, "reload");
     INFO("reload: " << reloaded);
     CHECK(reloaded.starts_with("reloaded "));
@@ -522,9 +522,9 @@ TEST_CASE("admin: reload through the socket applies a new listener, a broken fil
           endpoint(kClientIp, second.port));
     CHECK(route_of(second, rig.sites) == "site-a");
 
-    OpsConfig broken = rig.config;
+    LbConfig broken = rig.config;
     broken.extra_toml = "no_such_key = 1";
-    rig.ws.write(broken);
+    rig.ws.write_config(broken);
     const std::string rejected = admin(sock, "reload");
     INFO("reload of a broken file: " << rejected);
     CHECK(rejected.starts_with("error:"));
@@ -577,7 +577,7 @@ TEST_CASE("lb ctl: exit 0 on a reply, 1 on an error reply, 2 when nothing answer
     CHECK(r.exit_code == 2);
 
     // Once lb has stopped, its socket is gone and ctl says it cannot connect.
-    CHECK(lb->stop(SIGTERM, deadline_in(10s)).code == 0);
+    CHECK(lb->stop(SIGTERM, deadline_in(10s)).exit_code == 0);
     r = run_ctl({"-s", sock, "show", "info"});
     CHECK(r.exit_code == 2);
 }

@@ -1,18 +1,12 @@
-// Shared setup for the operator-surface end-to-end tests (ops_*_test.cpp): a real `lb run` on a
-// config the test writes (admin socket, metrics, log format, timeouts, listeners), restartable on
-// the same directory and state file; two echo backends (site-a 127.0.0.2, site-b 127.0.0.3) on
-// one port that can die and come back; `lb ctl`. The clients of the admin socket and the metrics
-// endpoint are in ops_clients.h.
+// Shared setup for the operator-surface end-to-end tests (ops_*_test.cpp): two echo backends
+// (site-a 127.0.0.2, site-b 127.0.0.3) on one port that can die and come back, the usual config,
+// a Rig around an LbWorkspace (a restart reuses it), `lb ctl`. The clients are in ops_clients.h.
 #pragma once
-
-#include <sys/types.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
-#include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -69,116 +63,22 @@ struct Session {
 
 // --- config and the lb process ---------------------------------------------------------------
 
-struct ListenerConf {
-    std::string name;
-    std::uint16_t port = 0;  // bind 127.0.0.1:port; target_port = the sites' port
-};
-
-// Every key DESIGN.md names that these tests set; rendered in full, nothing implicit.
-struct OpsConfig {
-    int workers = 2;
-    int max_connections = 1000;
-    std::string log_format = "tcplog";
-    std::filesystem::path state_file;
-    std::filesystem::path admin_socket;
-    std::string admin_mode;          // empty: the default
-    std::uint16_t metrics_port = 0;  // 0: metrics off (listen = "")
-    std::string connect_timeout = "1s";
-    std::string idle_timeout = "30s";
-    std::string drain_timeout = "30s";
-    std::string health_interval = "200ms";
-    std::string health_timeout = "150ms";
-    std::optional<std::uint16_t> health_port;         // unset: the listener's target port
-    std::optional<std::uint16_t> site_b_health_port;  // [sites.health] port of site-b
-    int rise = 1;
-    int fall = 2;
-    std::uint16_t site_port = 0;
-    std::vector<ListenerConf> listeners;
-    std::string extra_toml;  // appended last (e.g. an invalid key)
-
-    [[nodiscard]] std::string render() const;
-};
-
-// Exit status of a process that ended.
-struct Exit {
-    bool exited = false;  // WIFEXITED
-    int code = -1;
-    int signal = 0;
-    long long took_ms = 0;  // from the stop request (or the wait) to the exit
-};
-
-// One `lb run -c CONFIG` process, output to `log`. RAII: SIGKILLed and reaped if still running.
-// The child dies with the test process (PR_SET_PDEATHSIG).
-class LbDaemon {
-public:
-    LbDaemon(const std::filesystem::path& config, std::filesystem::path log);
-    ~LbDaemon();
-    LbDaemon(const LbDaemon&) = delete;
-    LbDaemon& operator=(const LbDaemon&) = delete;
-
-    [[nodiscard]] pid_t pid() const { return pid_; }
-    [[nodiscard]] bool running();  // reaps the process once it has exited
-    void signal(int sig) const;
-    // Waits for the "ready: " message (text or JSON log); false if the deadline passes or the
-    // process exits first.
-    [[nodiscard]] bool wait_ready(Deadline deadline);
-    // Waits for the process to exit by itself; nullopt at the deadline (it keeps running).
-    [[nodiscard]] std::optional<Exit> wait_exit(Deadline deadline);
-    // Sends `sig`, waits for the exit; SIGKILL at the deadline (then `exited` is false).
-    Exit stop(int sig, Deadline deadline);
-
-    [[nodiscard]] std::string log_text() const;
-    [[nodiscard]] std::vector<std::string> log_lines() const;  // complete lines only
-    [[nodiscard]] std::optional<std::string> wait_for_log(
-        const std::function<bool(std::string_view)>& pred, Deadline deadline) const;
-    [[nodiscard]] std::size_t count_log(const std::function<bool(std::string_view)>& pred) const;
-
-private:
-    std::filesystem::path log_;
-    pid_t pid_ = -1;
-    std::optional<int> wait_status_;
-};
-
-// The message of a log line: after "TIMESTAMP LEVEL " in text mode, the "message" field of a
-// JSON line; empty for lines without one (connection lines).
-[[nodiscard]] std::string log_message(std::string_view line);
-[[nodiscard]] bool message_starts_with(std::string_view line, std::string_view prefix);
-
-// A test's directory: lb.toml, state file, admin socket, one log per started process. The
-// config written last is what a started or reloading lb reads.
-class Workspace {
-public:
-    Workspace();
-    [[nodiscard]] const std::filesystem::path& dir() const { return dir_.path(); }
-    [[nodiscard]] std::filesystem::path config_path() const { return dir() / "lb.toml"; }
-    [[nodiscard]] std::filesystem::path admin_socket() const { return dir() / "admin.sock"; }
-    [[nodiscard]] std::filesystem::path state_file() const { return dir() / "state.json"; }
-
-    // A config with this workspace's paths, `sites`' port and one listener "front".
-    [[nodiscard]] OpsConfig config(const Sites& sites, const Front& front) const;
-    // Replaces lb.toml atomically (a new file renamed over it): a reload never reads half.
-    void write(const OpsConfig& config) const;
-    void write_text(const std::string& text) const;
-    // Starts `lb run -c lb.toml` (log lb-N.log) and waits until ready; REQUIREs it.
-    [[nodiscard]] std::unique_ptr<LbDaemon> start();
-    // Starts without waiting (for a start that must fail).
-    [[nodiscard]] std::unique_ptr<LbDaemon> launch();
-
-private:
-    TempDir dir_{"lb-ops"};
-    int launched_ = 0;
-};
+// The usual config of these tests: two workers, TCP checks every 200 ms (timeout 150 ms, rise 1,
+// fall 2), drain 30 s, failback manual; site-a and site-b on `sites`' port; listener "front".
+[[nodiscard]] LbConfig ops_config(const Sites& sites, const Front& front);
 
 // The usual setup: both backends, a front port, a workspace and its config (written by start()).
 struct Rig {
     Sites sites;
     Front front = free_front();
-    Workspace ws;
-    OpsConfig config = ws.config(sites, front);
+    LbWorkspace ws{"lb-ops"};
+    LbConfig config = ops_config(sites, front);
 
     [[nodiscard]] std::filesystem::path socket() const { return ws.admin_socket(); }
+    // A listener `name` on 127.0.0.1:`port` in front of the sites.
+    [[nodiscard]] ListenerSpec listener(std::string name, std::uint16_t port) const;
     // Writes `config`, starts lb and waits until it is ready and both sites are up.
-    [[nodiscard]] std::unique_ptr<LbDaemon> start();
+    [[nodiscard]] std::unique_ptr<LbProcess> start();
 };
 
 // --- lb ctl and HTTP -------------------------------------------------------------------------

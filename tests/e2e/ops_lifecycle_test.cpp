@@ -17,7 +17,7 @@ bool refused(const Front& front) {
     return !fd && error == ECONNREFUSED;
 }
 
-std::optional<TcplogLine> tcplog_of(const LbDaemon& lb, std::uint16_t client_port) {
+std::optional<TcplogLine> tcplog_of(const LbProcess& lb, std::uint16_t client_port) {
     for (const std::string& line : lb.log_lines())
         if (auto parsed = parse_tcplog(line); parsed && parsed->client_port == client_port)
             return parsed;
@@ -54,7 +54,7 @@ TEST_CASE(
     const long long exited = elapsed_ms(sigterm);
     INFO("lb exited " << exited << " ms after SIGTERM");
     CHECK(exit->exited);
-    CHECK(exit->code == 0);
+    CHECK(exit->exit_code == 0);
     CHECK(exited < 2000);  // it did not wait for timeouts.drain
     const auto line = tcplog_of(*lb, session.client_port);
     REQUIRE(line);
@@ -85,7 +85,7 @@ TEST_CASE("SIGTERM drain: a session outliving timeouts.drain is closed at ~2 s, 
     INFO("lb log:\n" << lb->log_text());
     REQUIRE(exit);
     CHECK(exit->exited);
-    CHECK(exit->code == 0);
+    CHECK(exit->exit_code == 0);
     const auto line = tcplog_of(*lb, session.client_port);
     REQUIRE(line);
     CHECK(line->term == "KD");  // killed by the shutdown, in the data phase
@@ -98,11 +98,11 @@ TEST_CASE("SIGINT stops at once with sessions open", "[e2e][ops][drain]") {
     std::vector<Session> sessions;
     for (int i = 0; i < 3; ++i) sessions.push_back(open_session(rig.front, rig.sites));
 
-    const Exit exit = lb->stop(SIGINT, deadline_in(5s));
+    const StopResult exit = lb->stop(SIGINT, deadline_in(5s));
     INFO("lb log:\n" << lb->log_text());
     INFO("exit after " << exit.took_ms << " ms");
     CHECK(exit.exited);
-    CHECK(exit.code == 0);
+    CHECK(exit.exit_code == 0);
     CHECK(exit.took_ms < 1000);
     for (const Session& session : sessions)
         CHECK(is_closed_within(session.fd.get(), deadline_in(1s)));
@@ -126,7 +126,7 @@ TEST_CASE("during a drain the admin socket answers and show info says Stopping: 
     session.fd.reset();
     const auto exit = lb->wait_exit(deadline_in(5s));
     REQUIRE(exit);
-    CHECK(exit->code == 0);
+    CHECK(exit->exit_code == 0);
 }
 
 TEST_CASE("a second SIGTERM or a SIGINT cuts a drain short", "[e2e][ops][drain]") {
@@ -140,11 +140,11 @@ TEST_CASE("a second SIGTERM or a SIGINT cuts a drain short", "[e2e][ops][drain]"
         lb->signal(SIGTERM);
         REQUIRE(wait_until([&] { return refused(rig.front); }, deadline_in(1s)));
         CHECK(echo_once(session.fd.get(), "draining"));
-        const Exit exit = lb->stop(second, deadline_in(3s));
+        const StopResult exit = lb->stop(second, deadline_in(3s));
         INFO("lb log:\n" << lb->log_text());
         INFO("exit " << exit.took_ms << " ms after the second signal");
         CHECK(exit.exited);
-        CHECK(exit.code == 0);
+        CHECK(exit.exit_code == 0);
         CHECK(exit.took_ms < 1000);
         CHECK(is_closed_within(session.fd.get(), deadline_in(1s)));
     }
@@ -159,12 +159,12 @@ TEST_CASE("a second lb on a live admin socket refuses to start, a stale one is t
     REQUIRE(::lstat(sock.c_str(), &before) == 0);
 
     // The same config again, as an operator starting it twice would.
-    auto second = rig.ws.launch();
+    auto second = std::make_unique<LbProcess>(rig.ws);
     const auto exit = second->wait_exit(deadline_in(10s));
     INFO("second lb's log:\n" << second->log_text());
     REQUIRE(exit);
     CHECK(exit->exited);
-    CHECK(exit->code != 0);
+    CHECK(exit->exit_code != 0);
     CHECK(second->log_text().find("admin socket " + sock.string() +
                                   " is in use by another running instance") != std::string::npos);
 
@@ -176,14 +176,14 @@ TEST_CASE("a second lb on a live admin socket refuses to start, a stale one is t
     CHECK(route_of(rig.front, rig.sites) == "site-a");
 
     // A crash leaves the socket file behind; the next start removes it and listens anew.
-    const Exit killed = first->stop(SIGKILL, deadline_in(5s));
+    const StopResult killed = first->stop(SIGKILL, deadline_in(5s));
     CHECK(killed.signal == SIGKILL);
     struct stat stale {};
     REQUIRE(::lstat(sock.c_str(), &stale) == 0);
     CHECK(S_ISSOCK(stale.st_mode));
     CHECK(AdminClient(sock).connect_error() == ECONNREFUSED);
 
-    auto third = rig.ws.start();
+    auto third = start_lb(rig.ws);
     INFO("third lb's log:\n" << third->log_text());
     CHECK(third->wait_for_log(
         [](std::string_view line) {

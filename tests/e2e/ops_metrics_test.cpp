@@ -272,8 +272,8 @@ TEST_CASE(
     rig.sites.stop("site-a");
     require_active(sock, "site-b");
     CHECK(route_of(rig.front, rig.sites) == "site-b");
-    const Exit stopped = lb->stop(SIGTERM, deadline_in(10s));
-    CHECK(stopped.code == 0);
+    const StopResult stopped = lb->stop(SIGTERM, deadline_in(10s));
+    CHECK(stopped.exit_code == 0);
 
     const std::vector<std::string> lines = lb->log_lines();
     INFO("lb log:\n" << lb->log_text());
@@ -350,7 +350,7 @@ TEST_CASE("log_format = json: config warnings, at start and at reload, are JSON 
     REQUIRE(lb->wait_for_log(
         [](std::string_view line) { return message_starts_with(line, "reload: applied"); },
         deadline_in(5s)));
-    CHECK(lb->stop(SIGTERM, deadline_in(10s)).code == 0);
+    CHECK(lb->stop(SIGTERM, deadline_in(10s)).exit_code == 0);
 
     const std::vector<std::string> lines = lb->log_lines();
     INFO("lb log:\n" << lb->log_text());

@@ -161,12 +161,12 @@ TEST_CASE("reload under load: 20 reloads drop no connection and no byte of a lon
     const Front extra = free_front();
 
     // Two configs that differ in timeouts.idle, the health interval and a second listener.
-    OpsConfig without_extra = rig.config;
-    OpsConfig with_extra = rig.config;
+    LbConfig without_extra = rig.config;
+    LbConfig with_extra = rig.config;
     with_extra.idle_timeout = "20s";
     with_extra.health_interval = "100ms";
     with_extra.health_timeout = "80ms";
-    with_extra.listeners.push_back({"extra", extra.port});
+    with_extra.listeners.push_back(rig.listener("extra", extra.port));
 
     Session stream_session = open_session(rig.front, rig.sites);
     LongStream stream(std::move(stream_session.fd));
@@ -180,7 +180,7 @@ TEST_CASE("reload under load: 20 reloads drop no connection and no byte of a lon
         const bool by_signal = i % 4 < 2;  // SIGHUP, SIGHUP, command, command, ...
         INFO("reload #" << i + 1 << (by_signal ? " by SIGHUP" : " by command")
                         << (add ? ", adding" : ", removing") << " the extra listener");
-        rig.ws.write(add ? with_extra : without_extra);
+        rig.ws.write_config(add ? with_extra : without_extra);
         const std::size_t applied_before = lb->count_log(is_applied);
         if (by_signal) {
             lb->signal(SIGHUP);
@@ -274,10 +274,10 @@ TEST_CASE("reload applies new health checks and timeouts, open sessions stay",
     };
 
     // site-b's checks go to a port nobody listens on; a short idle timeout.
-    OpsConfig changed = rig.config;
-    changed.site_b_health_port = free_port(kSiteB);
+    LbConfig changed = rig.config;
+    changed.sites.at(1).health_toml = "port = " + std::to_string(free_port(kSiteB));  // site-b
     changed.idle_timeout = "300ms";
-    rig.ws.write(changed);
+    rig.ws.write_config(changed);
     REQUIRE(admin(sock, "reload").starts_with("reloaded "));
     (void)require_status(
         sock,
@@ -312,7 +312,7 @@ TEST_CASE("reload applies new health checks and timeouts, open sessions stay",
     CHECK(parse_tcplog(*line)->term == "cD");
 
     // And back, by SIGHUP.
-    rig.ws.write(rig.config);
+    rig.ws.write_config(rig.config);
     lb->signal(SIGHUP);
     (void)require_status(
         sock,
@@ -336,10 +336,10 @@ TEST_CASE("reload: an invalid config is refused by SIGHUP and by the command, no
     REQUIRE(held.site == "site-a");
 
     SECTION("a file with errors") {
-        OpsConfig invalid = rig.config;
-        invalid.listeners.push_back({"extra", extra.port});
+        LbConfig invalid = rig.config;
+        invalid.listeners.push_back(rig.listener("extra", extra.port));
         invalid.idle_timeout = "5";  // a bare number: durations need a unit
-        rig.ws.write_text(invalid.render());
+        rig.ws.write_config(invalid);
 
         const std::string reply = admin(sock, "reload");
         INFO("reload replied: " << reply);
@@ -361,9 +361,9 @@ TEST_CASE("reload: an invalid config is refused by SIGHUP and by the command, no
     }
     SECTION("a new listener whose address is taken") {
         const Fd squatter = listen_tcp(kClientIp, extra.port, 1);  // no SO_REUSEPORT: lb can't
-        OpsConfig taken = rig.config;
-        taken.listeners.push_back({"extra", extra.port});
-        rig.ws.write(taken);
+        LbConfig taken = rig.config;
+        taken.listeners.push_back(rig.listener("extra", extra.port));
+        rig.ws.write_config(taken);
         const std::string reply = admin(sock, "reload");
         INFO("reload replied: " << reply);
         CHECK(reply.starts_with("error:"));
@@ -381,9 +381,9 @@ TEST_CASE("reload: an invalid config is refused by SIGHUP and by the command, no
     CHECK(route_of(rig.front, rig.sites) == "site-a");
 
     // A valid file afterwards is applied as usual.
-    OpsConfig valid = rig.config;
-    valid.listeners.push_back({"extra", free_front().port});
-    rig.ws.write(valid);
+    LbConfig valid = rig.config;
+    valid.listeners.push_back(rig.listener("extra", free_front().port));
+    rig.ws.write_config(valid);
     CHECK(admin(sock, "reload").starts_with("reloaded "));
     CHECK(listener_names(sock) == std::vector<std::string>{"front", "extra"});
 }

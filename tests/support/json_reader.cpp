@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 
 namespace lb::test::json {
@@ -42,6 +43,18 @@ const Value& Value::operator[](std::string_view key) const {
     for (const auto& [name, value] : members_)
         if (name == key) return value;
     return null_value();
+}
+
+const Value& Value::at(std::string_view key) const {
+    for (const auto& [name, value] : members_)
+        if (name == key) return value;
+    throw std::out_of_range("JSON object has no key \"" + std::string(key) + "\"");
+}
+
+std::vector<std::string> Value::keys() const {
+    std::vector<std::string> out;
+    for (const auto& [name, value] : members_) out.push_back(name);
+    return out;
 }
 
 class Parser {

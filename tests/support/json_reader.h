@@ -45,6 +45,10 @@ public:
     [[nodiscard]] const Value& operator[](const char* key) const {
         return (*this)[std::string_view(key)];
     }
+    // The member named `key`; throws std::out_of_range when there is none, so a test that needs
+    // the member fails there, naming the key, instead of checking a null further on.
+    [[nodiscard]] const Value& at(std::string_view key) const;
+    [[nodiscard]] std::vector<std::string> keys() const;  // in document order
     [[nodiscard]] const std::vector<std::pair<std::string, Value>>& members() const {
         return members_;
     }

@@ -1,34 +1,32 @@
-// A real `lb run -c FILE` process for end-to-end tests; see lb_process.h. The child gets the
-// test's rlimits, a fresh signal mask, stdout/stderr on DIR/lb.log, and dies with the test.
+// A real `lb run -c FILE` for end-to-end tests; see lb_process.h. The child gets the test's
+// rlimits, a fresh signal mask, stdout/stderr on one log in the workspace, and dies with the test.
 #include "tests/support/lb_process.h"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <regex>
 #include <sstream>
-#include <stdexcept>
-#include <system_error>
+
+#include "tests/support/json_reader.h"
+#include "tests/support/test_sockets.h"
 
 namespace lb::test {
 
 namespace {
 
-std::string read_file(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
+std::vector<std::string> run_args(const LbWorkspace& workspace) {
+    return {LB_BINARY, "run", "-c", workspace.config_path().string()};
 }
 
-std::string quoted(const std::string& text) {
+std::unique_ptr<LbWorkspace> workspace_with(const LbConfig& config) {
+    auto workspace = std::make_unique<LbWorkspace>();
+    workspace->write_config(config);
+    return workspace;
+}
+
+}  // namespace
+
+std::string toml_string(std::string_view text) {
     std::string out = "\"";
     for (const char c : text) {
         if (c == '"' || c == '\\') out += '\\';
@@ -37,46 +35,52 @@ std::string quoted(const std::string& text) {
     return out + "\"";
 }
 
-}  // namespace
-
-TempDir::TempDir(std::string_view prefix) {
-    std::string pattern = (std::filesystem::temp_directory_path() / prefix).string() + "-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr)
-        throw std::system_error(errno, std::generic_category(), "mkdtemp");
-    path_ = pattern;
-}
-
-TempDir::~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-}
-
-std::string LbConfig::render(const std::filesystem::path& dir) const {
+std::string LbConfig::render(const std::filesystem::path& state_file,
+                             const std::filesystem::path& admin_socket) const {
     std::ostringstream out;
-    out << "[global]\n"
-        << "workers = " << workers << "\n"
-        << "max_connections = " << max_connections << "\n"
-        << "state_file = " << quoted((dir / "state.json").string()) << "\n"
-        << "log_format = " << quoted(log_format) << "\n";
+    out << "[global]\nworkers = " << workers << "\nmax_connections = " << max_connections
+        << "\nstate_file = " << toml_string(state_file.string())
+        << "\nlog_format = " << toml_string(log_format) << "\n";
     if (const char* extra = std::getenv("LB_TEST_EXTRA_GLOBAL"); extra != nullptr)
         out << extra << "\n";
-    out << "\n[admin]\nsocket = " << quoted((dir / "admin.sock").string()) << "\n"
-        << "\n[metrics]\nlisten = \"\"\n"
-        << "\n[timeouts]\nconnect = " << quoted(connect_timeout) << "\n"
-        << "idle = " << quoted(idle_timeout) << "\n";
-    if (drain_timeout) out << "drain = " << quoted(*drain_timeout) << "\n";
-    // TCP checks of each site's port for the first listener (the backend the test runs).
-    out << "\n[health]\nkind = \"tcp\"\ninterval = \"200ms\"\ntimeout = \"100ms\"\n"
-        << "\n[policy]\nretry_on_standby = " << (retry_on_standby ? "true" : "false") << "\n";
-    for (const SiteSpec& site : sites)
-        out << "\n[[sites]]\nname = " << quoted(site.name) << "\naddress = " << quoted(site.address)
-            << "\nrole = " << quoted(site.role) << "\n";
-    for (const ListenerSpec& listener : listeners)
-        out << "\n[[listeners]]\nname = " << quoted(listener.name)
-            << "\nbind = " << quoted(listener.bind) << "\ntarget_port = " << listener.target_port
+    out << "\n[admin]\nsocket = " << toml_string(admin_socket.string()) << "\n";
+    if (!admin_mode.empty()) out << "mode = " << toml_string(admin_mode) << "\n";
+    out << "\n[metrics]\nlisten = "
+        << toml_string(metrics_port == 0 ? std::string() : endpoint("127.0.0.1", metrics_port))
+        << "\n";
+    out << "\n[timeouts]\nconnect = " << toml_string(connect_timeout)
+        << "\nidle = " << toml_string(idle_timeout) << "\n";
+    if (drain_timeout) out << "drain = " << toml_string(*drain_timeout) << "\n";
+    out << "\n[health]\nkind = \"tcp\"\ninterval = " << toml_string(health_interval)
+        << "\ntimeout = " << toml_string(health_timeout) << "\n";
+    if (rise) out << "rise = " << *rise << "\n";
+    if (fall) out << "fall = " << *fall << "\n";
+    out << "\n[policy]\n";
+    if (failback) out << "failback = " << toml_string(*failback) << "\n";
+    if (failback_after) out << "failback_after = " << toml_string(*failback_after) << "\n";
+    out << "retry_on_standby = " << (retry_on_standby ? "true" : "false") << "\n";
+    for (const SiteSpec& site : sites) {
+        out << "\n[[sites]]\nname = " << toml_string(site.name)
+            << "\naddress = " << toml_string(site.address) << "\nrole = " << toml_string(site.role)
             << "\n";
+        if (!site.health_toml.empty()) out << "\n[sites.health]\n" << site.health_toml << "\n";
+    }
+    for (const ListenerSpec& listener : listeners)
+        out << "\n[[listeners]]\nname = " << toml_string(listener.name)
+            << "\nbind = " << toml_string(listener.bind)
+            << "\ntarget_port = " << listener.target_port << "\n";
     if (!extra_toml.empty()) out << "\n" << extra_toml << "\n";
     return out.str();
+}
+
+void LbWorkspace::write_config(const LbConfig& config) const {
+    write_file(config_path(), config.render(state_file(), admin_socket()));
+}
+
+std::filesystem::path LbWorkspace::next_log() {
+    ++launched_;
+    return dir() /
+           (launched_ == 1 ? std::string("lb.log") : "lb-" + std::to_string(launched_) + ".log");
 }
 
 std::optional<TcplogLine> parse_tcplog(std::string_view line) {
@@ -108,72 +112,23 @@ std::optional<TcplogLine> parse_tcplog(std::string_view line) {
     return out;
 }
 
-LbProcess::LbProcess(const LbConfig& config, const LaunchOptions& options) {
-    {
-        std::ofstream out(config_path());
-        out << config.render(dir());
-    }
-    // Everything the child needs is prepared here: after fork() it may only make system calls.
-    std::string binary = LB_BINARY;
-    std::string run = "run";
-    std::string dash_c = "-c";
-    std::string config_arg = config_path().string();
-    std::vector<char*> argv{binary.data(), run.data(), dash_c.data(), config_arg.data(), nullptr};
-    const int log_fd = ::open((dir() / "lb.log").c_str(),
-                              O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
-    const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (log_fd < 0 || null_fd < 0) throw std::system_error(errno, std::generic_category(), "open");
-    const pid_t parent = ::getpid();
-    sigset_t no_signals;
-    sigemptyset(&no_signals);
+LbProcess::LbProcess(const LbConfig& config, const SpawnOptions& options)
+    : own_workspace_(workspace_with(config)),
+      workspace_(*own_workspace_),
+      log_(workspace_.next_log()),
+      process_(run_args(workspace_), log_, log_, options) {}
 
-    pid_ = ::fork();
-    if (pid_ == 0) {
-        ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the test process
-        if (::getppid() != parent) ::_exit(127);
-        if (options.nofile_limit) {
-            const rlimit limit{*options.nofile_limit, *options.nofile_limit};
-            if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) ::_exit(126);
-        }
-        ::sigprocmask(SIG_SETMASK, &no_signals, nullptr);
-        ::dup2(null_fd, 0);
-        ::dup2(log_fd, 1);
-        ::dup2(log_fd, 2);
-        ::close_range(3, ~0U, 0);
-        ::execv(argv[0], argv.data());
-        ::_exit(127);
-    }
-    const int fork_errno = errno;
-    ::close(log_fd);
-    ::close(null_fd);
-    if (pid_ < 0) throw std::system_error(fork_errno, std::generic_category(), "fork");
-}
-
-LbProcess::~LbProcess() {
-    if (running()) {
-        ::kill(pid_, SIGKILL);
-        int status = 0;
-        while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-        }
-    }
-}
-
-bool LbProcess::running() {
-    if (pid_ <= 0 || wait_status_) return false;
-    int status = 0;
-    const pid_t rc = ::waitpid(pid_, &status, WNOHANG);
-    if (rc == pid_ || (rc < 0 && errno == ECHILD)) {
-        wait_status_ = rc == pid_ ? status : 0;
-        return false;
-    }
-    return true;
-}
+LbProcess::LbProcess(LbWorkspace& workspace, const SpawnOptions& options)
+    : workspace_(workspace),
+      log_(workspace_.next_log()),
+      process_(run_args(workspace_), log_, log_, options) {}
 
 bool LbProcess::wait_ready(Deadline deadline) {
     bool gone = false;
     const bool ready = wait_until(
         [&] {
-            if (log_text().find(" ready: ") != std::string::npos) return true;
+            for (const std::string& line : log_lines())
+                if (message_starts_with(line, "ready: ")) return true;
             gone = !running();
             return gone;
         },
@@ -181,33 +136,9 @@ bool LbProcess::wait_ready(Deadline deadline) {
     return ready && !gone;
 }
 
-StopResult LbProcess::stop(int sig, Deadline deadline) {
-    StopResult out;
-    const auto start = SteadyClock::now();
-    if (running()) {
-        ::kill(pid_, sig);
-        out.exited_in_time = wait_until([&] { return !running(); }, deadline);
-        if (!out.exited_in_time) {
-            ::kill(pid_, SIGKILL);
-            int status = 0;
-            while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-            }
-            wait_status_ = status;
-        }
-    } else {
-        out.exited_in_time = true;
-    }
-    out.took_ms = elapsed_ms(start);
-    const int status = wait_status_.value_or(0);
-    out.exited = WIFEXITED(status);
-    out.exit_code = out.exited ? WEXITSTATUS(status) : -1;
-    out.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-    return out;
-}
-
 std::string LbProcess::config_text() const { return read_file(config_path()); }
 
-std::string LbProcess::log_text() const { return read_file(dir() / "lb.log"); }
+std::string LbProcess::log_text() const { return read_file(log_); }
 
 std::vector<std::string> LbProcess::log_lines() const {
     const std::string text = log_text();
@@ -226,13 +157,21 @@ std::vector<TcplogLine> LbProcess::tcplog_lines() const {
     return out;
 }
 
+std::size_t LbProcess::count_log(const std::function<bool(std::string_view)>& pred) const {
+    std::size_t n = 0;
+    for (const std::string& line : log_lines())
+        if (pred(line)) ++n;
+    return n;
+}
+
 std::optional<std::string> LbProcess::wait_for_log(
-    const std::function<bool(std::string_view)>& pred, Deadline deadline) const {
+    const std::function<bool(std::string_view)>& pred, Deadline deadline, std::size_t n) const {
     std::optional<std::string> found;
     (void)wait_until(
         [&] {
+            std::size_t seen = 0;
             for (const std::string& line : log_lines())
-                if (pred(line)) {
+                if (pred(line) && ++seen == n) {
                     found = line;
                     return true;
                 }
@@ -255,14 +194,14 @@ std::optional<TcplogLine> LbProcess::wait_for_tcplog(std::uint16_t client_port,
 }
 
 std::optional<long> LbProcess::rss_kib() const {
-    std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+    std::ifstream in("/proc/" + std::to_string(pid()) + "/status");
     for (std::string line; std::getline(in, line);)
         if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
     return std::nullopt;
 }
 
 std::optional<std::uint64_t> LbProcess::cpu_ticks() const {
-    const std::string stat = read_file("/proc/" + std::to_string(pid_) + "/stat");
+    const std::string stat = read_file("/proc/" + std::to_string(pid()) + "/stat");
     const auto paren = stat.rfind(')');
     if (paren == std::string::npos) return std::nullopt;
     std::istringstream fields(stat.substr(paren + 1));
@@ -275,7 +214,7 @@ std::optional<std::uint64_t> LbProcess::cpu_ticks() const {
 
 std::optional<std::size_t> LbProcess::open_fds() const {
     std::error_code error;
-    std::filesystem::directory_iterator it("/proc/" + std::to_string(pid_) + "/fd", error);
+    std::filesystem::directory_iterator it("/proc/" + std::to_string(pid()) + "/fd", error);
     if (error) return std::nullopt;
     std::size_t count = 0;
     for (; it != std::filesystem::directory_iterator(); it.increment(error)) {
@@ -283,6 +222,24 @@ std::optional<std::size_t> LbProcess::open_fds() const {
         ++count;
     }
     return count;
+}
+
+std::string log_message(std::string_view line) {
+    if (line.starts_with("{")) {
+        const json::ParseResult parsed = json::parse(line);
+        if (!parsed.value || !parsed.value->is_object()) return {};
+        return (*parsed.value)["message"].string();
+    }
+    for (int field = 0; field < 2; ++field) {
+        const auto space = line.find(' ');
+        if (space == std::string_view::npos) return {};
+        line.remove_prefix(space + 1);
+    }
+    return std::string(line);
+}
+
+bool message_starts_with(std::string_view line, std::string_view prefix) {
+    return log_message(line).starts_with(prefix);
 }
 
 }  // namespace lb::test

@@ -3,21 +3,20 @@
 #include <catch2/catch.hpp>
 
 #include "tests/component/admin/admin_fixture.h"
-#include "tests/support/json_check.h"
+#include "tests/support/json_reader.h"
 
 namespace lb::admin::test {
 namespace {
 
-using lb::test::JsonValue;
-using Kind = JsonValue::Kind;
+using JsonValue = lb::test::json::Value;
 
 JsonValue json_reply(const std::string& body) {
     REQUIRE(body.ends_with("\n"));
     REQUIRE(body.find('\n') == body.size() - 1);  // one line, one object
-    const auto parsed = lb::test::parse_json(body);
+    const auto parsed = lb::test::json::parse(body);
     INFO(parsed.error << "\n" << body);
     REQUIRE(parsed.value);
-    REQUIRE(parsed.value->is(Kind::Object));
+    REQUIRE(parsed.value->is_object());
     return *parsed.value;
 }
 
@@ -52,31 +51,31 @@ TEST_CASE("show status as text and as JSON", "[component][admin]") {
     f.controller.canned.pinned_site = "site-b";
     f.controller.canned.peer_role = "master";
     const JsonValue status = json_reply(f.ask(client, "show status json"));
-    CHECK(status.at("version").text == "0.1.0");
-    CHECK(status.at("pid").number == 4242);
-    CHECK(status.at("uptime_s").number == 93784);
-    CHECK(status.at("active_site").text == "site-a");
-    CHECK(status.at("pinned_site").text == "site-b");
-    CHECK(status.at("epoch").number == 3);
-    CHECK(status.at("peer_role").text == "master");
-    CHECK(status.at("last_transition").text == "site-b -> site-a (failback): operator");
-    CHECK(status.at("workers").number == 2);
-    REQUIRE(status.at("sites").items.size() == 2);
-    const JsonValue& b = status.at("sites").items[1];
-    CHECK(b.at("name").text == "site-b");
-    CHECK(b.at("health").text == "down");
-    CHECK_FALSE(b.at("active").boolean);
-    CHECK(b.at("last_check").at("reason").text == "connect refused");
-    CHECK(b.at("last_check").at("ok").is(Kind::Bool));
-    CHECK(b.at("connect_errors_total").number == 3);
-    REQUIRE(status.at("listeners").items.size() == 2);
-    CHECK(status.at("listeners").items[1].at("target_port").number == 2222);
+    CHECK(status.at("version").string() == "0.1.0");
+    CHECK(status.at("pid").number() == 4242);
+    CHECK(status.at("uptime_s").number() == 93784);
+    CHECK(status.at("active_site").string() == "site-a");
+    CHECK(status.at("pinned_site").string() == "site-b");
+    CHECK(status.at("epoch").number() == 3);
+    CHECK(status.at("peer_role").string() == "master");
+    CHECK(status.at("last_transition").string() == "site-b -> site-a (failback): operator");
+    CHECK(status.at("workers").number() == 2);
+    REQUIRE(status.at("sites").items().size() == 2);
+    const JsonValue& b = status.at("sites").items()[1];
+    CHECK(b.at("name").string() == "site-b");
+    CHECK(b.at("health").string() == "down");
+    CHECK_FALSE(b.at("active").boolean());
+    CHECK(b.at("last_check").at("reason").string() == "connect refused");
+    CHECK(b.at("last_check").at("ok").is_bool());
+    CHECK(b.at("connect_errors_total").number() == 3);
+    REQUIRE(status.at("listeners").items().size() == 2);
+    CHECK(status.at("listeners").items()[1].at("target_port").number() == 2222);
 
     f.controller.canned.pinned_site.reset();
     f.controller.canned.sites[0].last_check.reset();
     const JsonValue unpinned = json_reply(f.ask(client, "show status json"));
-    CHECK(unpinned.at("pinned_site").is(Kind::Null));
-    CHECK(unpinned.at("sites").items[0].at("last_check").is(Kind::Null));
+    CHECK(unpinned.at("pinned_site").is_null());
+    CHECK(unpinned.at("sites").items()[0].at("last_check").is_null());
 }
 
 TEST_CASE("show sites and show listeners", "[component][admin]") {
@@ -87,17 +86,17 @@ TEST_CASE("show sites and show listeners", "[component][admin]") {
     CHECK(sites.find("\nsite-a  primary  10.0.0.11  http   up      ready  yes     no") !=
           std::string::npos);
     const JsonValue sites_json = json_reply(f.ask(client, "show sites json"));
-    REQUIRE(sites_json.keys == std::vector<std::string>{"sites"});
-    const JsonValue& a = sites_json.at("sites").items.at(0);
+    REQUIRE(sites_json.keys() == std::vector<std::string>{"sites"});
+    const JsonValue& a = sites_json.at("sites").items().at(0);
     for (const char* key :
          {"name", "role", "address", "health", "admin_state", "active", "pinned", "check_kind",
           "last_check", "checks_failed_total", "health_changes_total", "last_change_age_s",
           "connections_active", "connections_max", "connections_total", "connect_errors_total",
           "bytes_to_site", "bytes_to_client"}) {
         INFO(key);
-        CHECK(a.find(key) != nullptr);
+        CHECK(a.contains(key));
     }
-    CHECK(a.at("last_check").at("latency_ms").number == 1.5);
+    CHECK(a.at("last_check").at("latency_ms").number() == 1.5);
 
     const std::string listeners = f.ask(client, "show listeners");
     CHECK(listeners ==
@@ -105,19 +104,19 @@ TEST_CASE("show sites and show listeners", "[component][admin]") {
           "https  0.0.0.0:443  443     5    40   1000   0         800      8000\n"
           "ssh    0.0.0.0:22   2222    2    10   234    1         0        0\n");
     const JsonValue listeners_json = json_reply(f.ask(client, "show listeners json"));
-    const JsonValue& ssh = listeners_json.at("listeners").items.at(1);
-    CHECK(ssh.keys == std::vector<std::string>{"name", "bind", "target_port", "connections_active",
-                                               "connections_max", "connections_total",
-                                               "bytes_client_to_site", "bytes_site_to_client",
-                                               "rejected_total"});
-    CHECK(ssh.at("rejected_total").number == 1);
+    const JsonValue& ssh = listeners_json.at("listeners").items().at(1);
+    CHECK(ssh.keys() == std::vector<std::string>{"name", "bind", "target_port",
+                                                 "connections_active", "connections_max",
+                                                 "connections_total", "bytes_client_to_site",
+                                                 "bytes_site_to_client", "rejected_total"});
+    CHECK(ssh.at("rejected_total").number() == 1);
 }
 
 TEST_CASE("show sessions, text and JSON, answered later", "[component][admin]") {
     AdminFixture f;
     AdminClient client(f.path);
     CHECK(f.ask(client, "show sessions") == "no open sessions\n");
-    CHECK(json_reply(f.ask(client, "show sessions json")).at("sessions").items.empty());
+    CHECK(json_reply(f.ask(client, "show sessions json")).at("sessions").items().empty());
 
     f.controller.open_sessions = {
         {17, "10.1.2.3:51234", "https", "site-a", 4210, 100, 2000, "established"},
@@ -128,12 +127,12 @@ TEST_CASE("show sessions, text and JSON, answered later", "[component][admin]") 
           "17  10.1.2.3:51234       https     site-a  established  4.2s  100      2000\n"
           "18  [2001:db8::1]:40000  ssh       -       connecting   20ms  0        0\n");
     const JsonValue json = json_reply(f.ask(client, "show sessions json"));
-    REQUIRE(json.at("sessions").items.size() == 2);
-    const JsonValue& first = json.at("sessions").items[0];
-    CHECK(first.keys == std::vector<std::string>{"id", "client", "listener", "site", "age_ms",
-                                                 "bytes_to_site", "bytes_to_client", "state"});
-    CHECK(first.at("id").number == 17);
-    CHECK(first.at("state").text == "established");
+    REQUIRE(json.at("sessions").items().size() == 2);
+    const JsonValue& first = json.at("sessions").items()[0];
+    CHECK(first.keys() == std::vector<std::string>{"id", "client", "listener", "site", "age_ms",
+                                                   "bytes_to_site", "bytes_to_client", "state"});
+    CHECK(first.at("id").number() == 17);
+    CHECK(first.at("state").string() == "established");
 }
 
 TEST_CASE("pin, unpin, failback and set site call the Controller", "[component][admin]") {

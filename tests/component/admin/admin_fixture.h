@@ -15,7 +15,7 @@
 
 #include "lb/admin/admin_server.h"
 #include "lb/admin/controller.h"
-#include "tests/support/lb_process.h"
+#include "tests/support/temp_dir.h"
 
 namespace lb::admin::test {
 

@@ -1,13 +1,11 @@
 // HTTP and HTTPS checks against a real NGINX (the gateway sitelb fronts), started by the test on
 // loopback with certificates the test makes: a CA-signed one, a self-signed one, and another CA.
 #include <catch2/catch.hpp>
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
 #include <filesystem>
 
 #include "tests/component/health/probe_test_support.h"
 #include "tests/support/nginx_server.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/test_certs.h"
 
 namespace lb::test {
@@ -15,25 +13,6 @@ namespace {
 
 using Catch::Matchers::Equals;
 using Catch::Matchers::StartsWith;
-
-class TempDir {
-public:
-    TempDir() {
-        char dir_template[] = "/tmp/lb-certs-XXXXXX";
-        if (::mkdtemp(dir_template) == nullptr) FAIL("mkdtemp: " << std::strerror(errno));
-        path_ = dir_template;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    [[nodiscard]] const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
 
 std::vector<NginxLocation> gateway_locations() {
     return {{.path = "/health", .status = 200, .body = "{\"status\":\"ready\"}\n"},
@@ -43,7 +22,7 @@ std::vector<NginxLocation> gateway_locations() {
 // One NGINX with three listeners: plain HTTP, TLS with a CA-signed certificate for
 // gateway.test, TLS with a self-signed certificate for gateway.test.
 struct Gateway {
-    TempDir dir;
+    TempDir dir{"lb-certs"};
     TestCertificateAuthority ca{dir.path(), "ca"};
     TestCertificateAuthority other_ca{dir.path(), "other-ca", "another test CA"};
     CertFiles signed_cert = ca.issue("gateway", {"gateway.test", "www.gateway.test"});
@@ -152,11 +131,12 @@ TEST_CASE("NGINX over HTTPS", "[component][health][nginx]") {
             Equals("tls: certificate verify failed: self-signed certificate"));
     }
     SECTION("verify = ca with a missing ca_file") {
-        const auto result = check(https(config::TlsVerify::Ca, gateway.dir.path() + "/missing.crt"),
-                                  gateway.tls_port());
+        const auto result =
+            check(https(config::TlsVerify::Ca, gateway.dir.path().string() + "/missing.crt"),
+                  gateway.tls_port());
         CHECK_FALSE(result.ok);
-        CHECK_THAT(result.reason, StartsWith("tls: cannot load ca_file \"" + gateway.dir.path() +
-                                             "/missing.crt\": "));
+        CHECK_THAT(result.reason, StartsWith("tls: cannot load ca_file \"" +
+                                             gateway.dir.path().string() + "/missing.crt\": "));
     }
     SECTION("HTTPS to the plain HTTP port fails the handshake") {
         const auto result = check(https(config::TlsVerify::None), gateway.plain_port());

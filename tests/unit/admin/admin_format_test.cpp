@@ -1,5 +1,5 @@
-// The renderers behind the admin replies, without a socket: JSON escaping (checked by a strict
-// parser), HAProxy CSV quoting and check-status mapping, ages, tables, error detection.
+// The renderers behind the admin replies, without a socket: HAProxy CSV quoting and check-status
+// mapping, ages, tables, error detection (the JSON writer's tests are in unit/base).
 #include <catch2/catch.hpp>
 #include <limits>
 #include <string>
@@ -7,80 +7,10 @@
 
 #include "lb/admin/commands.h"
 #include "lb/admin/haproxy_format.h"
-#include "lb/admin/json_writer.h"
 #include "lb/admin/status_format.h"
-#include "tests/support/json_check.h"
 
 namespace lb::admin {
 namespace {
-
-using test::JsonValue;
-using test::parse_json;
-
-TEST_CASE("JSON strings survive quotes, control bytes and bad UTF-8", "[unit][admin]") {
-    struct Row {
-        const char* what;
-        std::string raw;
-        std::string decoded;  // what a JSON reader gets back
-    };
-    const std::vector<Row> rows = {
-        {"plain", "site-a", "site-a"},
-        {"quote and backslash", "a\"b\\c", "a\"b\\c"},
-        {"newline and tab", "x\ny\tz\r", "x\ny\tz\r"},
-        {"control byte",
-         std::string("a\x01"
-                     "b",
-                     3),
-         std::string("a\x01"
-                     "b",
-                     3)},
-        {"valid UTF-8", "s\xc3\xa9te \xe2\x82\xac", "s\xc3\xa9te \xe2\x82\xac"},
-        {"invalid byte",
-         "a\xff"
-         "b",
-         "a\xef\xbf\xbd"
-         "b"},
-        {"truncated sequence", "a\xe2\x82", "a\xef\xbf\xbd\xef\xbf\xbd"},
-        {"surrogate", "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
-    };
-    for (const auto& row : rows) {
-        INFO(row.what);
-        JsonWriter json;
-        json.begin_object().field("v", row.raw).end_object();
-        const auto parsed = parse_json(json.text());
-        INFO(parsed.error);
-        REQUIRE(parsed.value);
-        CHECK(parsed.value->at("v").text == row.decoded);
-    }
-}
-
-TEST_CASE("the JSON writer places commas and keeps numbers exact", "[unit][admin]") {
-    JsonWriter json;
-    json.begin_object()
-        .field("big", std::uint64_t{18446744073709551615U})
-        .field("neg", std::int64_t{-5})
-        .field("ms", 1.25)
-        .field("nan", std::numeric_limits<double>::quiet_NaN())
-        .field("flag", false);
-    json.key("list").begin_array().value("a").null().begin_object().end_object().end_array();
-    json.key("empty").begin_array().end_array().end_object();
-    CHECK(json.text() ==
-          R"({"big":18446744073709551615,"neg":-5,"ms":1.250,"nan":null,"flag":false,)"
-          R"("list":["a",null,{}],"empty":[]})");
-    CHECK(parse_json(json.text()).value);
-}
-
-TEST_CASE("the JSON checker itself refuses what is not JSON", "[unit][admin]") {
-    for (const char* bad : {"", "{", "{\"a\":1,}", "[1 2]", "{'a':1}", "\"a\nb\"", "01", "NaN",
-                            "{\"a\":1}x", "\"\\ud800\"", "\"\\x41\"", "[1.]"}) {
-        INFO(bad);
-        CHECK_FALSE(parse_json(bad).value);
-    }
-    const auto good = parse_json(R"( {"a":[1,-2.5e3,true,null],"b":"\u00e9\ud83d\ude00"} )");
-    REQUIRE(good.value);
-    CHECK(good.value->at("a").items.at(1).number == -2500);
-    CHECK(good.value->at("b").text == "\xc3\xa9\xf0\x9f\x98\x80");
-}
 
 TEST_CASE("CSV cells are quoted the way HAProxy quotes them", "[unit][admin]") {
     CHECK(csv_cell("site-a") == "site-a");

@@ -1,10 +1,8 @@
 // The connection log line: HAProxy-tcplog-like fields and the JSON variant.
-#include <catch2/catch.hpp>
-
-#include <chrono>
-
 #include "lb/access_log.h"
-#include "lb/base/logger.h"
+
+#include <catch2/catch.hpp>
+#include <chrono>
 
 namespace {
 
@@ -81,8 +79,4 @@ TEST_CASE("termination codes and metric reasons", "[unit][access_log]") {
         CHECK(lb::tcplog_code(row.t) == row.code);
         CHECK(lb::metric_reason(row.t) == row.reason);
     }
-}
-
-TEST_CASE("json_escape escapes quotes, backslashes and control characters", "[unit][access_log]") {
-    CHECK(lb::log::json_escape("a\"b\\c\nd\x01") == "a\\\"b\\\\c\\nd\\u0001");
 }

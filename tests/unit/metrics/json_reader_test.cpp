@@ -54,5 +54,17 @@ TEST_CASE("the JSON reader rejects what RFC 8259 does not allow", "[unit][metric
     }
 }
 
+TEST_CASE("the JSON reader refuses what is not JSON and decodes escapes", "[unit][metrics]") {
+    for (const char* bad : {"", "{", "{\"a\":1,}", "[1 2]", "{'a':1}", "\"a\nb\"", "01", "NaN",
+                            "{\"a\":1}x", "\"\\ud800\"", "\"\\x41\"", "[1.]"}) {
+        INFO(bad);
+        CHECK_FALSE(parse(bad).value);
+    }
+    const auto good = parse(R"( {"a":[1,-2.5e3,true,null],"b":"\u00e9\ud83d\ude00"} )");
+    REQUIRE(good.value);
+    CHECK(good.value->at("a").items().at(1).number() == -2500);
+    CHECK(good.value->at("b").string() == "\xc3\xa9\xf0\x9f\x98\x80");
+}
+
 }  // namespace
 }  // namespace lb::test::json

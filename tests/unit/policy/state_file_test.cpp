@@ -2,8 +2,6 @@
 // Invariants checked: save is atomic and tidy, load never writes, corrupt means "start fresh".
 #include "lb/policy/state_file.h"
 
-#include <stdlib.h>
-
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +9,7 @@
 #include <set>
 
 #include "lb/policy/failover_policy.h"
+#include "tests/support/temp_dir.h"
 
 namespace lb::policy {
 namespace {
@@ -22,31 +21,16 @@ const SiteNames kNames{"site-a", "site-b"};
 // 2026-11-25T08:00:00Z
 const auto kUpdated = std::chrono::system_clock::time_point(std::chrono::seconds(1795593600));
 
-// A fresh directory under $TMPDIR, removed with everything in it.
-class TempDir {
+// A fresh directory under $TMPDIR, removed with everything in it; entries() lists its files.
+class StateDir : public test::TempDir {
 public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "sitelb-policy-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    [[nodiscard]] const fs::path& path() const { return path_; }
+    StateDir() : TempDir("sitelb-policy") { REQUIRE(fs::is_directory(path())); }
     [[nodiscard]] std::set<std::string> entries() const {
         std::set<std::string> names;
-        for (const auto& entry : fs::directory_iterator(path_))
+        for (const auto& entry : fs::directory_iterator(path()))
             names.insert(entry.path().filename().string());
         return names;
     }
-
-private:
-    fs::path path_;
 };
 
 void write_text(const fs::path& path, const std::string& text) {
@@ -70,7 +54,7 @@ TEST_CASE("encode_state writes the documented one-line object", "[unit][policy]"
 }
 
 TEST_CASE("a saved decision loads back", "[unit][policy]") {
-    TempDir dir;
+    StateDir dir;
     const StateFile file(dir.path() / "state.json", kNames);
     for (const Decision& decision :
          {Decision{kStandby, std::nullopt, 7}, Decision{kPrimary, kPrimary, 1},
@@ -100,7 +84,7 @@ TEST_CASE("unicode escapes decode to UTF-8, surrogate pairs included", "[unit][p
 }
 
 TEST_CASE("save leaves no temporary files and replaces the old file", "[unit][policy]") {
-    TempDir dir;
+    StateDir dir;
     const StateFile file(dir.path() / "state.json", kNames);
     for (std::uint64_t epoch = 1; epoch <= 3; ++epoch)
         REQUIRE_FALSE(file.save(Decision{kStandby, std::nullopt, epoch}, kUpdated));
@@ -110,7 +94,7 @@ TEST_CASE("save leaves no temporary files and replaces the old file", "[unit][po
 }
 
 TEST_CASE("a failed save reports why and leaves nothing behind", "[unit][policy]") {
-    TempDir dir;
+    StateDir dir;
     SECTION("the directory does not exist") {
         const StateFile file(dir.path() / "missing" / "state.json", kNames);
         const auto error = file.save(Decision{}, kUpdated);
@@ -134,7 +118,7 @@ TEST_CASE("a failed save reports why and leaves nothing behind", "[unit][policy]
 }
 
 TEST_CASE("a missing state file means the primary at epoch 0", "[unit][policy]") {
-    TempDir dir;
+    StateDir dir;
     const StateFile file(dir.path() / "state.json", kNames);
     const LoadedState loaded = file.load();
     CHECK(loaded.status == LoadStatus::Missing);
@@ -235,7 +219,7 @@ TEST_CASE("decode_state rejects corrupt text with a position", "[unit][policy]")
 }
 
 TEST_CASE("a corrupt state file is reported, ignored and left untouched", "[unit][policy]") {
-    TempDir dir;
+    StateDir dir;
     const fs::path path = dir.path() / "state.json";
     const StateFile file(path, kNames);
     for (const CorruptRow& row : kCorrupt) {
@@ -258,7 +242,7 @@ TEST_CASE("a corrupt state file is reported, ignored and left untouched", "[unit
 }
 
 TEST_CASE("an unreadable or oversized state file is treated like a corrupt one", "[unit][policy]") {
-    TempDir dir;
+    StateDir dir;
     SECTION("a directory") {
         fs::create_directory(dir.path() / "state.json");
         const LoadedState loaded = StateFile(dir.path() / "state.json", kNames).load();
@@ -276,7 +260,7 @@ TEST_CASE("an unreadable or oversized state file is treated like a corrupt one",
 }
 
 TEST_CASE("a restart after a failover stays on the standby", "[unit][policy]") {
-    TempDir dir;
+    StateDir dir;
     const StateFile file(dir.path() / "state.json", kNames);
     const TimePoint start{};
     {
