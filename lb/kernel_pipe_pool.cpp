@@ -20,7 +20,7 @@ std::optional<KernelPipe> KernelPipePool::acquire() {
     // Best effort: an unprivileged process may be capped by /proc/sys/fs/pipe-max-size.
     (void)::fcntl(fds[1], F_SETPIPE_SZ, static_cast<int>(kPipeCapacity));
     const int size = ::fcntl(fds[1], F_GETPIPE_SZ);
-    return KernelPipe{fds[0], fds[1], size > 0 ? static_cast<std::size_t>(size) : 64 * 1024};
+    return KernelPipe{fds[0], fds[1], size > 0 ? static_cast<std::uint32_t>(size) : 64 * 1024};
 }
 
 void KernelPipePool::release(KernelPipe pipe) noexcept {

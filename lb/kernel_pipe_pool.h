@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -12,7 +13,7 @@ namespace lb {
 struct KernelPipe {
     int read_fd = -1;
     int write_fd = -1;
-    std::size_t capacity = 64 * 1024;  // bytes it holds at most (F_GETPIPE_SZ)
+    std::uint32_t capacity = 64 * 1024;  // bytes it holds at most (F_GETPIPE_SZ)
 };
 
 // Pipes are enlarged to this (kernel memory, held only while bytes are in flight): fewer

@@ -80,7 +80,7 @@ void ProxySession::connect_to(std::size_t site) noexcept {
     } else {
         listener_metrics().connection_opened(site);
     }
-    site_index_ = site;
+    site_index_ = static_cast<std::uint8_t>(site);
     settings_->site_counters[site]->opened();
     const auto& route = settings_->routes.at(listener_index_);
     if (uv_tcp_init(host_.loop(), &site_tcp_) != 0) {
@@ -130,7 +130,7 @@ void ProxySession::on_connect_failed(Termination why) noexcept {
     if (auto reason = metrics::parse_connection_error(metric_reason(why)))
         listener_metrics().connection_error(*site_index_, *reason);
     host_.on_connect_failed(*site_index_, why);
-    const std::size_t other = 1 - *site_index_;
+    const std::size_t other = 1U - *site_index_;
     if (!retried_ && settings_->retry_on_standby && snapshot_.eligible(other)) {
         // Retry on the other site with the same client: close the failed socket first, since
         // an embedded handle may be re-initialised only after its close callback.
@@ -148,7 +148,7 @@ void ProxySession::on_site_closed_for_retry(uv_handle_t* handle) noexcept {
         on_handle_closed(handle);
         return;
     }
-    self->connect_to(1 - *self->site_index_);
+    self->connect_to(1U - *self->site_index_);
 }
 
 void ProxySession::on_connected() noexcept {
@@ -286,12 +286,8 @@ void ProxySession::close(Termination why) noexcept {
     termination_ = why;
     if (upstream_) upstream_->abandon();
     if (downstream_) downstream_->abandon();
-    if (splice_) {
-        spliced_to_site_ = splice_->bytes_to_site();
-        spliced_to_client_ = splice_->bytes_to_client();
-        splice_.reset();  // stops watching the sockets before they are closed below
-    }
-    account_bytes();
+    account_bytes();  // from here on the session's totals are accounted_to_*
+    splice_.reset();  // stops watching the sockets before they are closed below
     if (counted_) {
         counted_ = false;
         listener_counters().closed();
@@ -339,12 +335,12 @@ std::optional<std::uint64_t> ProxySession::connect_ms() const {
 
 std::uint64_t ProxySession::bytes_to_site() const {
     if (splice_) return splice_->bytes_to_site();
-    return upstream_ ? upstream_->bytes() : spliced_to_site_;
+    return upstream_ ? upstream_->bytes() : accounted_to_site_;
 }
 
 std::uint64_t ProxySession::bytes_to_client() const {
     if (splice_) return splice_->bytes_to_client();
-    return downstream_ ? downstream_->bytes() : spliced_to_client_;
+    return downstream_ ? downstream_->bytes() : accounted_to_client_;
 }
 
 }  // namespace lb

@@ -57,7 +57,9 @@ public:
     [[nodiscard]] const ProxySettings& settings() const { return *settings_; }
     // Fetched at accept when connection logs are on, else on first request while open.
     [[nodiscard]] const std::optional<SocketAddress>& client_address() noexcept;
-    [[nodiscard]] std::optional<std::size_t> site() const { return site_index_; }
+    [[nodiscard]] std::optional<std::size_t> site() const {
+        return site_index_ ? std::optional<std::size_t>(*site_index_) : std::nullopt;
+    }
     [[nodiscard]] const Termination& termination() const { return termination_; }
     [[nodiscard]] std::chrono::system_clock::time_point accepted_wall() const {
         return accepted_wall_;
@@ -117,15 +119,14 @@ private:
     std::unique_ptr<Pipe> upstream_;    // client → site
     std::unique_ptr<Pipe> downstream_;  // site → client
     std::unique_ptr<SpliceForwarder> splice_;
-    std::uint64_t spliced_to_site_ = 0;      // kept when splice_ goes away at close
-    std::uint64_t spliced_to_client_ = 0;
-    std::uint64_t accounted_to_site_ = 0;  // bytes already added to the counters
+    // Bytes already added to the counters; after close, the session's totals.
+    std::uint64_t accounted_to_site_ = 0;
     std::uint64_t accounted_to_client_ = 0;
     bool counted_ = false;  // holds a place in the listener's and the site's `active`
 
     SiteSnapshot snapshot_{};
     std::optional<SocketAddress> client_;
-    std::optional<std::size_t> site_index_;
+    std::optional<std::uint8_t> site_index_;  // 0 primary, 1 standby
     std::chrono::system_clock::time_point accepted_wall_{};
     std::uint64_t accepted_at_ = 0;
     std::uint64_t connected_at_ = 0;
