@@ -14,7 +14,7 @@ namespace {
 // Out of fds or memory on this host: no verdict about the site.
 bool is_local_resource_error(int status) {
     return status == UV_EMFILE || status == UV_ENFILE || status == UV_ENOBUFS ||
-           status == UV_ENOMEM;
+           status == UV_ENOMEM || status == UV_EADDRNOTAVAIL;
 }
 
 std::string connect_failure(int status) {

@@ -12,6 +12,7 @@
 #include "config/load_config.h"
 #include "lb/base/clock.h"
 #include "lb/base/logger.h"
+#include "lb/base/uv_status.h"
 #include "lb/config_warnings.h"
 #include "lb/listen_socket.h"
 
@@ -123,7 +124,10 @@ Result<Ok> Daemon::start() {
 
     for (int signum : {SIGINT, SIGTERM, SIGHUP}) {
         auto* handle = new uv_signal_t;
-        uv_signal_init(loop_.raw(), handle);
+        if (const int rc = uv_signal_init(loop_.raw(), handle); rc != 0) {
+            delete handle;  // a failed init registered nothing
+            return Error{fmt::format("cannot watch signal {}: {}", signum, uv_error_text(rc))};
+        }
         handle->data = this;
         signals_.emplace_back(handle);
         uv_signal_start(

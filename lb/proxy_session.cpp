@@ -123,6 +123,7 @@ void ProxySession::on_site_connected(uv_connect_t* req, int status) noexcept {
 void ProxySession::on_connect_failed(Termination why) noexcept {
     // Out of fds or memory here: the site is not to blame, and another site would fail alike.
     if (why.cause == Termination::Cause::LocalResource) {
+        listener_metrics().connection_error(*site_index_, metrics::ConnectionError::Limit);
         close(why);
         return;
     }

@@ -7,8 +7,9 @@ namespace lb {
 using Cause = Termination::Cause;
 
 bool Termination::is_local_resource_error(int status) {
+    // EADDRNOTAVAIL: no local port left towards that site (e.g. TIME_WAIT), not the site's fault.
     return status == UV_EMFILE || status == UV_ENFILE || status == UV_ENOBUFS ||
-           status == UV_ENOMEM;
+           status == UV_ENOMEM || status == UV_EADDRNOTAVAIL;
 }
 
 std::string_view tcplog_code(const Termination& t) {

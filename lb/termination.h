@@ -29,7 +29,7 @@ struct Termination {
     [[nodiscard]] bool is_reset() const {
         return cause == Cause::ClientReset || cause == Cause::SiteReset;
     }
-    // Errors of this host, not of the site (EMFILE, ENFILE, ENOBUFS, ENOMEM).
+    // Errors of this host, not of the site (EMFILE, ENFILE, ENOBUFS, ENOMEM, EADDRNOTAVAIL).
     [[nodiscard]] static bool is_local_resource_error(int status);
     [[nodiscard]] bool is_connect_failure() const {
         return cause == Cause::ConnectRefused || cause == Cause::ConnectTimeout ||
