@@ -19,11 +19,16 @@ std::optional<Duration> parse_duration(std::string_view text) {
 
     const std::string_view unit = text.substr(digits);
     double ms_per_unit = 0;
-    if (unit == "ms") ms_per_unit = 1;
-    else if (unit == "s") ms_per_unit = 1e3;
-    else if (unit == "m") ms_per_unit = 60e3;
-    else if (unit == "h") ms_per_unit = 3600e3;
-    else return std::nullopt;
+    if (unit == "ms")
+        ms_per_unit = 1;
+    else if (unit == "s")
+        ms_per_unit = 1e3;
+    else if (unit == "m")
+        ms_per_unit = 60e3;
+    else if (unit == "h")
+        ms_per_unit = 3600e3;
+    else
+        return std::nullopt;
 
     const double ms = std::round(value * ms_per_unit);
     if (ms > static_cast<double>(std::numeric_limits<std::int32_t>::max()) * 1000.0)

@@ -1,11 +1,10 @@
 #include "config/socket_address.h"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 
 #include <charconv>
 #include <cstring>
-
-#include <fmt/format.h>
 
 namespace lb {
 namespace {
@@ -96,11 +95,9 @@ socklen_t SocketAddress::length() const {
 std::string SocketAddress::ip_string() const {
     char text[INET6_ADDRSTRLEN] = {};
     if (is_v6())
-        inet_ntop(AF_INET6, &storage_.v6.sin6_addr, text,
-                  sizeof text);
+        inet_ntop(AF_INET6, &storage_.v6.sin6_addr, text, sizeof text);
     else
-        inet_ntop(AF_INET, &storage_.v4.sin_addr, text,
-                  sizeof text);
+        inet_ntop(AF_INET, &storage_.v4.sin_addr, text, sizeof text);
     return text;
 }
 

@@ -28,9 +28,7 @@ public:
     [[nodiscard]] std::uint16_t port() const;
     [[nodiscard]] int family() const { return storage_.any.sa_family; }
     [[nodiscard]] bool is_v6() const { return family() == AF_INET6; }
-    [[nodiscard]] const sockaddr* sockaddr_ptr() const {
-        return &storage_.any;
-    }
+    [[nodiscard]] const sockaddr* sockaddr_ptr() const { return &storage_.any; }
     [[nodiscard]] socklen_t length() const;
 
     [[nodiscard]] std::string ip_string() const;  // "10.0.0.1", "fd00::1"

@@ -1,8 +1,8 @@
 #include "lb/access_log.h"
 
-#include <ctime>
-
 #include <fmt/format.h>
+
+#include <ctime>
 
 namespace lb {
 namespace {
@@ -61,9 +61,12 @@ std::string format_json_log(const ConnectionRecord& r) {
 
 std::string format_connection(config::LogFormat format, const ConnectionRecord& record) {
     switch (format) {
-        case config::LogFormat::Tcplog: return format_tcplog(record);
-        case config::LogFormat::Json: return format_json_log(record);
-        case config::LogFormat::None: return {};
+        case config::LogFormat::Tcplog:
+            return format_tcplog(record);
+        case config::LogFormat::Json:
+            return format_json_log(record);
+        case config::LogFormat::None:
+            return {};
     }
     return {};
 }

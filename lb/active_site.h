@@ -9,13 +9,11 @@
 namespace lb {
 
 struct SiteSnapshot {
-    std::uint8_t active = 0;           // site index: 0 primary, 1 standby
-    std::uint8_t retry_eligible = 0;   // bit i: site i is up and accepts new connections
+    std::uint8_t active = 0;          // site index: 0 primary, 1 standby
+    std::uint8_t retry_eligible = 0;  // bit i: site i is up and accepts new connections
     std::uint32_t epoch = 0;
 
-    [[nodiscard]] bool eligible(std::size_t site) const {
-        return (retry_eligible >> site) & 1U;
-    }
+    [[nodiscard]] bool eligible(std::size_t site) const { return (retry_eligible >> site) & 1U; }
 };
 
 class ActiveSite {

@@ -1,16 +1,14 @@
 #include "lb/cli.h"
 
+#include <fmt/format.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <fmt/format.h>
-
-#include <unistd.h>
 
 #include "config/load_config.h"
 #include "lb/admin/ctl_client.h"
@@ -28,7 +26,8 @@ constexpr const char* kUsage =
     "  lb run   [-c lb.toml]   run the balancer in the foreground (logs to stderr)\n"
     "  lb check [-c lb.toml]   validate a config; errors as file:line:col, exit 1 on error\n"
     "  lb ctl   [-s SOCKET | -c lb.toml] COMMAND...\n"
-    "                          send one admin command (try: lb ctl help); exit 1 on an error reply\n"
+    "                          send one admin command (try: lb ctl help); exit 1 on an error "
+    "reply\n"
     "  lb version\n";
 
 struct Options {
@@ -75,10 +74,12 @@ std::vector<std::string> unsupported_features(const config::Config& config) {
     for (std::size_t i = 0; i < config.listeners.size(); ++i) {
         const auto& listener = config.listeners[i];
         if (listener.proxy_protocol != config::ProxyProtocol::None)
-            out.push_back(fmt::format("listeners[{}].proxy_protocol = \"{}\": sending PROXY headers",
-                                      i, config::to_string(listener.proxy_protocol)));
+            out.push_back(
+                fmt::format("listeners[{}].proxy_protocol = \"{}\": sending PROXY headers", i,
+                            config::to_string(listener.proxy_protocol)));
         if (listener.accept_proxy)
-            out.push_back(fmt::format("listeners[{}].accept_proxy = true: receiving PROXY headers", i));
+            out.push_back(
+                fmt::format("listeners[{}].accept_proxy = true: receiving PROXY headers", i));
     }
     if (config.peer) out.push_back("[peer]: running as a peer pair (VRRP-style)");
     return out;
@@ -88,7 +89,8 @@ int check_command(const Options& options) {
     auto config = load_or_report(options.config_path);
     if (!config) return 1;
     for (const auto& feature : unsupported_features(*config))
-        std::fprintf(stderr, "%s: warning: %s is not supported by this version; lb run refuses it\n",
+        std::fprintf(stderr,
+                     "%s: warning: %s is not supported by this version; lb run refuses it\n",
                      options.config_path.c_str(), feature.c_str());
     std::fputs(config::summarize(*config).c_str(), stdout);
     std::printf("%s: ok\n", options.config_path.c_str());

@@ -12,7 +12,8 @@ public:
     explicit ConnectionBudget(std::int64_t limit) : limit_(limit) {}
 
     [[nodiscard]] bool try_acquire() {
-        if (active_.fetch_add(1, std::memory_order_relaxed) < limit_.load(std::memory_order_relaxed))
+        if (active_.fetch_add(1, std::memory_order_relaxed) <
+            limit_.load(std::memory_order_relaxed))
             return true;
         active_.fetch_sub(1, std::memory_order_relaxed);
         return false;

@@ -3,11 +3,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
-
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 
 #include "config/load_config.h"
 #include "lb/base/clock.h"
@@ -107,8 +106,7 @@ Result<Ok> Daemon::start() {
         }
     }
     for (std::size_t w = 0; w < count; ++w) {
-        workers_.push_back(
-            std::make_unique<Worker>(w, active_site_, budget_, *this, settings));
+        workers_.push_back(std::make_unique<Worker>(w, active_site_, budget_, *this, settings));
         workers_.back()->start(std::move(fds[w]));
     }
 
@@ -117,10 +115,9 @@ Result<Ok> Daemon::start() {
         [this](std::size_t site, health::Health health, const std::string& reason) {
             on_health_changed(site, health, reason);
         });
-    health_->set_on_check_completed(
-        [this](std::size_t site, const health::CheckResult& result) {
-            on_check_completed(site, result);
-        });
+    health_->set_on_check_completed([this](std::size_t site, const health::CheckResult& result) {
+        on_check_completed(site, result);
+    });
 
     for (int signum : {SIGINT, SIGTERM, SIGHUP}) {
         auto* handle = new uv_signal_t;
@@ -196,8 +193,7 @@ void Daemon::stop(Duration drain) {
         });
 }
 
-void Daemon::on_health_changed(std::size_t site, health::Health health,
-                               const std::string& reason) {
+void Daemon::on_health_changed(std::size_t site, health::Health health, const std::string& reason) {
     const auto& name = config_.sites.at(site).name;
     const bool up = health == health::Health::Up;
     SiteRecord& record = site_records_[name];
@@ -222,7 +218,6 @@ void Daemon::on_connect_failed(std::size_t site, const Termination& why) noexcep
         if (health_ && !stopping_) health_->record_passive_failure(site, reason);
     });
 }
-
 
 }  // namespace lb
 
@@ -297,19 +292,20 @@ Result<Ok> Daemon::reload() {
             case health::Health::Down:
                 policy_.on_site_health(site, policy::SiteHealth::Down, "still down after reload");
                 break;
-            case health::Health::Unknown: break;
+            case health::Health::Unknown:
+                break;
         }
     }
     const std::size_t kept_workers = workers_.size();
     next.global.workers = config_.global.workers;  // the thread count is fixed until restart
     config_ = std::move(next);
     log::set_json(config_.global.log_format == config::LogFormat::Json);
-    log::event(log::Level::Info, "reload",
-               fmt::format("reload: applied {} ({} listeners, {} new sockets per worker, {} "
-                           "workers)",
-                           config_.source_path, config_.listeners.size(), fresh.size(),
-                           kept_workers),
-               {{"result", "applied"}, {"file", config_.source_path}});
+    log::event(
+        log::Level::Info, "reload",
+        fmt::format("reload: applied {} ({} listeners, {} new sockets per worker, {} "
+                    "workers)",
+                    config_.source_path, config_.listeners.size(), fresh.size(), kept_workers),
+        {{"result", "applied"}, {"file", config_.source_path}});
     return Ok{};
 }
 

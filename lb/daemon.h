@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "config/config.h"
+#include "lb/active_site.h"
 #include "lb/admin/admin_server.h"
 #include "lb/admin/controller.h"
-#include "lb/active_site.h"
 #include "lb/base/event_loop.h"
 #include "lb/base/result.h"
 #include "lb/base/uv_handle.h"

@@ -36,9 +36,9 @@ void Daemon::publish_decision_metrics() {
 
 void Daemon::on_transition(const policy::Transition& transition) {
     const auto& p = policy_.policy();
-    last_transition_ = fmt::format("{} -> {} ({}): {}", p.site_name(transition.from),
-                                   p.site_name(transition.to),
-                                   policy::to_string(transition.reason), transition.detail);
+    last_transition_ =
+        fmt::format("{} -> {} ({}): {}", p.site_name(transition.from), p.site_name(transition.to),
+                    policy::to_string(transition.reason), transition.detail);
     if (transition.is_failover()) {
         ++failovers_;
         metrics_.failover(transition.from, transition.to, policy::to_string(transition.reason));
@@ -143,8 +143,8 @@ void Daemon::sessions(std::function<void(std::vector<admin::SessionInfo>)> done)
             std::lock_guard lock(gather->mutex);
             for (auto& v : views)
                 gather->sessions.push_back(admin::SessionInfo{
-                    v.id, std::move(v.client), std::move(v.listener), std::move(v.site),
-                    v.age_ms, v.bytes_to_site, v.bytes_to_client,
+                    v.id, std::move(v.client), std::move(v.listener), std::move(v.site), v.age_ms,
+                    v.bytes_to_site, v.bytes_to_client,
                     v.established ? "established" : "connecting"});
             if (--gather->pending == 0)
                 loop_.post([gather] { gather->done(std::move(gather->sessions)); });

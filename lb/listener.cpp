@@ -20,8 +20,8 @@ int Listener::start(uv_loop_t* loop, int fd) {
         return rc;
     }
     tcp->data = this;
-    const int rc = uv_listen(reinterpret_cast<uv_stream_t*>(tcp), kListenBacklog,
-                             &Listener::on_connection);
+    const int rc =
+        uv_listen(reinterpret_cast<uv_stream_t*>(tcp), kListenBacklog, &Listener::on_connection);
     if (rc != 0) handle_.reset();
     return rc;
 }

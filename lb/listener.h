@@ -9,7 +9,6 @@
 #include <string>
 
 #include "config/socket_address.h"
-
 #include "lb/base/uv_handle.h"
 
 namespace lb {

@@ -10,9 +10,7 @@ Pipe::Pipe(PipeEvents& events, BufferPool& pool, Source from, uv_stream_t* to)
 
 Pipe::~Pipe() { release_buffer(); }
 
-int Pipe::start() {
-    return uv_read_start(from_.stream, from_.alloc, from_.read);
-}
+int Pipe::start() { return uv_read_start(from_.stream, from_.alloc, from_.read); }
 
 void Pipe::on_alloc(uv_buf_t* buf) noexcept {
     if (buffer_ == nullptr) buffer_ = pool_.acquire();

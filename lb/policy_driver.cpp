@@ -12,8 +12,7 @@ policy::SiteNames site_names(const config::Config& config) {
 
 }  // namespace
 
-PolicyDriver::PolicyDriver(uv_loop_t* loop, const config::Config& config,
-                           ActiveSite& active_site)
+PolicyDriver::PolicyDriver(uv_loop_t* loop, const config::Config& config, ActiveSite& active_site)
     : loop_(loop),
       policy_(site_names(config), config.policy),
       state_file_(config.global.state_file, site_names(config)),
@@ -36,9 +35,10 @@ void PolicyDriver::start() {
             log::info("{}", loaded.message);
             break;
         case policy::LoadStatus::Invalid:
-            log::error("{}; starting on the primary, the file is left as it is until the next "
-                       "change",
-                       loaded.message);
+            log::error(
+                "{}; starting on the primary, the file is left as it is until the next "
+                "change",
+                loaded.message);
             break;
     }
     policy_ = policy::FailoverPolicy({policy_.site_name(0), policy_.site_name(1)},
@@ -74,7 +74,8 @@ void PolicyDriver::reconfigure(const config::Config& config) {
     policy_ = policy::FailoverPolicy(names, config.policy, decision);
     state_file_ = policy::StateFile(config.global.state_file, names);
     for (std::size_t i = 0; i < policy::kSiteCount; ++i)
-        if (auto now_index = index_of(i); now_index && old.admin_state(i) != policy::AdminState::Ready)
+        if (auto now_index = index_of(i);
+            now_index && old.admin_state(i) != policy::AdminState::Ready)
             (void)policy_.set_admin_state(*now_index, old.admin_state(i), now());
     log::info("policy: sites changed on reload; active site {}{}, epoch {}",
               policy_.site_name(policy_.active()), policy_.decision().pinned ? " (pinned)" : "",
@@ -118,17 +119,22 @@ void PolicyDriver::apply(const std::optional<policy::Transition>& transition) {
         const std::string pinned = decision.pinned ? policy_.site_name(*decision.pinned) : "";
         if (transition->is_failover()) {
             log::event(log::Level::Warning, "failover",
-                       fmt::format("failover: {} -> {} (reason {}, epoch {}): {}", from, to,
-                                   reason, decision.epoch, transition->detail),
-                       {{"from", from}, {"to", to}, {"reason", std::string(reason)},
-                        {"epoch", std::to_string(decision.epoch)}, {"pinned", pinned},
+                       fmt::format("failover: {} -> {} (reason {}, epoch {}): {}", from, to, reason,
+                                   decision.epoch, transition->detail),
+                       {{"from", from},
+                        {"to", to},
+                        {"reason", std::string(reason)},
+                        {"epoch", std::to_string(decision.epoch)},
+                        {"pinned", pinned},
                         {"detail", transition->detail}});
         } else {
             log::event(log::Level::Info, std::string(reason),
-                       fmt::format("policy: {} stays active (reason {}, epoch {}): {}", to,
-                                   reason, decision.epoch, transition->detail),
-                       {{"site", to}, {"reason", std::string(reason)},
-                        {"epoch", std::to_string(decision.epoch)}, {"pinned", pinned},
+                       fmt::format("policy: {} stays active (reason {}, epoch {}): {}", to, reason,
+                                   decision.epoch, transition->detail),
+                       {{"site", to},
+                        {"reason", std::string(reason)},
+                        {"epoch", std::to_string(decision.epoch)},
+                        {"pinned", pinned},
                         {"detail", transition->detail}});
         }
         // Publish before persisting: new connections must not wait for an fsync.
@@ -147,7 +153,8 @@ void PolicyDriver::publish() {
     snapshot.epoch = static_cast<std::uint32_t>(policy_.decision().epoch);
     for (std::size_t site = 0; site < policy::kSiteCount; ++site)
         if (policy_.retry_target(policy::other_site(site)) == site)
-            snapshot.retry_eligible = static_cast<std::uint8_t>(snapshot.retry_eligible | (1U << site));
+            snapshot.retry_eligible =
+                static_cast<std::uint8_t>(snapshot.retry_eligible | (1U << site));
     active_site_.publish(snapshot);
 }
 

@@ -23,8 +23,7 @@ Termination connect_failure(int status) {
 ProxySession::ProxySession(SessionHost& host, std::uint64_t id,
                            std::shared_ptr<const ProxySettings> settings,
                            std::size_t listener_index)
-    : host_(host), id_(id), settings_(std::move(settings)), listener_index_(listener_index) {
-}
+    : host_(host), id_(id), settings_(std::move(settings)), listener_index_(listener_index) {}
 
 ProxySession::~ProxySession() = default;
 
@@ -159,14 +158,14 @@ void ProxySession::on_connected() noexcept {
         if (start_splice()) arm_idle_timer();
         return;
     }
-    upstream_ = std::make_unique<Pipe>(*this, host_.buffers(),
-                      Pipe::Source{as_stream(&client_tcp_), &ProxySession::on_alloc,
-                                   &ProxySession::on_read},
-                      as_stream(&site_tcp_));
-    downstream_ = std::make_unique<Pipe>(*this, host_.buffers(),
-                        Pipe::Source{as_stream(&site_tcp_), &ProxySession::on_alloc,
-                                     &ProxySession::on_read},
-                        as_stream(&client_tcp_));
+    upstream_ = std::make_unique<Pipe>(
+        *this, host_.buffers(),
+        Pipe::Source{as_stream(&client_tcp_), &ProxySession::on_alloc, &ProxySession::on_read},
+        as_stream(&site_tcp_));
+    downstream_ = std::make_unique<Pipe>(
+        *this, host_.buffers(),
+        Pipe::Source{as_stream(&site_tcp_), &ProxySession::on_alloc, &ProxySession::on_read},
+        as_stream(&client_tcp_));
     upstream_->set_opposite(downstream_.get());
     downstream_->set_opposite(upstream_.get());
     int rc = upstream_->start();
@@ -301,8 +300,8 @@ void ProxySession::close(Termination why) noexcept {
     }
     // A reset on one side is passed on as a reset on the other; a rejected client gets one too,
     // so it cannot mistake the close for an empty answer.
-    const bool reset_client = why.cause == Termination::Cause::SiteReset ||
-                              why.cause == Termination::Cause::Limit;
+    const bool reset_client =
+        why.cause == Termination::Cause::SiteReset || why.cause == Termination::Cause::Limit;
     const bool reset_site = why.cause == Termination::Cause::ClientReset;
     close_handle(as_handle(&timer_), false);
     close_handle(as_handle(&client_tcp_), reset_client);

@@ -13,8 +13,8 @@
 
 #include "lb/active_site.h"
 #include "lb/pipe.h"
-#include "lb/splice_forwarder.h"
 #include "lb/proxy_settings.h"
+#include "lb/splice_forwarder.h"
 #include "lb/termination.h"
 
 namespace lb {

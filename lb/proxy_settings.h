@@ -16,8 +16,8 @@ namespace lb {
 struct ListenerRoute {
     std::string name;
     SocketAddress bind;
-    std::array<SocketAddress, 2> site_endpoints;  // by site index: 0 primary, 1 standby
-    ConnectionCounters* counters = nullptr;       // owned by TrafficStats, outlives settings
+    std::array<SocketAddress, 2> site_endpoints;   // by site index: 0 primary, 1 standby
+    ConnectionCounters* counters = nullptr;        // owned by TrafficStats, outlives settings
     metrics::DataPathCounters* metrics = nullptr;  // owned by Metrics, outlives settings
 };
 
@@ -34,7 +34,7 @@ struct ProxySettings {
 
 // `metrics` must already know cfg's listeners (Metrics::set_listeners), in the same order.
 [[nodiscard]] std::shared_ptr<const ProxySettings> make_proxy_settings(const config::Config& cfg,
-                                                                      TrafficStats& stats,
-                                                                      metrics::Metrics& metrics);
+                                                                       TrafficStats& stats,
+                                                                       metrics::Metrics& metrics);
 
 }  // namespace lb

@@ -1,7 +1,7 @@
 // One direction of a connection on the zero-copy path: socket → kernel pipe → socket with
 // splice(2), no libuv and no user-space buffer. Same contract as Pipe: at most one pipeful
-// (kPipeCapacity, kernel memory) in flight, the source is not read while it waits (backpressure), and a FIN from the
-// source becomes shutdown(SHUT_WR) on the sink once the pipe is empty.
+// (kPipeCapacity, kernel memory) in flight, the source is not read while it waits (backpressure),
+// and a FIN from the source becomes shutdown(SHUT_WR) on the sink once the pipe is empty.
 #pragma once
 
 #include <cstdint>

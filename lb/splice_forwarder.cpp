@@ -25,7 +25,8 @@ int SpliceForwarder::start(uv_loop_t* loop) {
 }
 
 void SpliceForwarder::on_client_ready(uv_poll_t* poll, int status, int events) noexcept {
-    if (auto* self = static_cast<SpliceForwarder*>(poll->data)) self->on_ready(true, status, events);
+    if (auto* self = static_cast<SpliceForwarder*>(poll->data))
+        self->on_ready(true, status, events);
 }
 
 void SpliceForwarder::on_site_ready(uv_poll_t* poll, int status, int events) noexcept {
@@ -67,12 +68,14 @@ bool SpliceForwarder::settle() noexcept {
         events_.on_forward_finished();
         return false;
     }
-    watch(client_, (upstream_.wants_read() ? UV_READABLE : 0) |
-                       (downstream_.wants_write() ? UV_WRITABLE : 0),
-          &SpliceForwarder::on_client_ready);
-    watch(site_, (downstream_.wants_read() ? UV_READABLE : 0) |
-                     (upstream_.wants_write() ? UV_WRITABLE : 0),
-          &SpliceForwarder::on_site_ready);
+    watch(
+        client_,
+        (upstream_.wants_read() ? UV_READABLE : 0) | (downstream_.wants_write() ? UV_WRITABLE : 0),
+        &SpliceForwarder::on_client_ready);
+    watch(
+        site_,
+        (downstream_.wants_read() ? UV_READABLE : 0) | (upstream_.wants_write() ? UV_WRITABLE : 0),
+        &SpliceForwarder::on_site_ready);
     return true;
 }
 

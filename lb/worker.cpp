@@ -72,7 +72,8 @@ void Worker::close_sessions_on_site(std::size_t site) {
 
 void Worker::run(std::vector<int> listen_fds) {
     for (std::size_t i = 0; i < listen_fds.size(); ++i)
-        if (auto listener = open_listener(i, listen_fds[i])) listeners_.push_back(std::move(listener));
+        if (auto listener = open_listener(i, listen_fds[i]))
+            listeners_.push_back(std::move(listener));
     loop_.run();
 }
 
@@ -116,7 +117,7 @@ void Worker::apply(std::shared_ptr<const ProxySettings> settings,
         }
     }
     for (const auto& [name, fd] : fresh_fds) ::close(fd);  // not needed after all
-    listeners_ = std::move(next);  // the ones left behind close here
+    listeners_ = std::move(next);                          // the ones left behind close here
 }
 
 void Worker::on_client_pending(std::size_t listener_index, uv_stream_t* server) noexcept {
@@ -183,7 +184,8 @@ void Worker::on_session_closed(ProxySession& session) noexcept {
 void Worker::begin_stop(Duration drain) {
     if (stopping_) {
         if (drain.count() == 0)  // a second, urgent stop cuts the drain short
-            close_all_sessions(Termination{Termination::Cause::Shutdown, Termination::Phase::Data, 0});
+            close_all_sessions(
+                Termination{Termination::Cause::Shutdown, Termination::Phase::Data, 0});
         return;
     }
     stopping_ = true;

@@ -70,7 +70,6 @@ public:
     // Closes every session on `site` (maint, pin --kill). Any thread.
     void close_sessions_on_site(std::size_t site);
 
-
 private:
     void run(std::vector<int> listen_fds);
     void apply(std::shared_ptr<const ProxySettings> settings, std::map<std::string, int> fresh_fds);

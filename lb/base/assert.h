@@ -4,11 +4,11 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define LB_CHECK(condition)                                                                  \
-    do {                                                                                     \
-        if (!(condition)) {                                                                  \
-            std::fprintf(stderr, "%s:%d: internal error: check failed: %s\n", __FILE__,      \
-                         __LINE__, #condition);                                              \
-            std::abort();                                                                    \
-        }                                                                                    \
+#define LB_CHECK(condition)                                                                       \
+    do {                                                                                          \
+        if (!(condition)) {                                                                       \
+            std::fprintf(stderr, "%s:%d: internal error: check failed: %s\n", __FILE__, __LINE__, \
+                         #condition);                                                             \
+            std::abort();                                                                         \
+        }                                                                                         \
     } while (false)

@@ -2,9 +2,9 @@
 // problem as file:line:col: error: key: message and exits 1.
 #include <string>
 
+#include "tests/e2e/e2e_fixture.h"
 #include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"
-#include "tests/e2e/e2e_fixture.h"
 
 namespace lb::test {
 namespace {

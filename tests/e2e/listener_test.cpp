@@ -15,8 +15,7 @@ TEST_CASE("a listener may bind an address the host does not hold (IP_FREEBIND)",
     config.listeners.push_back({"vip", "192.0.2.44:" + std::to_string(front.port), site.port()});
     auto lb = start_lb(config);
     INFO("lb log:\n" << lb->log_text());
-    CHECK(lb->log_text().find("vip=192.0.2.44:" + std::to_string(front.port)) !=
-          std::string::npos);
+    CHECK(lb->log_text().find("vip=192.0.2.44:" + std::to_string(front.port)) != std::string::npos);
 
     // The other listener serves as usual.
     Fd client = connect_front(front);
