@@ -125,6 +125,8 @@ admin::Status Daemon::status() {
 
 void Daemon::sessions(std::function<void(std::vector<admin::SessionInfo>)> done) {
     // Each worker answers on its own thread; the last answer completes the list on this loop.
+    // During a drain the workers still hold sessions and answer; one that has finished stopping
+    // refuses the request and counts as answered with none.
     struct Gather {
         std::mutex mutex;
         std::vector<admin::SessionInfo> sessions;
@@ -132,24 +134,20 @@ void Daemon::sessions(std::function<void(std::vector<admin::SessionInfo>)> done)
         std::function<void(std::vector<admin::SessionInfo>)> done;
     };
     auto gather = std::make_shared<Gather>();
-    gather->pending = workers_.size();
+    gather->pending = workers_.size() + 1;  // +1: this loop's own turn, released below
     gather->done = std::move(done);
-    if (gather->pending == 0 || stopping_) {
-        gather->done({});
-        return;
-    }
-    for (auto& worker : workers_) {
-        worker->collect_sessions([this, gather](std::vector<SessionView> views) {
-            std::lock_guard lock(gather->mutex);
-            for (auto& v : views)
-                gather->sessions.push_back(admin::SessionInfo{
-                    v.id, std::move(v.client), std::move(v.listener), std::move(v.site), v.age_ms,
-                    v.bytes_to_site, v.bytes_to_client,
-                    v.established ? "established" : "connecting"});
-            if (--gather->pending == 0)
-                loop_.post([gather] { gather->done(std::move(gather->sessions)); });
-        });
-    }
+    auto answered = [this, gather](std::vector<SessionView> views) {
+        std::lock_guard lock(gather->mutex);
+        for (auto& v : views)
+            gather->sessions.push_back(admin::SessionInfo{
+                v.id, std::move(v.client), std::move(v.listener), std::move(v.site), v.age_ms,
+                v.bytes_to_site, v.bytes_to_client, v.established ? "established" : "connecting"});
+        if (--gather->pending == 0)
+            loop_.post([gather] { gather->done(std::move(gather->sessions)); });
+    };
+    for (auto& worker : workers_)
+        if (!worker->collect_sessions(answered)) answered({});
+    answered({});
 }
 
 admin::Outcome Daemon::outcome(const policy::CommandResult& result) {

@@ -39,8 +39,8 @@ void Worker::join() {
     if (thread_.joinable()) thread_.join();
 }
 
-void Worker::collect_sessions(std::function<void(std::vector<SessionView>)> done) {
-    loop_.post([this, done = std::move(done)] {
+bool Worker::collect_sessions(std::function<void(std::vector<SessionView>)> done) {
+    return loop_.post([this, done = std::move(done)] {
         std::vector<SessionView> views;
         views.reserve(sessions_.size());
         for (const auto& [id, session] : sessions_) {

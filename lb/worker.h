@@ -65,8 +65,9 @@ public:
     void join();
 
     // Runs `done` on this worker's loop with its open sessions. Any thread; `done` must post
-    // the result to wherever it is needed.
-    void collect_sessions(std::function<void(std::vector<SessionView>)> done);
+    // the result to wherever it is needed. False (and `done` never runs) once the worker has
+    // finished stopping.
+    [[nodiscard]] bool collect_sessions(std::function<void(std::vector<SessionView>)> done);
     // Closes every session on `site` (maint, pin --kill). Any thread.
     void close_sessions_on_site(std::size_t site);
 

@@ -21,12 +21,13 @@ EventLoop::~EventLoop() {
         log::error("event loop closed with handles still open: {}", uv_error_text(rc));
 }
 
-void EventLoop::post(std::function<void()> task) {
+bool EventLoop::post(std::function<void()> task) {
     // Sending under the lock: shutdown_inbox() cannot close the handle in between.
     std::lock_guard lock(mutex_);
-    if (!inbox_open_) return;
+    if (!inbox_open_) return false;
     queue_.push_back(std::move(task));
     uv_async_send(&inbox_);
+    return true;
 }
 
 void EventLoop::run() { uv_run(&loop_, UV_RUN_DEFAULT); }

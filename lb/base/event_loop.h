@@ -19,9 +19,9 @@ public:
 
     [[nodiscard]] uv_loop_t* raw() { return &loop_; }
 
-    // Runs `task` on this loop's thread. Any thread; tasks posted after shutdown_inbox() are
-    // dropped.
-    void post(std::function<void()> task);
+    // Runs `task` on this loop's thread. Any thread. After shutdown_inbox() the task is dropped
+    // and post() returns false.
+    bool post(std::function<void()> task);
     // Runs until uv_stop() or until nothing is left to do.
     void run();
     // Stops accepting posted tasks and closes the inbox handle (call on the loop's thread).

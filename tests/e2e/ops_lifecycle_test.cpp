@@ -121,6 +121,11 @@ TEST_CASE("during a drain the admin socket answers and show info says Stopping: 
     const auto info = key_values(admin(rig.socket(), "show info"));
     CHECK(info.at("CurrConns") == "1");
     CHECK(info.at("Stopping") == "1");  // HAProxy's soft-stop flag, which scripts poll
+    // The session still draining is listed with its client address.
+    const std::string sessions = admin(rig.socket(), "show sessions");
+    INFO("show sessions:\n" << sessions);
+    CHECK(sessions.find("127.0.0.1:" + std::to_string(local_port(session.fd.get()))) !=
+          std::string::npos);
     CHECK(admin(rig.socket(), "reload").starts_with("error:"));  // nothing to reload any more
 
     session.fd.reset();
