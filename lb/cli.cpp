@@ -13,8 +13,8 @@
 #include "config/load_config.h"
 #include "lb/admin/ctl_client.h"
 #include "lb/base/logger.h"
-#include "lb/config_warnings.h"
-#include "lb/daemon.h"
+#include "lb/control/config_warnings.h"
+#include "lb/control/daemon.h"
 
 namespace lb {
 namespace {

@@ -1,6 +1,6 @@
 // HealthRunner on a real loop with real servers: first verdicts, a dying site, passive failures,
 // independence of sites, reload keeping health, and a clean stop.
-#include "lb/health_runner.h"
+#include "lb/control/health_runner.h"
 
 #include <netinet/in.h>
 #include <sys/socket.h>

@@ -1,0 +1,182 @@
+#include "lb/control/policy_driver.h"
+
+#include "lb/base/clock.h"
+#include "lb/base/logger.h"
+
+namespace lb {
+namespace {
+
+policy::SiteNames site_names(const config::Config& config) {
+    return {config.primary().name, config.standby().name};
+}
+
+}  // namespace
+
+PolicyDriver::PolicyDriver(uv_loop_t* loop, const config::Config& config, ActiveSite& active_site)
+    : loop_(loop),
+      policy_(site_names(config), config.policy),
+      state_file_(config.global.state_file, site_names(config)),
+      active_site_(active_site) {
+    auto* timer = new uv_timer_t;
+    uv_timer_init(loop_, timer);
+    timer->data = this;
+    timer_ = UvHandle<uv_timer_t>(timer);
+}
+
+void PolicyDriver::start() {
+    const policy::LoadedState loaded = state_file_.load();
+    switch (loaded.status) {
+        case policy::LoadStatus::Loaded:
+            log::info("state file {}: active site {}{}, epoch {}", state_file_.path().string(),
+                      policy_.site_name(loaded.decision.active),
+                      loaded.decision.pinned ? " (pinned)" : "", loaded.decision.epoch);
+            break;
+        case policy::LoadStatus::Missing:
+            log::info("{}", loaded.message);
+            break;
+        case policy::LoadStatus::Invalid:
+            log::error(
+                "{}; starting on the primary, the file is left as it is until the next "
+                "change",
+                loaded.message);
+            break;
+    }
+    policy_ = policy::FailoverPolicy({policy_.site_name(0), policy_.site_name(1)},
+                                     policy_.settings(), loaded.decision);
+    publish();
+}
+
+void PolicyDriver::on_site_health(std::size_t site, policy::SiteHealth health,
+                                  const std::string& cause) {
+    apply(policy_.on_health(site, health, now(), cause));
+    publish();  // eligibility for retries may change without a transition
+}
+
+void PolicyDriver::reconfigure(const config::Config& config) {
+    const policy::SiteNames names = site_names(config);
+    const bool same_sites = names[0] == policy_.site_name(0) && names[1] == policy_.site_name(1);
+    if (same_sites && config.global.state_file == state_file_.path().string()) {
+        apply(policy_.reconfigure(config.policy, now()));
+        return;
+    }
+    // Carry the decision over by name: a reload must never flip sites on its own.
+    const policy::FailoverPolicy old = policy_;
+    auto index_of = [&](std::size_t old_index) -> std::optional<std::size_t> {
+        for (std::size_t i = 0; i < names.size(); ++i)
+            if (names[i] == old.site_name(old_index)) return i;
+        return std::nullopt;
+    };
+    policy::Decision decision;
+    decision.epoch = old.decision().epoch + 1;
+    decision.active = index_of(old.active()).value_or(policy::kPrimary);
+    if (old.decision().pinned) decision.pinned = index_of(*old.decision().pinned);
+    if (decision.pinned) decision.active = *decision.pinned;
+    policy_ = policy::FailoverPolicy(names, config.policy, decision);
+    state_file_ = policy::StateFile(config.global.state_file, names);
+    for (std::size_t i = 0; i < policy::kSiteCount; ++i)
+        if (auto now_index = index_of(i);
+            now_index && old.admin_state(i) != policy::AdminState::Ready)
+            (void)policy_.set_admin_state(*now_index, old.admin_state(i), now());
+    log::info("policy: sites changed on reload; active site {}{}, epoch {}",
+              policy_.site_name(policy_.active()), policy_.decision().pinned ? " (pinned)" : "",
+              policy_.decision().epoch);
+    if (auto error = state_file_.save(policy_.decision())) log::error("{}", error->message);
+    publish();
+    rearm_timer();
+}
+
+policy::CommandResult PolicyDriver::pin(std::size_t site) {
+    auto result = policy_.pin(site, now());
+    apply(result.transition);
+    return result;
+}
+
+policy::CommandResult PolicyDriver::unpin() {
+    auto result = policy_.unpin(now());
+    apply(result.transition);
+    return result;
+}
+
+policy::CommandResult PolicyDriver::failback() {
+    auto result = policy_.failback(now());
+    apply(result.transition);
+    return result;
+}
+
+policy::CommandResult PolicyDriver::set_admin_state(std::size_t site, policy::AdminState state) {
+    auto result = policy_.set_admin_state(site, state, now());
+    apply(result.transition);
+    publish();
+    return result;
+}
+
+void PolicyDriver::apply(const std::optional<policy::Transition>& transition) {
+    if (transition) {
+        const auto& decision = policy_.decision();
+        const std::string& from = policy_.site_name(transition->from);
+        const std::string& to = policy_.site_name(transition->to);
+        const std::string_view reason = policy::to_string(transition->reason);
+        const std::string pinned = decision.pinned ? policy_.site_name(*decision.pinned) : "";
+        if (transition->is_failover()) {
+            log::event(log::Level::Warning, "failover",
+                       fmt::format("failover: {} -> {} (reason {}, epoch {}): {}", from, to, reason,
+                                   decision.epoch, transition->detail),
+                       {{"from", from},
+                        {"to", to},
+                        {"reason", std::string(reason)},
+                        {"epoch", std::to_string(decision.epoch)},
+                        {"pinned", pinned},
+                        {"detail", transition->detail}});
+        } else {
+            log::event(log::Level::Info, std::string(reason),
+                       fmt::format("policy: {} stays active (reason {}, epoch {}): {}", to, reason,
+                                   decision.epoch, transition->detail),
+                       {{"site", to},
+                        {"reason", std::string(reason)},
+                        {"epoch", std::to_string(decision.epoch)},
+                        {"pinned", pinned},
+                        {"detail", transition->detail}});
+        }
+        // Publish before persisting: new connections must not wait for an fsync.
+        publish();
+        if (auto error = state_file_.save(decision))
+            log::error("{}; the decision holds in memory but will not survive a restart",
+                       error->message);
+        if (observer_) observer_(*transition);
+    }
+    rearm_timer();
+}
+
+void PolicyDriver::publish() {
+    SiteSnapshot snapshot;
+    snapshot.active = static_cast<std::uint8_t>(policy_.active());
+    snapshot.epoch = static_cast<std::uint32_t>(policy_.decision().epoch);
+    for (std::size_t site = 0; site < policy::kSiteCount; ++site)
+        if (policy_.retry_target(policy::other_site(site)) == site)
+            snapshot.retry_eligible =
+                static_cast<std::uint8_t>(snapshot.retry_eligible | (1U << site));
+    active_site_.publish(snapshot);
+}
+
+void PolicyDriver::rearm_timer() {
+    uv_timer_t* timer = timer_.get();
+    if (timer == nullptr) return;
+    const auto deadline = policy_.next_deadline();
+    if (!deadline) {
+        uv_timer_stop(timer);
+        return;
+    }
+    const auto wait = *deadline > now() ? (*deadline - now()).count() : 0;
+    uv_timer_start(
+        timer,
+        [](uv_timer_t* t) {
+            auto* self = static_cast<PolicyDriver*>(t->data);
+            if (self == nullptr) return;
+            self->apply(self->policy_.on_tick(self->now()));
+        },
+        static_cast<std::uint64_t>(wait), 0);
+}
+
+TimePoint PolicyDriver::now() const { return LoopClock(loop_).now(); }
+
+}  // namespace lb

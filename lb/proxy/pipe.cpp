@@ -1,0 +1,112 @@
+#include "lb/proxy/pipe.h"
+
+namespace lb {
+
+Pipe::Pipe(PipeEvents& events, BufferPool& pool, Source from, uv_stream_t* to)
+    : events_(events), pool_(pool), from_(from), to_(to) {
+    write_req_.data = this;
+    shutdown_req_.data = this;
+}
+
+Pipe::~Pipe() { release_buffer(); }
+
+int Pipe::start() { return uv_read_start(from_.stream, from_.alloc, from_.read); }
+
+void Pipe::on_alloc(uv_buf_t* buf) noexcept {
+    if (buffer_ == nullptr) buffer_ = pool_.acquire();
+    *buf = uv_buf_init(buffer_, static_cast<unsigned>(BufferPool::kBlockSize));
+}
+
+void Pipe::on_read(ssize_t nread, const uv_buf_t* /*buf*/) noexcept {
+    if (abandoned_) {
+        release_buffer();
+        return;
+    }
+    if (nread == 0) {  // EAGAIN: neither data nor EOF
+        release_buffer();
+        return;
+    }
+    if (nread == UV_EOF) {
+        release_buffer();
+        forward_fin();
+        return;
+    }
+    if (nread < 0) {
+        release_buffer();
+        fail(PipeEvents::End::Source, static_cast<int>(nread));
+        return;
+    }
+    const auto len = static_cast<unsigned>(nread);
+    bytes_ += len;
+    uv_buf_t chunk = uv_buf_init(buffer_, len);
+    const int sent = uv_try_write(to_, &chunk, 1);
+    if (sent == static_cast<int>(len)) {
+        release_buffer();  // nothing in flight: an idle session holds no buffer
+        events_.on_pipe_progress(*this);
+        return;
+    }
+    if (sent < 0 && sent != UV_EAGAIN) {
+        release_buffer();
+        fail(PipeEvents::End::Sink, sent);
+        return;
+    }
+    const unsigned done = sent > 0 ? static_cast<unsigned>(sent) : 0;
+    pending_ = uv_buf_init(buffer_ + done, len - done);
+    uv_read_stop(from_.stream);  // backpressure: wait for the slower side
+    if (const int rc = uv_write(&write_req_, to_, &pending_, 1, &Pipe::on_written); rc != 0) {
+        release_buffer();
+        fail(PipeEvents::End::Sink, rc);
+        return;
+    }
+    events_.on_pipe_progress(*this);
+}
+
+void Pipe::on_written(uv_write_t* req, int status) noexcept {
+    auto* self = static_cast<Pipe*>(req->data);
+    self->release_buffer();
+    if (self->abandoned_) return;  // a write finished before uv_close reports 0, not ECANCELED
+    if (status != 0) {
+        self->fail(PipeEvents::End::Sink, status);
+        return;
+    }
+    self->events_.on_pipe_progress(*self);
+    if (self->abandoned_) return;
+    if (const int rc = self->start(); rc != 0) self->fail(PipeEvents::End::Source, rc);
+}
+
+void Pipe::forward_fin() noexcept {
+    fin_seen_ = true;
+    uv_read_stop(from_.stream);
+    // Reading stops while a write is pending, so at EOF nothing of ours is left to send.
+    if (opposite_ != nullptr && opposite_->finished()) {
+        finished_ = true;
+        events_.on_pipe_finished(*this);
+        return;
+    }
+    if (const int rc = uv_shutdown(&shutdown_req_, to_, &Pipe::on_shutdown); rc != 0)
+        fail(PipeEvents::End::Sink, rc);
+}
+
+void Pipe::on_shutdown(uv_shutdown_t* req, int status) noexcept {
+    auto* self = static_cast<Pipe*>(req->data);
+    if (self->abandoned_) return;
+    if (status != 0) {
+        self->fail(PipeEvents::End::Sink, status);
+        return;
+    }
+    self->finished_ = true;
+    self->events_.on_pipe_finished(*self);
+}
+
+void Pipe::release_buffer() noexcept {
+    if (buffer_ == nullptr) return;
+    pool_.release(buffer_);
+    buffer_ = nullptr;
+}
+
+void Pipe::fail(PipeEvents::End end, int status) noexcept {
+    if (abandoned_) return;
+    events_.on_pipe_failed(*this, end, status);
+}
+
+}  // namespace lb

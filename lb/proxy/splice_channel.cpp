@@ -1,0 +1,87 @@
+#include "lb/proxy/splice_channel.h"
+
+#include <fcntl.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+
+namespace lb {
+namespace {
+
+// Bounded work per readiness event, so one fast connection cannot starve the others.
+constexpr int kMaxRounds = 8;
+constexpr unsigned kFlags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
+
+}  // namespace
+
+SpliceChannel::~SpliceChannel() {
+    if (!pipe_) return;
+    if (in_pipe_ == 0)
+        pool_.release(*pipe_);
+    else
+        KernelPipePool::discard(*pipe_);  // bytes left inside: never hand them to another session
+}
+
+std::uint64_t SpliceChannel::pump(bool other_direction_finished) noexcept {
+    std::uint64_t delivered = 0;
+    // A short read means the socket is empty for now: wait for the next readiness event instead
+    // of asking again only to hear EAGAIN (one syscall saved per burst).
+    bool source_drained = false;
+    for (int round = 0; round < kMaxRounds && !failure_ && !finished_; ++round) {
+        if (in_pipe_ > 0) {
+            const ssize_t n = ::splice(pipe_->read_fd, nullptr, to_fd_, nullptr, in_pipe_, kFlags);
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                if (errno != EAGAIN) fail(End::Sink, errno);
+                break;  // sink full: wait until writable
+            }
+            in_pipe_ -= static_cast<std::size_t>(n);
+            bytes_ += static_cast<std::uint64_t>(n);
+            delivered += static_cast<std::uint64_t>(n);
+            if (in_pipe_ > 0) break;  // a short write: the sink is full
+            pool_.release(*pipe_);    // empty again: an idle session holds no pipe
+            pipe_.reset();
+        }
+        if (fin_seen_ || source_drained) break;
+        if (!pipe_) {
+            pipe_ = pool_.acquire();
+            if (!pipe_) {
+                fail(End::Source, errno);
+                break;
+            }
+        }
+        const std::size_t chunk = pipe_->capacity;
+        const ssize_t n = ::splice(from_fd_, nullptr, pipe_->write_fd, nullptr, chunk, kFlags);
+        if (n > 0) {
+            in_pipe_ = static_cast<std::size_t>(n);
+            source_drained = in_pipe_ < chunk;
+            continue;
+        }
+        if (n == 0) {
+            fin_seen_ = true;
+            break;
+        }
+        if (errno == EINTR) continue;
+        if (errno != EAGAIN) fail(End::Source, errno);
+        break;  // nothing to read now
+    }
+    if (pipe_ && in_pipe_ == 0) {
+        pool_.release(*pipe_);
+        pipe_.reset();
+    }
+    if (fin_seen_ && in_pipe_ == 0 && !finished_ && !failure_) {
+        // Everything before the FIN is delivered: pass the FIN on. When the other direction is
+        // already done the session is about to close both sockets, and close() sends the FIN.
+        if (!other_direction_finished && ::shutdown(to_fd_, SHUT_WR) != 0 && errno != ENOTCONN)
+            fail(End::Sink, errno);
+        else
+            finished_ = true;
+    }
+    return delivered;
+}
+
+void SpliceChannel::fail(End end, int error_number) noexcept {
+    failure_ = Failure{end, -error_number};
+}
+
+}  // namespace lb

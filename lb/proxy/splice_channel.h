@@ -1,0 +1,54 @@
+// One direction of a connection on the zero-copy path: socket → kernel pipe → socket with
+// splice(2), no libuv and no user-space buffer. Same contract as Pipe: at most one pipeful
+// (kPipeCapacity, kernel memory) in flight, the source is not read while it waits (backpressure),
+// and a FIN from the source becomes shutdown(SHUT_WR) on the sink once the pipe is empty.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "lb/proxy/kernel_pipe_pool.h"
+
+namespace lb {
+
+class SpliceChannel {
+public:
+    enum class End { Source, Sink };
+    struct Failure {
+        End end;
+        int status;  // libuv-style negative errno
+    };
+
+    SpliceChannel(KernelPipePool& pool, int from_fd, int to_fd)
+        : pool_(pool), from_fd_(from_fd), to_fd_(to_fd) {}
+    ~SpliceChannel();
+    SpliceChannel(const SpliceChannel&) = delete;
+    SpliceChannel& operator=(const SpliceChannel&) = delete;
+
+    // Moves what it can without blocking. Returns the bytes delivered to the sink now.
+    // `other_direction_finished`: the FIN, when it comes, need not be passed on with a
+    // shutdown(2), because the session will close both sockets.
+    std::uint64_t pump(bool other_direction_finished) noexcept;
+
+    // What to wait for next (level-triggered readiness of from_fd / to_fd).
+    [[nodiscard]] bool wants_read() const { return !failure_ && !fin_seen_ && in_pipe_ == 0; }
+    [[nodiscard]] bool wants_write() const { return !failure_ && in_pipe_ > 0; }
+    [[nodiscard]] bool finished() const { return finished_; }
+    [[nodiscard]] const std::optional<Failure>& failure() const { return failure_; }
+    [[nodiscard]] std::uint64_t bytes() const { return bytes_; }
+
+private:
+    void fail(End end, int error_number) noexcept;
+
+    KernelPipePool& pool_;
+    int from_fd_;
+    int to_fd_;
+    std::optional<KernelPipe> pipe_;
+    std::size_t in_pipe_ = 0;
+    std::uint64_t bytes_ = 0;
+    bool fin_seen_ = false;
+    bool finished_ = false;
+    std::optional<Failure> failure_;
+};
+
+}  // namespace lb

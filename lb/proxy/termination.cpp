@@ -1,0 +1,89 @@
+#include "lb/proxy/termination.h"
+
+#include <uv.h>
+
+namespace lb {
+
+using Cause = Termination::Cause;
+
+bool Termination::is_local_resource_error(int status) {
+    // EADDRNOTAVAIL: no local port left towards that site (e.g. TIME_WAIT), not the site's fault.
+    return status == UV_EMFILE || status == UV_ENFILE || status == UV_ENOBUFS ||
+           status == UV_ENOMEM || status == UV_EADDRNOTAVAIL;
+}
+
+std::string_view tcplog_code(const Termination& t) {
+    const bool data = t.phase == Termination::Phase::Data;
+    switch (t.cause) {
+        case Cause::Normal:
+            return "--";
+        case Cause::ClientReset:
+            return data ? "CD" : "CC";
+        case Cause::SiteReset:
+            return data ? "SD" : "SC";
+        case Cause::ConnectRefused:
+            return "SC";
+        case Cause::ConnectTimeout:
+            return "sC";
+        case Cause::ConnectError:
+            return "SC";
+        case Cause::IdleTimeout:
+            return "cD";
+        case Cause::Limit:
+            return "PR";
+        case Cause::Shutdown:
+            return data ? "KD" : "KC";
+        case Cause::NoSite:
+        case Cause::LocalResource:
+            return "PC";
+    }
+    return "--";
+}
+
+std::string_view metric_reason(const Termination& t) {
+    switch (t.cause) {
+        case Cause::ConnectRefused:
+        case Cause::ConnectError:
+            return "connect_refused";
+        case Cause::ConnectTimeout:
+            return "connect_timeout";
+        case Cause::ClientReset:
+        case Cause::SiteReset:
+            return "reset";
+        case Cause::Limit:
+        case Cause::LocalResource:
+            return "limit";
+        default:
+            return "";
+    }
+}
+
+std::string_view describe(const Termination& t) {
+    switch (t.cause) {
+        case Cause::Normal:
+            return "closed";
+        case Cause::ClientReset:
+            return "client reset";
+        case Cause::SiteReset:
+            return "site reset";
+        case Cause::ConnectRefused:
+            return "connection refused";
+        case Cause::ConnectTimeout:
+            return "connect timeout";
+        case Cause::ConnectError:
+            return "connect error";
+        case Cause::IdleTimeout:
+            return "idle timeout";
+        case Cause::Limit:
+            return "connection limit";
+        case Cause::Shutdown:
+            return "shutdown";
+        case Cause::NoSite:
+            return "no site";
+        case Cause::LocalResource:
+            return "out of local resources";
+    }
+    return "closed";
+}
+
+}  // namespace lb
