@@ -44,12 +44,13 @@ void HttpProbe::on_connected() {
     if (target().kind == config::CheckKind::Https) {
         stream_ = std::make_unique<TlsStream>(TlsOptions{
             .host = target().host, .verify = target().verify, .ca_file = target().ca_file});
-        set_phase("tls handshake");
+        set_phase(Phase::TlsHandshake);
     } else {
         stream_ = std::make_unique<PlainStream>();
     }
     std::string to_wire;
-    if (auto failure = stream_->open(to_wire)) return fail(std::move(*failure));
+    if (auto failure = stream_->open(to_wire))
+        return fail(CheckCause::TlsError, std::move(*failure));
     send(to_wire);
     start_reading();
     send_request_when_ready();
@@ -58,7 +59,8 @@ void HttpProbe::on_connected() {
 void HttpProbe::on_data(std::string_view bytes) {
     std::string to_wire;
     std::string plain;
-    if (auto failure = stream_->read(bytes, to_wire, plain)) return fail(std::move(*failure));
+    if (auto failure = stream_->read(bytes, to_wire, plain))
+        return fail(CheckCause::TlsError, std::move(*failure));
     send(to_wire);
     send_request_when_ready();
     if (closing()) return;
@@ -68,7 +70,7 @@ void HttpProbe::on_data(std::string_view bytes) {
         case HttpResponseParser::State::Complete:
             return judge();
         case HttpResponseParser::State::Failed:
-            return fail("http: " + parser_.failure_text());
+            return fail(CheckCause::BadResponse, "http: " + parser_.failure_text());
         case HttpResponseParser::State::Incomplete:
             break;
     }
@@ -76,30 +78,33 @@ void HttpProbe::on_data(std::string_view bytes) {
 }
 
 void HttpProbe::on_eof() {
-    if (!stream_->is_open()) return fail("tls handshake: connection closed by server");
+    if (!stream_->is_open())
+        return fail(CheckCause::TlsError, "tls handshake: connection closed by server");
     switch (parser_.finish()) {
         case HttpResponseParser::State::Complete:
             return judge();
         case HttpResponseParser::State::Failed:
         case HttpResponseParser::State::Incomplete:
-            return fail("http: " + parser_.failure_text());
+            return fail(CheckCause::BadResponse, "http: " + parser_.failure_text());
     }
 }
 
 void HttpProbe::send_request_when_ready() {
     if (request_sent_ || closing() || !stream_->is_open()) return;
     request_sent_ = true;
-    set_phase("response");
+    set_phase(Phase::Response);
     std::string to_wire;
     if (auto failure = stream_->write(build_request(target()), to_wire))
-        return fail(std::move(*failure));
+        return fail(CheckCause::TlsError, std::move(*failure));
     send(to_wire);
 }
 
 void HttpProbe::judge() {
+    set_http_status(parser_.status());
     const std::string status = "http " + std::to_string(parser_.status());
-    if (!target().status_ranges->contains(parser_.status())) return fail(status);
-    if (!parser_.body_matched()) return fail(status + ", body mismatch");
+    if (!target().status_ranges->contains(parser_.status()))
+        return fail(CheckCause::BadStatus, status);
+    if (!parser_.body_matched()) return fail(CheckCause::BodyMismatch, status + ", body mismatch");
     succeed(status);
 }
 

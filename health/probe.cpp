@@ -17,10 +17,45 @@ bool is_local_resource_error(int status) {
            status == UV_ENOMEM || status == UV_EADDRNOTAVAIL;
 }
 
+CheckCause connect_cause(int status) {
+    if (status == UV_ECONNREFUSED) return CheckCause::ConnectRefused;
+    if (status == UV_ETIMEDOUT) return CheckCause::ConnectTimeout;
+    return CheckCause::ConnectError;
+}
+
 std::string connect_failure(int status) {
     if (status == UV_ECONNREFUSED) return "connect refused";
     if (status == UV_ETIMEDOUT) return "connect timeout";
     return std::string("connect: ") + uv_strerror(status);
+}
+
+const char* phase_name(Probe::Phase phase) {
+    switch (phase) {
+        case Probe::Phase::Connect:
+            return "connect";
+        case Probe::Phase::TlsHandshake:
+            return "tls handshake";
+        case Probe::Phase::Response:
+            return "response";
+    }
+    return "connect";
+}
+
+CheckCause timeout_cause(Probe::Phase phase) {
+    switch (phase) {
+        case Probe::Phase::Connect:
+            return CheckCause::ConnectTimeout;
+        case Probe::Phase::TlsHandshake:
+            return CheckCause::TlsTimeout;
+        case Probe::Phase::Response:
+            return CheckCause::ResponseTimeout;
+    }
+    return CheckCause::ResponseTimeout;
+}
+
+// A read or write failed after the connect: the layer it happened in is the one at fault.
+CheckCause io_cause(Probe::Phase phase) {
+    return phase == Probe::Phase::TlsHandshake ? CheckCause::TlsError : CheckCause::BadResponse;
 }
 
 }  // namespace
@@ -45,9 +80,9 @@ void Probe::start() noexcept {
     timer_.data = this;
     ++open_handles_;
 
-    if (auto problem = target_problem()) return fail(std::move(*problem));
+    if (auto problem = target_problem()) return fail(CheckCause::BadTarget, std::move(*problem));
     if (const int rc = uv_tcp_init(loop_, &tcp_); rc != 0)
-        return fail(std::string("socket: ") + uv_strerror(rc), true);
+        return fail(CheckCause::SocketError, std::string("socket: ") + uv_strerror(rc), true);
     tcp_.data = this;
     ++open_handles_;
 
@@ -58,12 +93,12 @@ void Probe::start() noexcept {
     if (const int rc = uv_tcp_connect(&connect_req_, &tcp_, target_.address.sockaddr_ptr(),
                                       &Probe::on_connect);
         rc != 0)
-        fail(connect_failure(rc), is_local_resource_error(rc));
+        fail(connect_cause(rc), connect_failure(rc), is_local_resource_error(rc));
 }
 
 void Probe::cancel() noexcept {
     done_ = nullptr;
-    finish(false, "cancelled");
+    finish(false, CheckCause::Cancelled, "cancelled");
 }
 
 void Probe::start_reading() noexcept {
@@ -71,7 +106,7 @@ void Probe::start_reading() noexcept {
     if (const int rc =
             uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), &Probe::on_alloc, &Probe::on_read);
         rc != 0)
-        fail(std::string("read: ") + uv_strerror(rc));
+        fail(io_cause(phase_), std::string("read: ") + uv_strerror(rc));
 }
 
 void Probe::send(std::string_view bytes) noexcept {
@@ -91,18 +126,20 @@ void Probe::flush() noexcept {
                                 &Probe::on_written);
         rc != 0) {
         writing_ = false;
-        fail(std::string("write: ") + uv_strerror(rc));
+        fail(io_cause(phase_), std::string("write: ") + uv_strerror(rc));
     }
 }
 
-void Probe::finish(bool ok, std::string reason) noexcept {
+void Probe::finish(bool ok, CheckCause cause, std::string reason) noexcept {
     if (closing_) return;  // idempotent: the first verdict stands
     closing_ = true;
     result_ = CheckResult{.ok = ok,
+                          .cause = cause,
                           .reason = std::move(reason),
                           .latency = std::chrono::microseconds(
                               static_cast<std::int64_t>((uv_hrtime() - started_ns_) / 1000)),
-                          .passive = false,
+                          .origin = CheckOrigin::Active,
+                          .http_status = http_status_,
                           .inconclusive = inconclusive_};
     for (uv_handle_t* handle :
          {reinterpret_cast<uv_handle_t*>(&timer_), reinterpret_cast<uv_handle_t*>(&tcp_)})
@@ -112,15 +149,18 @@ void Probe::finish(bool ok, std::string reason) noexcept {
 void Probe::on_connect(uv_connect_t* req, int status) noexcept {
     auto* self = static_cast<Probe*>(req->data);
     if (self->closing_) return;  // cancelled or timed out: the verdict is already set
-    if (status < 0) return self->fail(connect_failure(status), is_local_resource_error(status));
+    if (status < 0)
+        return self->fail(connect_cause(status), connect_failure(status),
+                          is_local_resource_error(status));
     self->on_connected();
 }
 
 void Probe::on_timeout(uv_timer_t* timer) noexcept {
     auto* self = static_cast<Probe*>(timer->data);
     if (self == nullptr || self->closing_) return;
-    self->fail("timeout after " + format_duration(self->target_.timeout) + " (" + self->phase_ +
-               ")");
+    self->fail(timeout_cause(self->phase_), "timeout after " +
+                                                format_duration(self->target_.timeout) + " (" +
+                                                phase_name(self->phase_) + ")");
 }
 
 void Probe::on_alloc(uv_handle_t* handle, std::size_t /*suggested*/, uv_buf_t* buf) noexcept {
@@ -138,9 +178,11 @@ void Probe::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noe
         return self->on_eof();
     }
     if (nread < 0) {
-        const std::string during = std::string(" (") + self->phase_ + ")";
-        if (nread == UV_ECONNRESET) return self->fail("connection reset" + during);
-        return self->fail(std::string("read: ") + uv_strerror(static_cast<int>(nread)) + during);
+        const std::string during = std::string(" (") + phase_name(self->phase_) + ")";
+        const CheckCause cause = io_cause(self->phase_);
+        if (nread == UV_ECONNRESET) return self->fail(cause, "connection reset" + during);
+        return self->fail(cause,
+                          std::string("read: ") + uv_strerror(static_cast<int>(nread)) + during);
     }
     self->on_data(std::string_view(buf->base, static_cast<std::size_t>(nread)));
 }
@@ -149,7 +191,8 @@ void Probe::on_written(uv_write_t* req, int status) noexcept {
     auto* self = static_cast<Probe*>(req->data);
     self->writing_ = false;
     if (self->closing_) return;
-    if (status < 0) return self->fail(std::string("write: ") + uv_strerror(status));
+    if (status < 0)
+        return self->fail(io_cause(self->phase_), std::string("write: ") + uv_strerror(status));
     self->flush();
 }
 

@@ -20,6 +20,10 @@ namespace lb::health {
 
 class Probe {
 public:
+    // What the check waits for: decides a timeout's cause and names it in the reason
+    // ("timeout after 500ms (tls handshake)").
+    enum class Phase { Connect, TlsHandshake, Response };
+
     Probe(uv_loop_t* loop, CheckTarget target);
     virtual ~Probe() = default;
     Probe(const Probe&) = delete;
@@ -41,14 +45,18 @@ protected:
     void start_reading() noexcept;
     // Queues bytes for the socket; at most one uv_write is in flight, the rest waits in outbox_.
     void send(std::string_view bytes) noexcept;
-    void succeed(std::string reason) noexcept { finish(true, std::move(reason)); }
-    // `inconclusive`: this host could not run the check (see CheckResult::inconclusive).
-    void fail(std::string reason, bool inconclusive = false) noexcept {
-        inconclusive_ = inconclusive;
-        finish(false, std::move(reason));
+    void succeed(std::string reason) noexcept {
+        finish(true, CheckCause::Passed, std::move(reason));
     }
-    // Named in the timeout reason: "timeout after 500ms (tls handshake)".
-    void set_phase(const char* phase) noexcept { phase_ = phase; }
+    // `inconclusive`: this host could not run the check (see CheckResult::inconclusive).
+    void fail(CheckCause cause, std::string reason, bool inconclusive = false) noexcept {
+        inconclusive_ = inconclusive;
+        finish(false, cause, std::move(reason));
+    }
+    void set_phase(Phase phase) noexcept { phase_ = phase; }
+    [[nodiscard]] Phase phase() const { return phase_; }
+    // The reply's HTTP status, once parsed (HAProxy's check_code).
+    void set_http_status(int status) noexcept { http_status_ = status; }
 
     [[nodiscard]] const CheckTarget& target() const { return target_; }
     [[nodiscard]] bool closing() const { return closing_; }
@@ -56,7 +64,7 @@ protected:
 private:
     void start() noexcept;
     void flush() noexcept;
-    void finish(bool ok, std::string reason) noexcept;
+    void finish(bool ok, CheckCause cause, std::string reason) noexcept;
 
     static void on_connect(uv_connect_t* req, int status) noexcept;
     static void on_timeout(uv_timer_t* timer) noexcept;
@@ -70,7 +78,8 @@ private:
     Prober::DoneCallback done_;
     CheckResult result_;
     std::uint64_t started_ns_ = 0;
-    const char* phase_ = "connect";
+    Phase phase_ = Phase::Connect;
+    std::optional<int> http_status_;
 
     uv_tcp_t tcp_{};
     uv_timer_t timer_{};

@@ -26,7 +26,10 @@ std::optional<HealthChange> SiteMonitor::check_finished(TimePoint now, CheckResu
     in_flight_ = false;
     last_finish_ = now;
     ++checks_;
-    result.passive = false;
+    result.origin = CheckOrigin::Active;
+    if (!result.ok) ++checks_failed_;
+    last_check_ = result;
+    last_check_at_ = now;
     return record(now, std::move(result));
 }
 
@@ -36,12 +39,22 @@ void SiteMonitor::check_abandoned(TimePoint now) {
     last_finish_ = now;
 }
 
-std::optional<HealthChange> SiteMonitor::passive_failure(TimePoint now, const std::string& reason) {
+void SiteMonitor::check_inconclusive(TimePoint now, CheckResult result) {
+    if (!in_flight_) return;
+    check_abandoned(now);
+    result.origin = CheckOrigin::Active;
+    last_check_ = std::move(result);
+    last_check_at_ = now;
+}
+
+std::optional<HealthChange> SiteMonitor::passive_failure(TimePoint now, CheckCause cause,
+                                                         std::string reason) {
     ++passive_failures_;
     return record(now, CheckResult{.ok = false,
-                                   .reason = "passive: " + reason,
+                                   .cause = cause,
+                                   .reason = std::move(reason),
                                    .latency = std::chrono::microseconds{0},
-                                   .passive = true});
+                                   .origin = CheckOrigin::Passive});
 }
 
 void SiteMonitor::reconfigure(int rise, int fall, Duration interval) {
@@ -56,9 +69,13 @@ SiteSnapshot SiteMonitor::snapshot() const {
                         .rise = state_.rise(),
                         .fall = state_.fall(),
                         .last_result = last_result_,
+                        .last_check = last_check_,
+                        .last_check_at = last_check_at_,
                         .last_change = last_change_,
                         .checks = checks_,
+                        .checks_failed = checks_failed_,
                         .passive_failures = passive_failures_,
+                        .health_changes = health_changes_,
                         .check_in_flight = in_flight_};
 }
 
@@ -68,7 +85,11 @@ std::optional<HealthChange> SiteMonitor::record(TimePoint now, CheckResult resul
     last_result_ = std::move(result);
     if (!after) return std::nullopt;
     last_change_ = now;
-    return HealthChange{.from = before, .to = *after, .reason = last_result_->reason};
+    ++health_changes_;
+    return HealthChange{.from = before,
+                        .to = *after,
+                        .reason = describe(*last_result_),
+                        .cause = last_result_->cause};
 }
 
 }  // namespace lb::health

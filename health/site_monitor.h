@@ -1,6 +1,8 @@
-// Everything known about one site's health, without I/O: its CheckState, the last result and
-// when the next active check is due. Checks run start-to-start every `interval` and never
-// overlap: while one is in flight there is no deadline.
+// Everything known about one site's health, without I/O: its CheckState, its history (last
+// results, counters, last change) and when the next active check is due. This is the one home
+// of a site's health: the policy, the admin views, the metrics and the status page read it
+// through SiteSnapshot. Checks run start-to-start every `interval` and never overlap: while one
+// is in flight there is no deadline.
 #pragma once
 
 #include <cstdint>
@@ -17,7 +19,8 @@ namespace lb::health {
 struct HealthChange {
     Health from = Health::Unknown;
     Health to = Health::Unknown;
-    std::string reason;  // the result that completed the streak, e.g. "http 503"
+    std::string reason;  // describe() of the result that completed the streak, e.g. "http 503"
+    CheckCause cause = CheckCause::Passed;  // that result's cause
 
     friend bool operator==(const HealthChange&, const HealthChange&) = default;
 };
@@ -30,9 +33,14 @@ struct SiteSnapshot {
     int rise = 0;
     int fall = 0;
     std::optional<CheckResult> last_result;  // active or passive, whichever came last
+    // The last active check, inconclusive ones included (status output: "last check").
+    std::optional<CheckResult> last_check;
+    std::optional<TimePoint> last_check_at;  // when it finished
     std::optional<TimePoint> last_change;    // when `health` was last set by a streak
-    std::uint64_t checks = 0;                // active checks completed
+    std::uint64_t checks = 0;                // active checks completed with a verdict
+    std::uint64_t checks_failed = 0;         // of those, failed (HAProxy chkfail)
     std::uint64_t passive_failures = 0;
+    std::uint64_t health_changes = 0;  // completed streaks, Unknown→Up/Down included
     bool check_in_flight = false;
 };
 
@@ -51,11 +59,15 @@ public:
     [[nodiscard]] std::optional<HealthChange> check_finished(TimePoint now, CheckResult result);
     // The check in flight was cancelled (reload): no verdict; due again at start + interval.
     void check_abandoned(TimePoint now);
+    // The check in flight could not run on this host (out of fds): no verdict, but it is the
+    // last check status output shows.
+    void check_inconclusive(TimePoint now, CheckResult result);
 
     // A failed connect from the data path counts as a failed check at once, so a dead site can
-    // go down between two active checks (after `fall` of them in a row).
-    [[nodiscard]] std::optional<HealthChange> passive_failure(TimePoint now,
-                                                              const std::string& reason);
+    // go down between two active checks (after `fall` of them in a row). `cause` is the
+    // connect's failure, `reason` its words ("connection refused").
+    [[nodiscard]] std::optional<HealthChange> passive_failure(TimePoint now, CheckCause cause,
+                                                              std::string reason);
 
     // Reload: new thresholds and interval; health, streaks and history are kept.
     void reconfigure(int rise, int fall, Duration interval);
@@ -73,9 +85,13 @@ private:
     bool started_once_ = false;
     bool in_flight_ = false;
     std::optional<CheckResult> last_result_;
+    std::optional<CheckResult> last_check_;
+    std::optional<TimePoint> last_check_at_;
     std::optional<TimePoint> last_change_;
     std::uint64_t checks_ = 0;
+    std::uint64_t checks_failed_ = 0;
     std::uint64_t passive_failures_ = 0;
+    std::uint64_t health_changes_ = 0;
 };
 
 }  // namespace lb::health

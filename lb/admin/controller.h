@@ -9,39 +9,61 @@
 #include <string>
 #include <vector>
 
+#include "config/config.h"
+#include "health/check_result.h"
+#include "health/check_state.h"
+#include "lb/policy/decision.h"
+
 namespace lb::admin {
 
+// Typed values throughout: the formats (text, JSON, HAProxy's CSV, the status page) spell them.
 struct CheckSummary {
     bool ok = false;
-    std::string reason;       // "http 200", "connect refused", "timeout after 500ms"
+    health::CheckCause cause = health::CheckCause::Passed;  // HAProxy's check_status
+    std::optional<int> http_status;                         // HAProxy's check_code
+    std::string reason;  // health::describe(): "http 200", "connect refused", "timeout after 500ms"
     double latency_ms = 0;
     std::uint64_t age_ms = 0;  // since the check finished
 };
 
 struct SiteStatus {
     std::string name;
-    std::string role;          // "primary" | "standby"
-    std::string address;       // "10.0.0.11"
-    std::string health;        // "up" | "down" | "unknown"
-    std::string admin_state;   // "ready" | "drain" | "maint"
+    config::SiteRole role = config::SiteRole::Primary;
+    std::string address;  // "10.0.0.11"
+    health::Health health = health::Health::Unknown;
+    policy::AdminState admin_state = policy::AdminState::Ready;
     bool active = false;
     bool pinned = false;
     std::optional<CheckSummary> last_check;
-    std::string check_kind;    // "tcp" | "http" | "https"
-    std::uint64_t checks_failed_total = 0;   // HAProxy chkfail
-    std::uint64_t health_changes_total = 0;  // HAProxy chkdown-ish
-    std::uint64_t last_change_age_s = 0;     // HAProxy lastchg
-    std::uint64_t connections_active = 0;    // scur
-    std::uint64_t connections_max = 0;       // smax
-    std::uint64_t connections_total = 0;     // stot
-    std::uint64_t connect_errors_total = 0;  // econ
-    std::uint64_t bytes_to_site = 0;         // bin (from the clients' point of view)
-    std::uint64_t bytes_to_client = 0;       // bout
+    std::optional<config::CheckKind> check_kind;  // none: the site is not checked
+    std::uint64_t checks_failed_total = 0;        // HAProxy chkfail
+    std::uint64_t health_changes_total = 0;       // HAProxy chkdown-ish
+    std::uint64_t last_change_age_s = 0;          // HAProxy lastchg
+    std::uint64_t connections_active = 0;         // scur
+    std::uint64_t connections_max = 0;            // smax
+    std::uint64_t connections_total = 0;          // stot
+    std::uint64_t connect_errors_total = 0;       // econ
+    std::uint64_t bytes_to_site = 0;              // bin (from the clients' point of view)
+    std::uint64_t bytes_to_client = 0;            // bout
 };
+
+// The words every format prints for a site's typed fields.
+[[nodiscard]] inline std::string role_text(const SiteStatus& site) {
+    return config::to_string(site.role);
+}
+[[nodiscard]] inline std::string health_text(const SiteStatus& site) {
+    return health::to_string(site.health);
+}
+[[nodiscard]] inline std::string admin_state_text(const SiteStatus& site) {
+    return std::string(policy::to_string(site.admin_state));
+}
+[[nodiscard]] inline std::string check_kind_text(const SiteStatus& site) {  // "" when unchecked
+    return site.check_kind ? config::to_string(*site.check_kind) : "";
+}
 
 struct ListenerStatus {
     std::string name;
-    std::string bind;          // "0.0.0.0:443"
+    std::string bind;  // "0.0.0.0:443"
     std::uint16_t target_port = 0;
     std::uint64_t connections_active = 0;
     std::uint64_t connections_max = 0;
@@ -60,25 +82,25 @@ struct Status {
     std::uint64_t epoch = 0;
     std::string last_transition;  // "site-a -> site-b (health): site-a down ..." or ""
     std::uint64_t failovers_total = 0;
-    std::string peer_role;        // "" when there is no [peer]; else master|backup|fault
+    std::string peer_role;  // "" when there is no [peer]; else master|backup|fault
     std::uint64_t max_connections = 0;
     std::uint64_t connections_active = 0;
     std::uint64_t connections_total = 0;
     std::size_t workers = 0;
-    bool stopping = false;        // a SIGTERM drain is under way (HAProxy's "Stopping: 1")
+    bool stopping = false;          // a SIGTERM drain is under way (HAProxy's "Stopping: 1")
     std::vector<SiteStatus> sites;  // index 0 primary, 1 standby
     std::vector<ListenerStatus> listeners;
 };
 
 struct SessionInfo {
     std::uint64_t id = 0;
-    std::string client;    // "10.1.2.3:51234"
+    std::string client;  // "10.1.2.3:51234"
     std::string listener;
-    std::string site;      // "-" while connecting with none chosen
+    std::string site;  // "-" while connecting with none chosen
     std::uint64_t age_ms = 0;
     std::uint64_t bytes_to_site = 0;
     std::uint64_t bytes_to_client = 0;
-    std::string state;     // "connecting" | "established"
+    std::string state;  // "connecting" | "established"
 };
 
 // The answer to a command that changes something.

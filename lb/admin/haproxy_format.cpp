@@ -65,42 +65,44 @@ constexpr HaproxyCheck kL7Rsp{"L7RSP", "Layer7 invalid response", 13, 2, {}};
 constexpr HaproxyCheck kL7Ok{"L7OK", "Layer7 check passed", 15, 3, {}};
 constexpr HaproxyCheck kL7Sts{"L7STS", "Layer7 wrong status", 17, 2, {}};
 
-// "http 503" / "http 503, body mismatch" → 503.
-std::optional<int> http_code(std::string_view reason) {
-    if (!reason.starts_with("http ") || reason.size() < 8) return std::nullopt;
-    int code = 0;
-    for (const char c : reason.substr(5, 3)) {
-        if (c < '0' || c > '9') return std::nullopt;
-        code = code * 10 + (c - '0');
+// HAProxy's check_status for a check's typed cause.
+HaproxyCheck classify_failure(const CheckSummary& check, bool layer7) {
+    using health::CheckCause;
+    switch (check.cause) {
+        case CheckCause::Passed:
+            return layer7 ? kL7Ok : kL4Ok;
+        case CheckCause::ConnectRefused:
+        case CheckCause::ConnectError:
+            return kL4Con;
+        case CheckCause::ConnectTimeout:
+            return kL4Tout;
+        case CheckCause::SocketError:
+            return kSockErr;
+        case CheckCause::TlsTimeout:
+            return kL6Tout;
+        case CheckCause::TlsError:
+            return kL6Rsp;
+        case CheckCause::ResponseTimeout:
+            return layer7 ? kL7Tout : kL4Tout;
+        case CheckCause::BadResponse:
+            return kL7Rsp;
+        case CheckCause::BadStatus:
+        case CheckCause::BodyMismatch: {
+            HaproxyCheck out = kL7Sts;
+            out.http_code = check.http_status;
+            return out;
+        }
+        case CheckCause::BadTarget:
+            return layer7 ? kL7Rsp : kL4Con;
+        case CheckCause::Cancelled:
+            return kUnk;
     }
-    return code;
-}
-
-// Failure reasons as health/ writes them (probe.cpp, http_prober.cpp); "passive: " prefixes a
-// connect failure seen by the data path.
-HaproxyCheck classify_failure(std::string_view reason, bool layer7) {
-    if (reason.starts_with("passive: ")) return classify_failure(reason.substr(9), false);
-    if (auto code = http_code(reason)) {
-        HaproxyCheck check = kL7Sts;
-        check.http_code = code;
-        return check;
-    }
-    if (reason.starts_with("http:")) return kL7Rsp;
-    if (reason.starts_with("timeout")) {
-        if (reason.find("(connect)") != std::string_view::npos) return kL4Tout;
-        if (reason.find("(tls") != std::string_view::npos) return kL6Tout;
-        return layer7 ? kL7Tout : kL4Tout;
-    }
-    if (reason.starts_with("connect timeout")) return kL4Tout;
-    if (reason.starts_with("connect ") || reason.starts_with("connect:")) return kL4Con;
-    if (reason.starts_with("tls")) return kL6Rsp;
-    if (reason.starts_with("socket")) return kSockErr;
-    if (reason.starts_with("cancelled")) return kUnk;
-    return layer7 ? kL7Rsp : kL4Con;
+    return kUnk;
 }
 
 bool is_layer7(const SiteStatus& site) {
-    return site.check_kind == "http" || site.check_kind == "https";
+    return site.check_kind == config::CheckKind::Http ||
+           site.check_kind == config::CheckKind::Https;
 }
 
 // Control bytes would break the line protocol; HAProxy's CSV quoting handles the rest.
@@ -135,7 +137,9 @@ private:
     std::vector<std::string> cells_;
 };
 
-bool usable(const SiteStatus& site) { return site.admin_state != "maint" && site.health != "down"; }
+bool usable(const SiteStatus& site) {
+    return site.admin_state != policy::AdminState::Maint && site.health != health::Health::Down;
+}
 
 std::string server_address(const SiteStatus& site, const ListenerStatus& listener) {
     if (site.address.find(':') != std::string::npos)
@@ -181,8 +185,8 @@ void server_row(std::string& out, const SiteStatus& site, const ListenerStatus& 
         .set("econ", site.connect_errors_total)
         .set("status", std::string(haproxy_server_status(site)))
         .set("weight", weight)
-        .set("act", site.role == "primary" ? 1U : 0U)
-        .set("bck", site.role == "standby" ? 1U : 0U)
+        .set("act", site.role == config::SiteRole::Primary ? 1U : 0U)
+        .set("bck", site.role == config::SiteRole::Standby ? 1U : 0U)
         .set("chkfail", site.checks_failed_total)
         .set("chkdown", site.health_changes_total)
         .set("lastchg", site.last_change_age_s)
@@ -194,7 +198,7 @@ void server_row(std::string& out, const SiteStatus& site, const ListenerStatus& 
         .set("addr", server_address(site, l))
         .set("mode", "tcp")
         .set("uweight", weight);
-    if (!site.check_kind.empty()) {
+    if (site.check_kind) {
         const HaproxyCheck check = haproxy_check(site);
         row.set("check_status", std::string(check.status))
             .set("check_desc", std::string(check.description));
@@ -213,9 +217,9 @@ void backend_row(std::string& out, const Status& status, const ListenerStatus& l
     std::uint64_t act = 0, bck = 0, weight = 0;
     std::optional<std::uint64_t> lastchg;
     for (const SiteStatus& site : status.sites) {
-        const bool up = usable(site) && site.health == "up";
-        if (up && site.role == "primary") ++act;
-        if (up && site.role == "standby") ++bck;
+        const bool up = usable(site) && site.health == health::Health::Up;
+        if (up && site.role == config::SiteRole::Primary) ++act;
+        if (up && site.role == config::SiteRole::Standby) ++bck;
         if (site.active && usable(site)) ++weight;
         lastchg = std::min(lastchg.value_or(site.last_change_age_s), site.last_change_age_s);
     }
@@ -276,17 +280,17 @@ HaproxyCheck haproxy_check(const SiteStatus& site) {
     const bool layer7 = is_layer7(site);
     if (site.last_check->ok) {
         HaproxyCheck check = layer7 ? kL7Ok : kL4Ok;
-        if (layer7) check.http_code = http_code(site.last_check->reason);
+        if (layer7) check.http_code = site.last_check->http_status;
         return check;
     }
-    return classify_failure(site.last_check->reason, layer7);
+    return classify_failure(*site.last_check, layer7);
 }
 
 std::string_view haproxy_server_status(const SiteStatus& site) {
-    if (site.admin_state == "maint") return "MAINT";
-    if (site.health == "down") return "DOWN";
-    if (site.admin_state == "drain") return "DRAIN";
-    if (site.health == "up" && !site.check_kind.empty()) return "UP";
+    if (site.admin_state == policy::AdminState::Maint) return "MAINT";
+    if (site.health == health::Health::Down) return "DOWN";
+    if (site.admin_state == policy::AdminState::Drain) return "DRAIN";
+    if (site.health == health::Health::Up && site.check_kind) return "UP";
     return "no check";
 }
 
@@ -338,13 +342,13 @@ Result<std::string> format_servers_state(const Status& status,
             const HaproxyCheck check = haproxy_check(site);
             // srv_op_state: SRV_ST_STOPPED 0, SRV_ST_RUNNING 2. srv_admin_state: SRV_ADMF_FMAINT
             // 0x01, SRV_ADMF_FDRAIN 0x08. srv_check_state: CHK_ST_CONFIGURED|CHK_ST_ENABLED.
-            const int op_state = site.health == "down" ? 0 : 2;
-            const int admin = site.admin_state == "maint"   ? 0x01
-                              : site.admin_state == "drain" ? 0x08
-                                                            : 0;
+            const int op_state = site.health == health::Health::Down ? 0 : 2;
+            const int admin = site.admin_state == policy::AdminState::Maint   ? 0x01
+                              : site.admin_state == policy::AdminState::Drain ? 0x08
+                                                                              : 0;
             const int weight = site.active && usable(site) ? 1 : 0;
-            const int check_state = site.check_kind.empty() ? 0 : 0x06;
-            const int check_health = site.health == "up" ? 1 : 0;
+            const int check_state = site.check_kind ? 0x06 : 0;
+            const int check_health = site.health == health::Health::Up ? 1 : 0;
             out += fmt::format("{} {} {} {} {} {} {} {} {} {} {} {} {} {} 0 0 0 - {} - 0 0 - - 0\n",
                                i + 1, one_word(l.name), j + 1, one_word(site.name),
                                site.address.empty() ? "-" : one_word(site.address), op_state, admin,

@@ -29,13 +29,13 @@ std::string last_check_text(const SiteStatus& site) {
 void write_site(JsonWriter& json, const SiteStatus& site) {
     json.begin_object()
         .field("name", site.name)
-        .field("role", site.role)
+        .field("role", role_text(site))
         .field("address", site.address)
-        .field("health", site.health)
-        .field("admin_state", site.admin_state)
+        .field("health", health_text(site))
+        .field("admin_state", admin_state_text(site))
         .field("active", site.active)
         .field("pinned", site.pinned)
-        .field("check_kind", site.check_kind);
+        .field("check_kind", check_kind_text(site));
     json.key("last_check");
     if (site.last_check) {
         json.begin_object()
@@ -90,8 +90,9 @@ std::string site_summary_table(const Status& status) {
     TextTable table(
         {"NAME", "ROLE", "ADDRESS", "HEALTH", "STATE", "ACTIVE", "PINNED", "LAST CHECK"});
     for (const SiteStatus& site : status.sites)
-        table.add_row({site.name, site.role, site.address, site.health, site.admin_state,
-                       yes_no(site.active), yes_no(site.pinned), last_check_text(site)});
+        table.add_row({site.name, role_text(site), site.address, health_text(site),
+                       admin_state_text(site), yes_no(site.active), yes_no(site.pinned),
+                       last_check_text(site)});
     return table.render("  ");
 }
 
@@ -230,11 +231,12 @@ std::string format_sites(const Status& status, Format format) {
     TextTable table({"NAME", "ROLE", "ADDRESS", "CHECK", "HEALTH", "STATE", "ACTIVE", "PINNED",
                      "CUR", "TOTAL", "CONN_ERR", "CHK_FAIL", "LAST CHECK"});
     for (const SiteStatus& site : status.sites)
-        table.add_row(
-            {site.name, site.role, site.address, site.check_kind, site.health, site.admin_state,
-             yes_no(site.active), yes_no(site.pinned), std::to_string(site.connections_active),
-             std::to_string(site.connections_total), std::to_string(site.connect_errors_total),
-             std::to_string(site.checks_failed_total), last_check_text(site)});
+        table.add_row({site.name, role_text(site), site.address, check_kind_text(site),
+                       health_text(site), admin_state_text(site), yes_no(site.active),
+                       yes_no(site.pinned), std::to_string(site.connections_active),
+                       std::to_string(site.connections_total),
+                       std::to_string(site.connect_errors_total),
+                       std::to_string(site.checks_failed_total), last_check_text(site)});
     return table.render();
 }
 

@@ -1,6 +1,5 @@
 #include "lb/control/policy_driver.h"
 
-#include "lb/base/clock.h"
 #include "lb/base/logger.h"
 
 namespace lb {
@@ -12,16 +11,13 @@ policy::SiteNames site_names(const config::Config& config) {
 
 }  // namespace
 
-PolicyDriver::PolicyDriver(uv_loop_t* loop, const config::Config& config, ActiveSite& active_site)
-    : loop_(loop),
+PolicyDriver::PolicyDriver(Scheduler& scheduler, const config::Config& config,
+                           ActiveSite& active_site)
+    : scheduler_(scheduler),
       policy_(site_names(config), config.policy),
       state_file_(config.global.state_file, site_names(config)),
-      active_site_(active_site) {
-    auto* timer = new uv_timer_t;
-    uv_timer_init(loop_, timer);
-    timer->data = this;
-    timer_ = UvHandle<uv_timer_t>(timer);
-}
+      active_site_(active_site),
+      timer_(scheduler_.make_timer([this] { apply(policy_.on_tick(scheduler_.now())); })) {}
 
 void PolicyDriver::start() {
     const policy::LoadedState loaded = state_file_.load();
@@ -44,11 +40,12 @@ void PolicyDriver::start() {
     policy_ = policy::FailoverPolicy({policy_.site_name(0), policy_.site_name(1)},
                                      policy_.settings(), loaded.decision);
     publish();
+    notify(nullptr);
 }
 
 void PolicyDriver::on_site_health(std::size_t site, policy::SiteHealth health,
                                   const std::string& cause) {
-    apply(policy_.on_health(site, health, now(), cause));
+    apply(policy_.on_health(site, health, scheduler_.now(), cause));
     publish();  // eligibility for retries may change without a transition
 }
 
@@ -56,7 +53,7 @@ void PolicyDriver::reconfigure(const config::Config& config) {
     const policy::SiteNames names = site_names(config);
     const bool same_sites = names[0] == policy_.site_name(0) && names[1] == policy_.site_name(1);
     if (same_sites && config.global.state_file == state_file_.path().string()) {
-        apply(policy_.reconfigure(config.policy, now()));
+        apply(policy_.reconfigure(config.policy, scheduler_.now()));
         return;
     }
     // Carry the decision over by name: a reload must never flip sites on its own.
@@ -76,35 +73,43 @@ void PolicyDriver::reconfigure(const config::Config& config) {
     for (std::size_t i = 0; i < policy::kSiteCount; ++i)
         if (auto now_index = index_of(i);
             now_index && old.admin_state(i) != policy::AdminState::Ready)
-            (void)policy_.set_admin_state(*now_index, old.admin_state(i), now());
+            (void)policy_.set_admin_state(*now_index, old.admin_state(i), scheduler_.now());
     log::info("policy: sites changed on reload; active site {}{}, epoch {}",
               policy_.site_name(policy_.active()), policy_.decision().pinned ? " (pinned)" : "",
               policy_.decision().epoch);
     if (auto error = state_file_.save(policy_.decision())) log::error("{}", error->message);
     publish();
     rearm_timer();
+    notify(nullptr);
+}
+
+bool PolicyDriver::adopt_peer_decision(const policy::Decision& remote) {
+    const auto transition = policy_.adopt(remote, scheduler_.now());
+    apply(transition);
+    publish();
+    return transition.has_value();
 }
 
 policy::CommandResult PolicyDriver::pin(std::size_t site) {
-    auto result = policy_.pin(site, now());
+    auto result = policy_.pin(site, scheduler_.now());
     apply(result.transition);
     return result;
 }
 
 policy::CommandResult PolicyDriver::unpin() {
-    auto result = policy_.unpin(now());
+    auto result = policy_.unpin(scheduler_.now());
     apply(result.transition);
     return result;
 }
 
 policy::CommandResult PolicyDriver::failback() {
-    auto result = policy_.failback(now());
+    auto result = policy_.failback(scheduler_.now());
     apply(result.transition);
     return result;
 }
 
 policy::CommandResult PolicyDriver::set_admin_state(std::size_t site, policy::AdminState state) {
-    auto result = policy_.set_admin_state(site, state, now());
+    auto result = policy_.set_admin_state(site, state, scheduler_.now());
     apply(result.transition);
     publish();
     return result;
@@ -142,9 +147,15 @@ void PolicyDriver::apply(const std::optional<policy::Transition>& transition) {
         if (auto error = state_file_.save(decision))
             log::error("{}; the decision holds in memory but will not survive a restart",
                        error->message);
-        if (observer_) observer_(*transition);
+        last_transition_ = fmt::format("{} -> {} ({}): {}", from, to, reason, transition->detail);
+        if (transition->is_failover()) ++failovers_;
+        notify(&*transition);
     }
     rearm_timer();
+}
+
+void PolicyDriver::notify(const policy::Transition* transition) {
+    for (const Observer& observer : observers_) observer(*this, transition);
 }
 
 void PolicyDriver::publish() {
@@ -159,24 +170,11 @@ void PolicyDriver::publish() {
 }
 
 void PolicyDriver::rearm_timer() {
-    uv_timer_t* timer = timer_.get();
-    if (timer == nullptr) return;
-    const auto deadline = policy_.next_deadline();
-    if (!deadline) {
-        uv_timer_stop(timer);
-        return;
-    }
-    const auto wait = *deadline > now() ? (*deadline - now()).count() : 0;
-    uv_timer_start(
-        timer,
-        [](uv_timer_t* t) {
-            auto* self = static_cast<PolicyDriver*>(t->data);
-            if (self == nullptr) return;
-            self->apply(self->policy_.on_tick(self->now()));
-        },
-        static_cast<std::uint64_t>(wait), 0);
+    if (!timer_) return;  // stopped
+    if (const auto deadline = policy_.next_deadline())
+        scheduler_.arm_at(*timer_, *deadline);
+    else
+        timer_->cancel();
 }
-
-TimePoint PolicyDriver::now() const { return LoopClock(loop_).now(); }
 
 }  // namespace lb

@@ -1,62 +1,77 @@
-// Runs the FailoverPolicy on the main loop: feeds it health verdicts and operator commands,
-// arms its hold-down timer, persists every change to the state file, logs it, and publishes the
-// decision to the workers through ActiveSite.
+// The one owner of the policy state (active site, pin, epoch, admin states): runs the pure
+// FailoverPolicy on the main loop, fed by three sources of decisions — health verdicts, operator
+// commands and the peer's advertised decision — arms its hold-down timer, persists every change
+// to the state file, logs it, publishes it to the workers through ActiveSite, and tells its
+// observers (metrics, a peer link).
 #pragma once
 
-#include <uv.h>
-
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "config/config.h"
-#include "lb/proxy/active_site.h"
-#include "lb/base/uv_handle.h"
+#include "lb/base/scheduler.h"
 #include "lb/policy/failover_policy.h"
 #include "lb/policy/state_file.h"
+#include "lb/proxy/active_site.h"
 
 namespace lb {
 
 class PolicyDriver {
 public:
-    // Called after every change of the decision (for metrics, admin output, peers).
-    using TransitionObserver = std::function<void(const policy::Transition&)>;
+    // Called after every change of the decision, and once from start() with no transition (the
+    // starting decision). Observers must not destroy the driver.
+    using Observer = std::function<void(const PolicyDriver&, const policy::Transition*)>;
 
-    PolicyDriver(uv_loop_t* loop, const config::Config& config, ActiveSite& active_site);
+    PolicyDriver(Scheduler& scheduler, const config::Config& config, ActiveSite& active_site);
     PolicyDriver(const PolicyDriver&) = delete;
     PolicyDriver& operator=(const PolicyDriver&) = delete;
 
+    void add_observer(Observer observer) { observers_.push_back(std::move(observer)); }
     // Reads the state file (a corrupt one is reported and left untouched) and publishes the
     // starting decision.
     void start();
     void stop() { timer_.reset(); }
-    void set_observer(TransitionObserver observer) { observer_ = std::move(observer); }
 
+    // --- source 1: health -------------------------------------------------------------------
     void on_site_health(std::size_t site, policy::SiteHealth health, const std::string& cause);
+    // --- source 2: the operator (admin socket) ----------------------------------------------
+    policy::CommandResult pin(std::size_t site);
+    policy::CommandResult unpin();
+    policy::CommandResult failback();
+    policy::CommandResult set_admin_state(std::size_t site, policy::AdminState state);
+    // --- source 3: the peer -----------------------------------------------------------------
+    // The peer's decision, taken as a whole when its epoch is newer (FailoverPolicy::adopt).
+    // Returns whether it was taken.
+    bool adopt_peer_decision(const policy::Decision& remote);
+
     // Reload. Same site names: only [policy] changes. Renamed or swapped sites: the decision,
     // pin and admin states follow the names that stay; the caller then replays each site's
     // current health through on_site_health().
     void reconfigure(const config::Config& config);
 
-    policy::CommandResult pin(std::size_t site);
-    policy::CommandResult unpin();
-    policy::CommandResult failback();
-    policy::CommandResult set_admin_state(std::size_t site, policy::AdminState state);
-
     [[nodiscard]] const policy::FailoverPolicy& policy() const { return policy_; }
+    // "site-a -> site-b (health): site-a down ..." for the last change, or "".
+    [[nodiscard]] const std::string& last_transition() const { return last_transition_; }
+    // Changes of the active site since start.
+    [[nodiscard]] std::uint64_t failovers() const { return failovers_; }
 
 private:
     void apply(const std::optional<policy::Transition>& transition);
     void publish();
     void rearm_timer();
-    [[nodiscard]] TimePoint now() const;
+    void notify(const policy::Transition* transition);
 
-    uv_loop_t* loop_;
+    Scheduler& scheduler_;
     policy::FailoverPolicy policy_;
     policy::StateFile state_file_;
     ActiveSite& active_site_;
-    UvHandle<uv_timer_t> timer_;
-    TransitionObserver observer_;
+    std::unique_ptr<Timer> timer_;
+    std::vector<Observer> observers_;
+    std::string last_transition_;
+    std::uint64_t failovers_ = 0;
 };
 
 }  // namespace lb

@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "health/check_state.h"
+
 namespace lb::policy {
 
 // Sites are indices: 0 is the primary, 1 the standby (config::Config::sites has the same order).
@@ -23,8 +25,9 @@ using SiteNames = std::array<std::string, kSiteCount>;
     return site == kPrimary ? kStandby : kPrimary;
 }
 
-// What the health checks say. Unknown until the first verdict: never a reason to move.
-enum class SiteHealth { Unknown, Up, Down };
+// What the health checks say: health/'s own verdict type, so one enum names a site's health
+// everywhere. Unknown until the first verdict: never a reason to move.
+using SiteHealth = health::Health;
 
 // What the operator says (`set site SITE state ...`). Drain and Maint make a site ineligible for
 // new connections; the policy leaves it when the other site is up and ready.
@@ -54,18 +57,6 @@ struct Transition {
     // Counts in lb_failovers_total{from,to,reason}.
     [[nodiscard]] bool is_failover() const { return from != to; }
 };
-
-[[nodiscard]] constexpr std::string_view to_string(SiteHealth health) {
-    switch (health) {
-        case SiteHealth::Unknown:
-            return "unknown";
-        case SiteHealth::Up:
-            return "up";
-        case SiteHealth::Down:
-            return "down";
-    }
-    return "unknown";
-}
 
 [[nodiscard]] constexpr std::string_view to_string(AdminState state) {
     switch (state) {

@@ -114,7 +114,7 @@ void render_summary(std::string& out, const admin::Status& status) {
 
 void render_site(std::string& out, const admin::Status& status, const admin::SiteStatus& site) {
     const bool active = is_active(status, site);
-    const std::string health = html_escape(site.health);
+    const std::string health = html_escape(admin::health_text(site));
     fmt::format_to(std::back_inserter(out),
                    "<tr class=\"site{}\"><td><span class=\"site-name\">{}</span>",
                    active ? " active" : "", html_escape(site.name));
@@ -122,8 +122,9 @@ void render_site(std::string& out, const admin::Status& status, const admin::Sit
     if (is_pinned(status, site)) out += "<span class=\"pin-marker\">PINNED</span>";
     fmt::format_to(std::back_inserter(out),
                    "</td><td>{}</td><td>{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td>",
-                   html_escape(site.role), html_escape(site.address), health, health,
-                   html_escape(site.admin_state), html_escape(site.check_kind));
+                   html_escape(admin::role_text(site)), html_escape(site.address), health, health,
+                   html_escape(admin::admin_state_text(site)),
+                   html_escape(admin::check_kind_text(site)));
     if (site.last_check) {
         const admin::CheckSummary& check = *site.last_check;
         fmt::format_to(std::back_inserter(out),

@@ -71,8 +71,8 @@ std::optional<TimePoint> ManualScheduler::next_deadline() const {
 }
 
 std::size_t ManualScheduler::armed_count() const {
-    return static_cast<std::size_t>(std::count_if(
-        timers_.begin(), timers_.end(), [](const ManualTimer* t) { return t->armed(); }));
+    return static_cast<std::size_t>(std::count_if(timers_.begin(), timers_.end(),
+                                                  [](const ManualTimer* t) { return t->armed(); }));
 }
 
 }  // namespace lb::test

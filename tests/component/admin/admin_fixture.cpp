@@ -30,13 +30,13 @@ Status canned_status() {
 
     SiteStatus a;
     a.name = "site-a";
-    a.role = "primary";
+    a.role = config::SiteRole::Primary;
     a.address = "10.0.0.11";
-    a.health = "up";
-    a.admin_state = "ready";
+    a.health = health::Health::Up;
+    a.admin_state = policy::AdminState::Ready;
     a.active = true;
-    a.check_kind = "http";
-    a.last_check = CheckSummary{true, "http 200", 1.5, 300};
+    a.check_kind = config::CheckKind::Http;
+    a.last_check = CheckSummary{true, health::CheckCause::Passed, 200, "http 200", 1.5, 300};
     a.checks_failed_total = 4;
     a.health_changes_total = 2;
     a.last_change_age_s = 3600;
@@ -49,12 +49,13 @@ Status canned_status() {
 
     SiteStatus b;
     b.name = "site-b";
-    b.role = "standby";
+    b.role = config::SiteRole::Standby;
     b.address = "10.0.0.12";
-    b.health = "down";
-    b.admin_state = "ready";
-    b.check_kind = "http";
-    b.last_check = CheckSummary{false, "connect refused", 0.2, 800};
+    b.health = health::Health::Down;
+    b.admin_state = policy::AdminState::Ready;
+    b.check_kind = config::CheckKind::Http;
+    b.last_check = CheckSummary{
+        false, health::CheckCause::ConnectRefused, std::nullopt, "connect refused", 0.2, 800};
     b.checks_failed_total = 40;
     b.health_changes_total = 1;
     b.last_change_age_s = 120;

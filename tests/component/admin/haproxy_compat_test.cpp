@@ -121,12 +121,12 @@ TEST_CASE("show stat: HAProxy's columns, a row per frontend, server, backend",
     CHECK(rows.at("ssh/FRONTEND")["dcon"] == "1");
     CHECK(rows.at("ssh/BACKEND")["iid"] == "2");
 
-    f.controller.canned.sites[0].admin_state = "drain";
-    f.controller.canned.sites[1].admin_state = "maint";
+    f.controller.canned.sites[0].admin_state = policy::AdminState::Drain;
+    f.controller.canned.sites[1].admin_state = policy::AdminState::Maint;
     rows = parse_stat(f.ask(client, "show stat"));
     CHECK(rows.at("https/site-a")["status"] == "DRAIN");
     CHECK(rows.at("https/site-b")["status"] == "MAINT");
-    f.controller.canned.sites[0].admin_state = "maint";
+    f.controller.canned.sites[0].admin_state = policy::AdminState::Maint;
     rows = parse_stat(f.ask(client, "show stat"));
     CHECK(rows.at("https/BACKEND")["status"] == "DOWN");
 }
@@ -169,7 +169,7 @@ TEST_CASE("show servers state: HAProxy's state file format", "[component][admin]
     CHECK(lines[5].starts_with("2 ssh 2 site-b 10.0.0.12 "));
     for (std::size_t i = 2; i < lines.size(); ++i) CHECK(split(lines[i], ' ').size() == 25);
 
-    f.controller.canned.sites[1].admin_state = "maint";
+    f.controller.canned.sites[1].admin_state = policy::AdminState::Maint;
     const auto ssh = lines_of(f.ask(client, "show servers state ssh"));
     REQUIRE(ssh.size() == 4);
     CHECK(ssh[3].starts_with("2 ssh 2 site-b 10.0.0.12 0 1 "));

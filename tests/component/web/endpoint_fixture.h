@@ -17,8 +17,8 @@
 #include <thread>
 #include <vector>
 
-#include "lb/web/http_endpoint.h"
 #include "lb/metrics/metrics.h"
+#include "lb/web/http_endpoint.h"
 #include "tests/support/test_sockets.h"
 
 namespace lb::web::testing {
@@ -34,10 +34,11 @@ inline admin::Status fixture_status() {
     for (const char* name : {"site-alpha", "site-beta"}) {
         admin::SiteStatus site;
         site.name = name;
-        site.role = site.name == "site-alpha" ? "primary" : "standby";
-        site.health = site.name == "site-alpha" ? "down" : "up";
+        site.role =
+            site.name == "site-alpha" ? config::SiteRole::Primary : config::SiteRole::Standby;
+        site.health = site.name == "site-alpha" ? health::Health::Down : health::Health::Up;
         site.active = site.name == "site-beta";
-        site.admin_state = "ready";
+        site.admin_state = policy::AdminState::Ready;
         status.sites.push_back(site);
     }
     admin::ListenerStatus https;
@@ -138,7 +139,8 @@ private:
         for (auto& task : batch) task();
     }
 
-    metrics::Metrics metrics_;  // serialize() is thread-safe; the test thread moves counters directly
+    metrics::Metrics
+        metrics_;  // serialize() is thread-safe; the test thread moves counters directly
     uv_loop_t loop_{};
     uv_async_t inbox_{};
     std::mutex mutex_;

@@ -19,40 +19,79 @@ TEST_CASE("CSV cells are quoted the way HAProxy quotes them", "[unit][admin]") {
     CHECK(csv_cell("say \"hi\"") == "\"say \"\"hi\"\"\"");
 }
 
-TEST_CASE("check reasons map to HAProxy check statuses", "[unit][admin]") {
+TEST_CASE("check causes map to HAProxy check statuses", "[unit][admin]") {
+    using config::CheckKind;
+    using health::CheckCause;
     struct Row {
-        std::string kind;
+        CheckKind kind;
         std::optional<CheckSummary> check;
         std::string_view status;
         int code;
         std::optional<int> http;
     };
-    const auto ok = [](std::string reason) { return CheckSummary{true, std::move(reason), 1, 0}; };
-    const auto ko = [](std::string reason) { return CheckSummary{false, std::move(reason), 1, 0}; };
+    const auto ok = [](std::string reason, std::optional<int> http = {}) {
+        return CheckSummary{true, CheckCause::Passed, http, std::move(reason), 1, 0};
+    };
+    const auto ko = [](CheckCause cause, std::string reason, std::optional<int> http = {}) {
+        return CheckSummary{false, cause, http, std::move(reason), 1, 0};
+    };
     const std::vector<Row> rows = {
-        {"tcp", std::nullopt, "INI", 1, {}},
-        {"tcp", ok("connected"), "L4OK", 6, {}},
-        {"http", ok("http 200"), "L7OK", 15, 200},
-        {"https", ok("http 302"), "L7OK", 15, 302},
-        {"http", ko("http 503"), "L7STS", 17, 503},
-        {"http", ko("http 200, body mismatch"), "L7STS", 17, 200},
-        {"http", ko("http: malformed status line"), "L7RSP", 13, {}},
-        {"tcp", ko("connect refused"), "L4CON", 8, {}},
-        {"http", ko("connect: no route to host"), "L4CON", 8, {}},
-        {"tcp", ko("connect timeout"), "L4TOUT", 7, {}},
-        {"http", ko("timeout after 500ms (connect)"), "L4TOUT", 7, {}},
-        {"https", ko("timeout after 500ms (tls handshake)"), "L6TOUT", 10, {}},
-        {"http", ko("timeout after 500ms (response)"), "L7TOUT", 12, {}},
-        {"https", ko("tls handshake: certificate verify failed"), "L6RSP", 11, {}},
-        {"http", ko("passive: connect refused"), "L4CON", 8, {}},
-        {"tcp", ko("socket: too many open files"), "SOCKERR", 5, {}},
-        {"http", ko("connection reset"), "L7RSP", 13, {}},
+        {CheckKind::Tcp, std::nullopt, "INI", 1, {}},
+        {CheckKind::Tcp, ok("connected"), "L4OK", 6, {}},
+        {CheckKind::Http, ok("http 200", 200), "L7OK", 15, 200},
+        {CheckKind::Https, ok("http 302", 302), "L7OK", 15, 302},
+        {CheckKind::Http, ko(CheckCause::BadStatus, "http 503", 503), "L7STS", 17, 503},
+        {CheckKind::Http, ko(CheckCause::BodyMismatch, "http 200, body mismatch", 200), "L7STS", 17,
+         200},
+        {CheckKind::Http,
+         ko(CheckCause::BadResponse, "http: malformed status line"),
+         "L7RSP",
+         13,
+         {}},
+        {CheckKind::Tcp, ko(CheckCause::ConnectRefused, "connect refused"), "L4CON", 8, {}},
+        {CheckKind::Http,
+         ko(CheckCause::ConnectError, "connect: no route to host"),
+         "L4CON",
+         8,
+         {}},
+        {CheckKind::Tcp, ko(CheckCause::ConnectTimeout, "connect timeout"), "L4TOUT", 7, {}},
+        {CheckKind::Http,
+         ko(CheckCause::ConnectTimeout, "timeout after 500ms (connect)"),
+         "L4TOUT",
+         7,
+         {}},
+        {CheckKind::Https,
+         ko(CheckCause::TlsTimeout, "timeout after 500ms (tls handshake)"),
+         "L6TOUT",
+         10,
+         {}},
+        {CheckKind::Http,
+         ko(CheckCause::ResponseTimeout, "timeout after 500ms (response)"),
+         "L7TOUT",
+         12,
+         {}},
+        {CheckKind::Https,
+         ko(CheckCause::TlsError, "tls handshake: certificate verify failed"),
+         "L6RSP",
+         11,
+         {}},
+        {CheckKind::Http,
+         ko(CheckCause::ConnectRefused, "passive: connect refused"),
+         "L4CON",
+         8,
+         {}},
+        {CheckKind::Tcp,
+         ko(CheckCause::SocketError, "socket: too many open files"),
+         "SOCKERR",
+         5,
+         {}},
+        {CheckKind::Http, ko(CheckCause::BadResponse, "connection reset"), "L7RSP", 13, {}},
     };
     for (const auto& row : rows) {
         SiteStatus site;
         site.check_kind = row.kind;
         site.last_check = row.check;
-        INFO(row.kind << " " << (row.check ? row.check->reason : "(none)"));
+        INFO(config::to_string(row.kind) << " " << (row.check ? row.check->reason : "(none)"));
         const HaproxyCheck check = haproxy_check(site);
         CHECK(check.status == row.status);
         CHECK(check.status_code == row.code);
@@ -61,19 +100,21 @@ TEST_CASE("check reasons map to HAProxy check statuses", "[unit][admin]") {
 }
 
 TEST_CASE("server status follows HAProxy's precedence: MAINT, DOWN, DRAIN, UP", "[unit][admin]") {
+    using health::Health;
+    using policy::AdminState;
     SiteStatus site;
-    site.check_kind = "http";
-    site.health = "up";
-    site.admin_state = "ready";
+    site.check_kind = config::CheckKind::Http;
+    site.health = Health::Up;
+    site.admin_state = AdminState::Ready;
     CHECK(haproxy_server_status(site) == "UP");
-    site.admin_state = "drain";
+    site.admin_state = AdminState::Drain;
     CHECK(haproxy_server_status(site) == "DRAIN");
-    site.health = "down";
+    site.health = Health::Down;
     CHECK(haproxy_server_status(site) == "DOWN");
-    site.admin_state = "maint";
+    site.admin_state = AdminState::Maint;
     CHECK(haproxy_server_status(site) == "MAINT");
-    site.admin_state = "ready";
-    site.health = "unknown";
+    site.admin_state = AdminState::Ready;
+    site.health = Health::Unknown;
     CHECK(haproxy_server_status(site) == "no check");
 }
 

@@ -72,9 +72,12 @@ TEST_CASE("passive failures bring a site down between active checks", "[unit][he
     SiteMonitor monitor(1, 3, 10s, t0);
     TimePoint now = t0;
     REQUIRE(run_check(monitor, now, ok()).has_value());
-    CHECK_FALSE(monitor.passive_failure(now + 1ms, "connect refused").has_value());
-    CHECK_FALSE(monitor.passive_failure(now + 2ms, "connect refused").has_value());
-    const auto change = monitor.passive_failure(now + 3ms, "connect refused");
+    CHECK_FALSE(monitor.passive_failure(now + 1ms, CheckCause::ConnectRefused, "connect refused")
+                    .has_value());
+    CHECK_FALSE(monitor.passive_failure(now + 2ms, CheckCause::ConnectRefused, "connect refused")
+                    .has_value());
+    const auto change =
+        monitor.passive_failure(now + 3ms, CheckCause::ConnectRefused, "connect refused");
     REQUIRE(change.has_value());
     CHECK(change->to == Health::Down);
     CHECK(change->reason == "passive: connect refused");
@@ -84,7 +87,9 @@ TEST_CASE("passive failures bring a site down between active checks", "[unit][he
     CHECK(snap.passive_failures == 3);
     CHECK(snap.checks == 1);
     REQUIRE(snap.last_result.has_value());
-    CHECK(snap.last_result->passive);
+    CHECK(snap.last_result->passive());
+    CHECK(snap.last_result->cause == CheckCause::ConnectRefused);
+    CHECK(change->cause == CheckCause::ConnectRefused);
     CHECK(snap.last_change == now + 3ms);
 }
 
@@ -92,9 +97,11 @@ TEST_CASE("an active success resets a passive failure streak", "[unit][health]")
     SiteMonitor monitor(1, 2, 1s, t0);
     TimePoint now = t0;
     REQUIRE(run_check(monitor, now, ok()).has_value());
-    CHECK_FALSE(monitor.passive_failure(now, "connect refused").has_value());
+    CHECK_FALSE(
+        monitor.passive_failure(now, CheckCause::ConnectRefused, "connect refused").has_value());
     CHECK_FALSE(run_check(monitor, now, ok()).has_value());
-    CHECK_FALSE(monitor.passive_failure(now, "connect refused").has_value());
+    CHECK_FALSE(
+        monitor.passive_failure(now, CheckCause::ConnectRefused, "connect refused").has_value());
     CHECK(monitor.health() == Health::Up);
 }
 

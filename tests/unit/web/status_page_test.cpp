@@ -28,18 +28,19 @@ admin::Status sample_status() {
 
     admin::SiteStatus a;
     a.name = "site-a";
-    a.role = "primary";
+    a.role = config::SiteRole::Primary;
     a.address = "10.0.0.11";
-    a.health = "down";
-    a.admin_state = "ready";
-    a.last_check = admin::CheckSummary{false, "connect refused", 12.34, 1200};
-    a.check_kind = "http";
+    a.health = health::Health::Down;
+    a.admin_state = policy::AdminState::Ready;
+    a.last_check = admin::CheckSummary{
+        false, health::CheckCause::ConnectRefused, std::nullopt, "connect refused", 12.34, 1200};
+    a.check_kind = config::CheckKind::Http;
     a.checks_failed_total = 5;
     admin::SiteStatus b = a;
     b.name = "site-b";
-    b.role = "standby";
+    b.role = config::SiteRole::Standby;
     b.address = "10.0.0.12";
-    b.health = "up";
+    b.health = health::Health::Up;
     b.active = true;
     b.pinned = true;
     b.last_check = std::nullopt;

@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <functional>
 #include <vector>
 
 #include "tests/component/health/probe_test_support.h"
@@ -61,20 +62,27 @@ config::Config two_sites(std::uint16_t port_a, std::uint16_t port_b,
     return config;
 }
 
-// Records every health change; the runner's callback.
-struct Recorder {
+// Records every health change and counts checks; the runner's events.
+struct Recorder final : HealthEvents {
     std::vector<Event> events;
-    HealthRunner::HealthChanged callback() {
-        return [this](std::size_t site, Health health, const std::string& reason) {
-            events.push_back({site, health, reason});
-        };
+    int checks = 0;
+    std::function<void()> after_change;  // runs after each recorded change
+
+    void on_check_completed(std::size_t, const health::CheckResult&) override { ++checks; }
+    void on_health_changed(std::size_t site, const health::HealthChange& change) override {
+        events.push_back({site, change.to, change.reason});
+        if (after_change) after_change();
     }
 };
+
+HealthRunner::ProberFactory real_probers(uv_loop_t* loop) {
+    return [loop](config::CheckKind kind) { return health::make_prober(loop, kind); };
+}
 
 TEST_CASE(
     "health runner: Unknown first, Up within rise x interval, dead site Down within "
     "fall x interval",
-    "[component][health][runner]") {
+    "[component][control][health]") {
     TestLoop loop;
     {
         auto server_a =
@@ -82,16 +90,15 @@ TEST_CASE(
         ScriptedServer server_b(loop.get(), {.replies = {kOk}});
         const auto settings = fast_settings(config::CheckKind::Http);
         Recorder recorder;
-        HealthRunner runner(loop.get(), two_sites(server_a->port(), server_b.port(), settings),
-                            recorder.callback());
-        int checks = 0;
-        runner.set_on_check_completed([&](std::size_t, const health::CheckResult&) { ++checks; });
+        LoopScheduler scheduler(loop.get());
+        HealthRunner runner(scheduler, two_sites(server_a->port(), server_b.port(), settings),
+                            recorder, real_probers(loop.get()));
 
         REQUIRE(runner.site_count() == 2);
         CHECK(runner.health(0) == Health::Unknown);
         CHECK(runner.health(1) == Health::Unknown);
-        CHECK(runner.status()[0].state.health == Health::Unknown);
-        CHECK(runner.status()[0].name == "site-a");
+        CHECK(runner.snapshot(0).health == Health::Unknown);
+        CHECK(runner.name(0) == "site-a");
 
         // rise × interval, plus slack for the two checks' latency and a loaded machine.
         REQUIRE(loop.run_until(
@@ -102,7 +109,7 @@ TEST_CASE(
             CHECK(event.health == Health::Up);
             CHECK(event.reason == "http 200");
         }
-        CHECK(checks >= 4);
+        CHECK(recorder.checks >= 4);
 
         server_a.reset();  // site-a dies: connects are refused from now on
         recorder.events.clear();
@@ -114,12 +121,12 @@ TEST_CASE(
         CHECK_THAT(recorder.events[0].reason, Equals("connect refused"));
         CHECK(runner.health(1) == Health::Up);
 
-        const auto status = runner.status();
-        CHECK(status[0].state.consecutive_failures >= 2);
-        REQUIRE(status[0].state.last_result.has_value());
-        CHECK_FALSE(status[0].state.last_result->ok);
-        CHECK(status[1].state.consecutive_successes >= 2);
-        CHECK_THAT(status[1].target, Equals("http 127.0.0.1:" + std::to_string(server_b.port()) +
+        CHECK(runner.snapshot(0).consecutive_failures >= 2);
+        REQUIRE(runner.snapshot(0).last_result.has_value());
+        CHECK_FALSE(runner.snapshot(0).last_result->ok);
+        CHECK(runner.snapshot(0).last_result->cause == health::CheckCause::ConnectRefused);
+        CHECK(runner.snapshot(1).consecutive_successes >= 2);
+        CHECK_THAT(runner.target(1), Equals("http 127.0.0.1:" + std::to_string(server_b.port()) +
                                             " gateway.test/health"));
         runner.stop();
     }
@@ -127,7 +134,7 @@ TEST_CASE(
 }
 
 TEST_CASE("health runner: a site dead from the start goes Unknown -> Down",
-          "[component][health][runner]") {
+          "[component][control][health]") {
     TestLoop loop;
     {
         ScriptedServer server_b(loop.get(), {});
@@ -138,8 +145,9 @@ TEST_CASE("health runner: a site dead from the start goes Unknown -> Down",
         }
         const auto settings = fast_settings(config::CheckKind::Tcp);
         Recorder recorder;
-        HealthRunner runner(loop.get(), two_sites(dead_port, server_b.port(), settings),
-                            recorder.callback());
+        LoopScheduler scheduler(loop.get());
+        HealthRunner runner(scheduler, two_sites(dead_port, server_b.port(), settings), recorder,
+                            real_probers(loop.get()));
         REQUIRE(loop.run_until([&] { return runner.health(0) == Health::Down; },
                                settings.fall * settings.interval + 1s));
         for (const Event& event : recorder.events)
@@ -150,7 +158,7 @@ TEST_CASE("health runner: a site dead from the start goes Unknown -> Down",
 }
 
 TEST_CASE("health runner: passive failures bring a site down before the next check",
-          "[component][health][runner]") {
+          "[component][control][health]") {
     TestLoop loop;
     {
         ScriptedServer server_a(loop.get(), {});
@@ -160,33 +168,37 @@ TEST_CASE("health runner: passive failures bring a site down before the next che
         settings.rise = 1;
         settings.fall = 3;
         Recorder recorder;
-        HealthRunner runner(loop.get(), two_sites(server_a.port(), server_b.port(), settings),
-                            recorder.callback());
+        LoopScheduler scheduler(loop.get());
+        HealthRunner runner(scheduler, two_sites(server_a.port(), server_b.port(), settings),
+                            recorder, real_probers(loop.get()));
         REQUIRE(loop.run_until([&] { return runner.health(0) == Health::Up; }, 2s));
         recorder.events.clear();
 
-        runner.record_passive_failure(0, "connect refused");
-        runner.record_passive_failure(0, "connect timeout");
+        runner.record_passive_failure(0, health::CheckCause::ConnectRefused, "connect refused");
+        runner.record_passive_failure(0, health::CheckCause::ConnectTimeout, "connect timeout");
         CHECK(recorder.events.empty());
         CHECK(runner.health(0) == Health::Up);
-        runner.record_passive_failure(0, "connect refused");  // fall = 3: down, synchronously
+        runner.record_passive_failure(0, health::CheckCause::ConnectRefused,
+                                      "connect refused");  // fall = 3: down, synchronously
         REQUIRE(recorder.events.size() == 1);
         CHECK(recorder.events[0].site == 0);
         CHECK(recorder.events[0].health == Health::Down);
         CHECK_THAT(recorder.events[0].reason, Equals("passive: connect refused"));
         CHECK(runner.health(0) == Health::Down);
-        CHECK(runner.status()[0].state.checks == 1);
-        CHECK(runner.status()[0].state.passive_failures == 3);
+        CHECK(runner.snapshot(0).checks == 1);
+        CHECK(runner.snapshot(0).passive_failures == 3);
 
-        runner.record_passive_failure(7, "no such site");  // ignored
+        runner.record_passive_failure(7, health::CheckCause::ConnectRefused,
+                                      "no such site");  // ignored
         runner.stop();
-        runner.record_passive_failure(1, "after stop");  // ignored
+        runner.record_passive_failure(1, health::CheckCause::ConnectRefused,
+                                      "after stop");  // ignored
         CHECK(recorder.events.size() == 1);
     }
     CHECK(loop.close() == 0);
 }
 
-TEST_CASE("health runner: a hanging site never delays the other", "[component][health][runner]") {
+TEST_CASE("health runner: a hanging site never delays the other", "[component][control][health]") {
     TestLoop loop;
     {
         ScriptedServer silent(loop.get(), {.replies = {}, .close_after_replies = false});
@@ -195,18 +207,19 @@ TEST_CASE("health runner: a hanging site never delays the other", "[component][h
         auto config = two_sites(silent.port(), healthy.port(), settings);
         config.sites[0].health.timeout = 5s;  // site-a's first check hangs for 5 s
         Recorder recorder;
-        HealthRunner runner(loop.get(), config, recorder.callback());
+        LoopScheduler scheduler(loop.get());
+        HealthRunner runner(scheduler, config, recorder, real_probers(loop.get()));
         REQUIRE(loop.run_until([&] { return runner.health(1) == Health::Up; },
                                settings.rise * settings.interval + 1s));
         CHECK(runner.health(0) == Health::Unknown);
-        CHECK(runner.status()[0].state.check_in_flight);
+        CHECK(runner.snapshot(0).check_in_flight);
         runner.stop();  // abandons site-a's check in flight
     }
     CHECK(loop.close() == 0);
 }
 
 TEST_CASE("health runner: reload keeps the health of surviving sites",
-          "[component][health][runner]") {
+          "[component][control][health]") {
     TestLoop loop;
     {
         ScriptedServer server_a(loop.get(), {.replies = {kOk}});
@@ -214,8 +227,9 @@ TEST_CASE("health runner: reload keeps the health of surviving sites",
         ScriptedServer server_c(loop.get(), {.replies = {kOk}});
         const auto settings = fast_settings(config::CheckKind::Http);
         Recorder recorder;
-        HealthRunner runner(loop.get(), two_sites(server_a.port(), server_b.port(), settings),
-                            recorder.callback());
+        LoopScheduler scheduler(loop.get());
+        HealthRunner runner(scheduler, two_sites(server_a.port(), server_b.port(), settings),
+                            recorder, real_probers(loop.get()));
         REQUIRE(loop.run_until(
             [&] { return runner.health(0) == Health::Up && runner.health(1) == Health::Up; }, 2s));
         recorder.events.clear();
@@ -227,7 +241,7 @@ TEST_CASE("health runner: reload keeps the health of surviving sites",
             next.sites[1].health.port = server_a.port();
             for (auto& site : next.sites) site.health.interval = 50ms;
             runner.update(next);
-            CHECK(runner.status()[0].name == "site-b");
+            CHECK(runner.name(0) == "site-b");
             CHECK(runner.health(0) == Health::Up);
             CHECK(runner.health(1) == Health::Up);
             run_for(loop.get(), 200ms);  // checks keep passing on the new schedule
@@ -258,7 +272,7 @@ TEST_CASE("health runner: reload keeps the health of surviving sites",
     CHECK(loop.close() == 0);
 }
 
-TEST_CASE("health runner: callbacks may stop the runner", "[component][health][runner]") {
+TEST_CASE("health runner: callbacks may stop the runner", "[component][control][health]") {
     TestLoop loop;
     {
         ScriptedServer server(loop.get(), {});
@@ -266,11 +280,14 @@ TEST_CASE("health runner: callbacks may stop the runner", "[component][health][r
         settings.rise = 1;
         HealthRunner* self = nullptr;
         int changes = 0;
-        HealthRunner runner(loop.get(), two_sites(server.port(), server.port(), settings),
-                            [&](std::size_t, Health, const std::string&) {
-                                ++changes;
-                                self->stop();
-                            });
+        Recorder recorder;
+        recorder.after_change = [&] {
+            ++changes;
+            self->stop();
+        };
+        LoopScheduler scheduler(loop.get());
+        HealthRunner runner(scheduler, two_sites(server.port(), server.port(), settings), recorder,
+                            real_probers(loop.get()));
         self = &runner;
         REQUIRE(loop.run_until([&] { return changes > 0; }, 2s));
         run_for(loop.get(), 150ms);
@@ -281,7 +298,7 @@ TEST_CASE("health runner: callbacks may stop the runner", "[component][health][r
 }
 
 TEST_CASE("health runner: the check port defaults to the first listener's port on the site",
-          "[component][health][runner]") {
+          "[component][control][health]") {
     TestLoop loop;
     {
         ScriptedServer server(loop.get(), {});
@@ -289,10 +306,11 @@ TEST_CASE("health runner: the check port defaults to the first listener's port o
         for (auto& site : config.sites) site.health.port.reset();
         config.listeners[0].target_port = server.port();
         config.sites[1].ports["https"] = 1;  // a per-site override applies to site-b
-        HealthRunner runner(loop.get(), config, nullptr);
-        const auto status = runner.status();
-        CHECK_THAT(status[0].target, Equals("tcp 127.0.0.1:" + std::to_string(server.port())));
-        CHECK_THAT(status[1].target, Equals("tcp 127.0.0.1:1"));
+        Recorder recorder;
+        LoopScheduler scheduler(loop.get());
+        HealthRunner runner(scheduler, config, recorder, real_probers(loop.get()));
+        CHECK_THAT(runner.target(0), Equals("tcp 127.0.0.1:" + std::to_string(server.port())));
+        CHECK_THAT(runner.target(1), Equals("tcp 127.0.0.1:1"));
         REQUIRE(loop.run_until([&] { return runner.health(0) == Health::Up; }, 2s));
     }
     CHECK(loop.close() == 0);

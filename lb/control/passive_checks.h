@@ -1,0 +1,35 @@
+// Passive health checks: the data path's failed connects become failed checks of the site.
+// Workers call on_connect_failed on their own threads; the failure crosses to the main loop once
+// and is recorded by the HealthRunner, whose verdicts reach the policy as every other check's.
+#pragma once
+
+#include "health/check_result.h"
+#include "lb/base/event_loop.h"
+#include "lb/control/health_runner.h"
+#include "lb/proxy/termination.h"
+#include "lb/proxy/worker.h"
+
+namespace lb {
+
+// The check cause of a connect failure; only connect failures are passed on.
+[[nodiscard]] health::CheckCause check_cause(Termination::Cause cause);
+
+class PassiveChecks final : public DataPathObserver {
+public:
+    // `main_loop` runs `runner`; the runner must outlive every task posted to that loop, or
+    // stop() must be called first.
+    PassiveChecks(EventLoop& main_loop, HealthRunner& runner)
+        : main_loop_(main_loop), runner_(&runner) {}
+
+    // Main loop: later failures are dropped (the daemon is stopping).
+    void stop() { runner_ = nullptr; }
+
+    // Worker threads.
+    void on_connect_failed(std::size_t site, const Termination& why) noexcept override;
+
+private:
+    EventLoop& main_loop_;
+    HealthRunner* runner_;  // main loop only
+};
+
+}  // namespace lb
