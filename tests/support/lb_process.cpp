@@ -2,6 +2,8 @@
 // rlimits, a fresh signal mask, stdout/stderr on one log in the workspace, and dies with the test.
 #include "tests/support/lb_process.h"
 
+#include <catch2/catch.hpp>
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <regex>
@@ -122,6 +124,34 @@ LbProcess::LbProcess(LbWorkspace& workspace, const SpawnOptions& options)
     : workspace_(workspace),
       log_(workspace_.next_log()),
       process_(run_args(workspace_), log_, log_, options) {}
+
+LbProcess::~LbProcess() {
+    if (running()) (void)terminate();
+    const std::vector<std::string> reports = sanitizer_reports();
+    for (const std::string& report : reports) UNSCOPED_INFO("lb log " << log_ << ": " << report);
+    CHECK(reports.empty());
+}
+
+StopResult LbProcess::terminate() {
+    const auto start = std::chrono::steady_clock::now();
+    process_.signal(SIGTERM);
+    if (auto exit = process_.wait_exit(deadline_in(std::chrono::seconds(2)))) return *exit;
+    StopResult out = process_.stop(SIGTERM, deadline_in(std::chrono::seconds(30)));
+    out.took_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+    return out;
+}
+
+std::vector<std::string> LbProcess::sanitizer_reports() const {
+    std::vector<std::string> out;
+    for (const std::string& line : log_lines())
+        if (line.find("ERROR: AddressSanitizer") != std::string::npos ||
+            line.find("ERROR: LeakSanitizer") != std::string::npos ||
+            line.find("runtime error:") != std::string::npos)
+            out.push_back(line);
+    return out;
+}
 
 bool LbProcess::wait_ready(Deadline deadline) {
     bool gone = false;

@@ -118,6 +118,11 @@ public:
     // `lb run -c` on `workspace`'s lb.toml as it is now, stdout and stderr to
     // workspace.next_log(). The workspace must outlive this object.
     explicit LbProcess(LbWorkspace& workspace, const SpawnOptions& options = {});
+    // Ends a process still running the way an operator does (terminate()), so sanitizers run
+    // their exit checks; then fails the test if the log holds a sanitizer report.
+    ~LbProcess();
+    LbProcess(const LbProcess&) = delete;
+    LbProcess& operator=(const LbProcess&) = delete;
 
     // Waits for the "ready: " message (text or JSON log); false if the deadline passes or the
     // process exits first.
@@ -129,6 +134,11 @@ public:
     }
     // Sends `sig` and reaps the process; SIGKILL when `deadline` passes first.
     StopResult stop(int sig, Deadline deadline) { return process_.stop(sig, deadline); }
+    // SIGTERM; a second SIGTERM after 2 s cuts a drain short; SIGKILL only if lb is still there
+    // 30 s later (a leak check under LeakSanitizer takes a moment).
+    StopResult terminate();
+    // Lines of the log that start an AddressSanitizer, LeakSanitizer or UBSan report.
+    [[nodiscard]] std::vector<std::string> sanitizer_reports() const;
     [[nodiscard]] bool running() { return process_.running(); }  // reaps it once it has exited
     [[nodiscard]] pid_t pid() const { return process_.pid(); }
 
