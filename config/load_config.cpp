@@ -16,6 +16,7 @@
 #include "config/source_map.h"
 #include "config/table_reader.h"
 #include "config/validate.h"
+#include "health/status_ranges.h"
 
 namespace lb::config {
 namespace {
@@ -46,31 +47,6 @@ void read_path(TableReader& r, std::string_view key, std::string& target) {
     if (!path) return;
     target = *path;
     if (path->empty()) r.error(key, "must not be empty");
-}
-
-// "200-399", "200,301-302": status codes 100..599, ranges low-high.
-bool is_status_list(std::string_view text) {
-    if (text.empty()) return false;
-    while (!text.empty()) {
-        const auto comma = text.find(',');
-        const std::string_view item = text.substr(0, comma);
-        text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
-        if (comma != std::string_view::npos && text.empty()) return false;  // trailing comma
-        const auto dash = item.find('-');
-        const auto code = [](std::string_view digits) {
-            if (digits.size() != 3) return -1;
-            int value = 0;
-            for (const char c : digits) {
-                if (c < '0' || c > '9') return -1;
-                value = value * 10 + (c - '0');
-            }
-            return value >= 100 && value <= 599 ? value : -1;
-        };
-        const int low = code(item.substr(0, dash));
-        const int high = dash == std::string_view::npos ? low : code(item.substr(dash + 1));
-        if (low < 0 || high < 0 || high < low) return false;
-    }
-    return true;
 }
 
 // "10.0.0.100/24", "fd00::100/64".
@@ -140,7 +116,8 @@ void read_health(TableReader& r, HealthSettings& health) {
     }
     set(health.host, r.string("host"));
     if (auto status = r.string("expect_status")) {
-        if (is_status_list(*status))
+        // The grammar the checks use (health/status_ranges), so what passes here is what runs.
+        if (health::StatusRanges::parse(*status))
             health.expect_status = *status;
         else
             r.error("expect_status",

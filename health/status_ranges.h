@@ -1,5 +1,7 @@
 // The set of HTTP status codes a check accepts, from `expect_status`: a comma-separated list of
 // codes and inclusive ranges ("200-399", "200,204", "200-299, 404"). Codes are 100..599.
+// The only parser of that grammar: config/ validates `health.expect_status` with it (this file is
+// the lb_status_ranges library, with no dependencies, for that reason).
 #pragma once
 
 #include <optional>

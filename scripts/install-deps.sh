@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
     build-essential cmake pkg-config
-    libuv1-dev libtomlplusplus-dev libfmt-dev catch2 prometheus-cpp-dev libssl-dev
+    libuv1-dev libtomlplusplus-dev libfmt-dev nlohmann-json3-dev catch2 prometheus-cpp-dev libssl-dev
     nginx-light openssl curl socat iproute2 procps chromium
 )
 

@@ -1,10 +1,12 @@
-// Escaping follows RFC 8259 §7: quote, backslash and control characters are escaped; valid
-// UTF-8 (RFC 3629) passes through; a byte that does not start a valid sequence becomes U+FFFD.
+// Escaping follows RFC 8259 §7 and is nlohmann's: quote, backslash and control characters are
+// escaped; valid UTF-8 (RFC 3629) passes through; a byte that does not start a valid sequence
+// becomes U+FFFD (checked here first, see json_escape).
 #include "lb/base/json_writer.h"
 
 #include <fmt/format.h>
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 namespace lb {
 namespace {
@@ -42,45 +44,29 @@ std::size_t utf8_sequence_length(std::string_view text) {
 }  // namespace
 
 std::string json_escape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
+    // Invalid UTF-8 is replaced here, byte by byte, so nlohmann only ever sees valid text (its own
+    // replacement would fold a truncated sequence into one U+FFFD).
+    std::string valid;
+    valid.reserve(text.size());
     while (!text.empty()) {
         const auto c = static_cast<unsigned char>(text.front());
-        if (c >= 0x80) {
-            const std::size_t length = utf8_sequence_length(text);
-            out += length == 0 ? kReplacement : text.substr(0, length);
-            text.remove_prefix(length == 0 ? 1 : length);
-            continue;
-        }
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            case '\b':
-                out += "\\b";
-                break;
-            case '\f':
-                out += "\\f";
-                break;
-            default:
-                if (c < 0x20 || c == 0x7F)
-                    out += fmt::format("\\u{:04x}", c);
-                else
-                    out += static_cast<char>(c);
-        }
-        text.remove_prefix(1);
+        const std::size_t length = c < 0x80 ? 1 : utf8_sequence_length(text);
+        valid += length == 0 ? kReplacement : text.substr(0, length);
+        text.remove_prefix(length == 0 ? 1 : length);
+    }
+    // The escaping itself is nlohmann's (the one JSON escaper, shared with the state file);
+    // `replace` only keeps dump() from ever throwing.
+    const std::string quoted = nlohmann::json(std::move(valid))
+                                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::string out;
+    out.reserve(quoted.size());
+    for (const char c : std::string_view(quoted).substr(1, quoted.size() - 2)) {
+        // DEL is valid JSON unescaped, but it stays escaped as before: log lines are read on
+        // terminals. It never occurs inside a multi-byte sequence.
+        if (c == '\x7F')
+            out += "\\u007f";
+        else
+            out += c;
     }
     return out;
 }

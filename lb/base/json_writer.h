@@ -1,6 +1,8 @@
-// The one JSON writer (RFC 8259) behind everything lb emits as JSON: admin replies, /status.json
-// and JSON log lines. Commas and escaping are its job, so the text is valid JSON once every
-// begin_* has its end_*, whatever the strings contain (invalid UTF-8 becomes U+FFFD).
+// The one JSON writer (RFC 8259) behind everything lb emits as JSON: admin replies, /status.json,
+// JSON log lines and connection log lines. Commas and escaping are its job, so the text is valid
+// JSON once every begin_* has its end_*, whatever the strings contain (invalid UTF-8 becomes
+// U+FFFD). Strings are escaped by nlohmann's JSON serializer, the escaper the state file
+// (lb/policy, which cannot use lb/base) writes with too: there is no other.
 #pragma once
 
 #include <concepts>
@@ -13,8 +15,8 @@
 
 namespace lb {
 
-// The inside of a JSON string literal (no quotes): quote, backslash and control characters
-// escaped; valid UTF-8 kept; a byte that starts no valid sequence becomes U+FFFD.
+// The inside of a JSON string literal (no quotes): quote, backslash and control characters (and
+// DEL) escaped; valid UTF-8 kept; each byte that starts no valid sequence becomes U+FFFD.
 [[nodiscard]] std::string json_escape(std::string_view text);
 // `text` as a JSON string literal, quotes included.
 [[nodiscard]] std::string json_quote(std::string_view text);

@@ -1,15 +1,18 @@
-// The state file: a hand-written reader for one flat JSON object (no dependency for five keys)
-// and an atomic writer. Reading never writes; writing never leaves a partial or temporary file.
+// The state file: nlohmann's parser and writer for one flat JSON object, with the reader's
+// positioned messages, and an atomic file writer. Reading never writes; writing never leaves a
+// partial or temporary file.
 #include "lb/policy/state_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstdint>
 #include <ctime>
+#include <iterator>
+#include <nlohmann/json.hpp>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -24,7 +27,9 @@ constexpr int kMaxDepth = 16;  // nested values are skipped, but not without bou
 struct JsonValue {
     enum class Kind { Null, Bool, String, Integer, Number, Object, Array };
     Kind kind = Kind::Null;
-    std::string text;  // String: decoded; Integer: as written ("-12")
+    std::string text;                     // String: decoded
+    bool negative = false;                // Integer: written with a minus sign
+    std::optional<std::uint64_t> number;  // Integer: the value, when >= 0 and within 64 bits
 };
 
 struct Member {
@@ -39,242 +44,229 @@ const char* describe(JsonValue::Kind kind) {
     return kNames[static_cast<std::size_t>(kind)];
 }
 
-// RFC 8259, enough of it to read one object of scalars; the first error stops everything.
-class JsonReader {
+// "line 2, column 5: " for a byte offset into `text` (columns count bytes).
+std::string position(std::string_view text, std::size_t offset) {
+    std::size_t line = 1, line_start = 0;
+    for (std::size_t i = 0; i < offset && i < text.size(); ++i)
+        if (text[i] == '\n') ++line, line_start = i + 1;
+    return "line " + std::to_string(line) + ", column " + std::to_string(offset - line_start + 1) +
+           ": ";
+}
+
+// "found 'x'", or "found a byte" for what would not print.
+std::string found(std::string_view text, std::size_t offset) {
+    const char c = text[offset];
+    const bool printable = c > 0x20 && c < 0x7F;
+    return printable ? "found '" + std::string(1, c) + "'" : std::string("found a byte");
+}
+
+// Hands the text to nlohmann's parser a byte at a time and records how far it has read: SAX
+// events carry no position, but when one arrives the parser has read just past its token (a
+// number: one byte more), which places keys for messages.
+class TrackedInput {
 public:
-    explicit JsonReader(std::string_view text) : text_(text) {}
+    using iterator_category = std::input_iterator_tag;
+    using value_type = char;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const char*;
+    using reference = const char&;
+
+    TrackedInput(const char* at, const char** read_to) : at_(at), read_to_(read_to) {}
+    reference operator*() const { return *at_; }
+    TrackedInput& operator++() {
+        *read_to_ = ++at_;
+        return *this;
+    }
+    TrackedInput operator++(int) {
+        TrackedInput before = *this;
+        ++*this;
+        return before;
+    }
+    friend bool operator==(const TrackedInput& a, const TrackedInput& b) { return a.at_ == b.at_; }
+
+private:
+    const char* at_;
+    const char** read_to_;
+};
+
+// Where a literal the lexer gave up on part-way ("nul}") starts, given the byte it gave up at;
+// `bad` itself when the bytes before it begin no literal.
+std::size_t literal_start(std::string_view text, std::size_t bad) {
+    for (const std::string_view literal : {"true", "false", "null"})
+        for (std::size_t length = literal.size() - 1; length > 0; --length)
+            if (bad >= length && text.substr(bad - length, length) == literal.substr(0, length))
+                return bad - length;
+    return bad;
+}
+
+// nlohmann's syntax error in the words this reader has always used (operators and tests know
+// them), placed at the offending token. `what` reads "... - <problem>[; last read: '<token>']
+// [; expected <token kind>]": the lexer's problems start with "invalid", the parser's are
+// "unexpected <token kind>". `position_read` counts the bytes read, the end of the text as one.
+std::string syntax_error(std::string_view text, std::size_t position_read,
+                         const std::string& last_token, std::string_view what) {
+    const std::size_t dash = what.find(" - ");
+    std::string_view detail = dash == std::string_view::npos ? what : what.substr(dash + 3);
+    std::string_view expected;
+    const std::string last_read = "; last read: '" + last_token + "'";
+    const bool lexer = detail.starts_with("invalid");
+    const std::size_t tail = lexer ? detail.find(last_read) : detail.find("; expected ");
+    if (tail != std::string_view::npos) {
+        std::string_view rest = detail.substr(tail + (lexer ? last_read.size() : 0));
+        if (rest.starts_with("; expected ")) expected = rest.substr(11);
+        detail = detail.substr(0, tail);
+    }
+
+    // Where the offending token starts. The lexer's token text starts afresh only for strings
+    // and numbers; other tokens the parser did not expect are one byte, the last one read.
+    const std::size_t read = std::min(position_read, text.size());
+    std::size_t start = position_read == 0 ? 0 : std::min(position_read - 1, text.size());
+    if (detail == "unexpected string literal" || detail == "unexpected number literal")
+        start = read - std::min(last_token.size(), read);  // valid tokens: no control bytes
+    else if (detail == "unexpected true literal" || detail == "unexpected null literal")
+        start = read - std::min<std::size_t>(4, read);
+    else if (detail == "unexpected false literal")
+        start = read - std::min<std::size_t>(5, read);
+    else if (detail == "invalid literal")
+        start = literal_start(text, start);
+    else if (detail == "unexpected end of input")
+        start = text.size();
+
+    if (expected == "end of input")
+        return position(text, start) + "unexpected text after the object";
+    if (lexer && detail != "invalid literal") {
+        static constexpr std::pair<std::string_view, std::string_view> kLexerProblems[] = {
+            {"invalid string: missing closing quote", "unexpected end of file in a string"},
+            {"invalid string: forbidden character after backslash", "invalid escape in a string"},
+            {"invalid string: '\\u' must be followed by 4 hex digits", "expected 4 hex digits"},
+            {"invalid string: surrogate", "unpaired surrogate in a string"},
+            {"invalid string: control character", "control character in a string"},
+            {"invalid string: ill-formed UTF-8 byte", "invalid UTF-8 in a string"},
+            {"invalid number", "expected a digit"},
+        };
+        for (const auto& [problem, words] : kLexerProblems)
+            if (detail.starts_with(problem)) return position(text, start) + std::string(words);
+        return position(text, start) + std::string(detail);
+    }
+    // A token the parser did not expect, or bytes that are no token at all.
+    static constexpr std::pair<std::string_view, std::string_view> kExpected[] = {
+        {"string literal", "a string key"},
+        {"':'", "':'"},
+        {"'}'", "',' or '}'"},
+        {"']'", "',' or ']'"},
+        {"'[', '{', or a literal", "a value"},
+        {"", "a value"},
+    };
+    std::string wanted(expected);
+    for (const auto& [token, words] : kExpected)
+        if (expected == token) wanted = words;
+    if (start >= text.size())
+        return position(text, start) + "unexpected end of file, expected " + wanted;
+    return position(text, start) + "expected " + wanted + ", " + found(text, start);
+}
+
+// nlohmann's SAX interface: keeps the top-level object's members (scalars decoded; nested values
+// only checked for syntax) and the first error. The parser stops at the first false.
+class StateReader {
+public:
+    explicit StateReader(std::string_view text) : text_(text), read_to_(text.data()) {}
 
     // The top-level object's members, in order; nullopt with error() set on the first problem.
-    std::optional<std::vector<Member>> parse_document() {
-        std::vector<Member> members;
-        if (!parse_top(members)) return std::nullopt;
-        return members;
+    std::optional<std::vector<Member>> parse() {
+        if (!parse_top()) return std::nullopt;
+        return std::move(members_);
     }
 
     [[nodiscard]] const std::string& error() const { return error_; }
 
-    // "line 2, column 5: " for a byte offset (columns count bytes).
-    [[nodiscard]] std::string position(std::size_t offset) const {
-        std::size_t line = 1, line_start = 0;
-        for (std::size_t i = 0; i < offset && i < text_.size(); ++i)
-            if (text_[i] == '\n') ++line, line_start = i + 1;
-        return "line " + std::to_string(line) + ", column " +
-               std::to_string(offset - line_start + 1) + ": ";
+    // SAX events.
+    bool null() { return scalar(JsonValue::Kind::Null); }
+    bool boolean(bool) { return scalar(JsonValue::Kind::Bool); }
+    // Only a literal with a minus sign comes here: nlohmann reads the others as unsigned.
+    bool number_integer(std::int64_t) { return scalar(JsonValue::Kind::Integer, {}, true); }
+    bool number_unsigned(std::uint64_t n) { return scalar(JsonValue::Kind::Integer, {}, false, n); }
+    // A fraction or exponent, or an integer too large for 64 bits.
+    bool number_float(double, const std::string& literal) {
+        if (literal.find_first_of(".eE") != std::string::npos)
+            return scalar(JsonValue::Kind::Number);
+        return scalar(JsonValue::Kind::Integer, {}, literal.starts_with('-'));
     }
-
-private:
-    bool parse_top(std::vector<Member>& members) {
-        skip_space();
-        if (at_end()) return fail(pos_, "empty file");
-        if (!consume('{')) return fail_expected("'{'");
-        if (!parse_object(1, &members)) return false;
-        skip_space();
-        return at_end() || fail(pos_, "unexpected text after the object");
+    bool string(std::string& text) { return scalar(JsonValue::Kind::String, std::move(text)); }
+    bool binary(nlohmann::json::binary_t&) { return false; }  // never from JSON text
+    bool start_object(std::size_t) { return open(JsonValue::Kind::Object); }
+    bool start_array(std::size_t) { return open(JsonValue::Kind::Array); }
+    bool end_object() { return close(); }
+    bool end_array() { return close(); }
+    bool key(std::string& name) {
+        // The key's opening quote is the first one after the previous event's token.
+        if (depth_ == 1) members_.push_back({std::move(name), text_.find('"', event_end_), {}});
+        return mark();
     }
-
-    // Called just after '{'. `out` null: validate and discard (a nested value).
-    bool parse_object(int depth, std::vector<Member>* out) {
-        skip_space();
-        if (consume('}')) return true;
-        for (;;) {
-            skip_space();
-            Member member;
-            member.offset = pos_;
-            if (!consume('"')) return fail_expected("a string key");
-            if (!parse_string_body(member.key)) return false;
-            skip_space();
-            if (!consume(':')) return fail_expected("':'");
-            if (!parse_value(depth, member.value)) return false;
-            if (out != nullptr) out->push_back(std::move(member));
-            skip_space();
-            if (consume(',')) continue;
-            if (consume('}')) return true;
-            return fail_expected("',' or '}'");
-        }
-    }
-
-    bool parse_array(int depth) {
-        skip_space();
-        if (consume(']')) return true;
-        for (;;) {
-            JsonValue ignored;
-            if (!parse_value(depth, ignored)) return false;
-            skip_space();
-            if (consume(',')) continue;
-            if (consume(']')) return true;
-            return fail_expected("',' or ']'");
-        }
-    }
-
-    bool parse_value(int depth, JsonValue& value) {
-        skip_space();
-        if (at_end()) return fail_expected("a value");
-        const char c = text_[pos_];
-        if (c == '"') {
-            ++pos_;
-            value.kind = JsonValue::Kind::String;
-            return parse_string_body(value.text);
-        }
-        if (c == '{' || c == '[') {
-            if (depth >= kMaxDepth) return fail(pos_, "values nested too deeply");
-            ++pos_;
-            value.kind = c == '{' ? JsonValue::Kind::Object : JsonValue::Kind::Array;
-            return c == '{' ? parse_object(depth + 1, nullptr) : parse_array(depth + 1);
-        }
-        if (c == '-' || (c >= '0' && c <= '9')) return parse_number(value);
-        for (auto [word, kind] : {std::pair{std::string_view("true"), JsonValue::Kind::Bool},
-                                  std::pair{std::string_view("false"), JsonValue::Kind::Bool},
-                                  std::pair{std::string_view("null"), JsonValue::Kind::Null}}) {
-            if (text_.substr(pos_, word.size()) == word) {
-                pos_ += word.size();
-                value.kind = kind;
-                return true;
-            }
-        }
-        return fail_expected("a value");
-    }
-
-    bool parse_number(JsonValue& value) {
-        const std::size_t start = pos_;
-        consume('-');
-        if (consume('0')) {
-            // JSON has no leading zeros: "007" is not a number
-        } else if (!digits()) {
-            return fail_expected("a digit");
-        }
-        bool integer = true;
-        if (consume('.')) {
-            integer = false;
-            if (!digits()) return fail_expected("a digit");
-        }
-        if (consume('e') || consume('E')) {
-            integer = false;
-            if (!consume('+')) consume('-');
-            if (!digits()) return fail_expected("a digit");
-        }
-        value.kind = integer ? JsonValue::Kind::Integer : JsonValue::Kind::Number;
-        value.text = std::string(text_.substr(start, pos_ - start));
-        return true;
-    }
-
-    // Called just after the opening quote; leaves pos_ after the closing one.
-    bool parse_string_body(std::string& out) {
-        for (;;) {
-            if (at_end()) return fail(pos_, "unexpected end of file in a string");
-            const char c = text_[pos_];
-            if (c == '"') {
-                ++pos_;
-                return true;
-            }
-            if (static_cast<unsigned char>(c) < 0x20)
-                return fail(pos_, "control character in a string");
-            ++pos_;
-            if (c != '\\') {
-                out += c;
-                continue;
-            }
-            if (at_end()) return fail(pos_, "unexpected end of file in a string");
-            const char escape = text_[pos_++];
-            if (escape == 'u') {
-                if (!parse_unicode_escape(out)) return false;
-                continue;
-            }
-            static constexpr std::string_view kEscapes = "\"\\/bfnrt";
-            static constexpr std::string_view kMeanings = "\"\\/\b\f\n\r\t";
-            const std::size_t which = kEscapes.find(escape);
-            if (which == std::string_view::npos)
-                return fail(pos_ - 1, "invalid escape in a string");
-            out += kMeanings[which];
-        }
-    }
-
-    // After "\u": four hex digits, a surrogate pair as two escapes; appends UTF-8.
-    bool parse_unicode_escape(std::string& out) {
-        const std::size_t start = pos_ - 2;
-        std::uint32_t code = 0;
-        if (!hex4(code)) return false;
-        if (code >= 0xDC00 && code <= 0xDFFF) return fail(start, "unpaired surrogate in a string");
-        if (code >= 0xD800 && code <= 0xDBFF) {
-            std::uint32_t low = 0;
-            if (!consume('\\') || !consume('u') || !hex4(low) || low < 0xDC00 || low > 0xDFFF)
-                return fail(start, "unpaired surrogate in a string");
-            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
-        }
-        // UTF-8: a lead byte marking how many continuation bytes follow, 6 bits in each.
-        static constexpr std::uint32_t kLead[] = {0x00, 0xC0, 0xE0, 0xF0};
-        const int extra = code < 0x80 ? 0 : code < 0x800 ? 1 : code < 0x10000 ? 2 : 3;
-        out += static_cast<char>(kLead[extra] | (code >> (6 * extra)));
-        for (int i = extra - 1; i >= 0; --i)
-            out += static_cast<char>(0x80 | ((code >> (6 * i)) & 0x3F));
-        return true;
-    }
-
-    bool hex4(std::uint32_t& code) {
-        const char* first = text_.data() + pos_;
-        if (text_.size() - pos_ < 4)
-            return fail(text_.size(), "unexpected end of file in a string");
-        const auto [end, error] = std::from_chars(first, first + 4, code, 16);
-        if (error != std::errc{} || end != first + 4) return fail(pos_, "expected 4 hex digits");
-        pos_ += 4;
-        return true;
-    }
-
-    bool digits() {
-        const std::size_t start = pos_;
-        while (!at_end() && text_[pos_] >= '0' && text_[pos_] <= '9') ++pos_;
-        return pos_ > start;
-    }
-
-    void skip_space() {
-        while (!at_end() && std::string_view(" \t\n\r").find(text_[pos_]) != std::string_view::npos)
-            ++pos_;
-    }
-
-    bool consume(char c) {
-        if (at_end() || text_[pos_] != c) return false;
-        ++pos_;
-        return true;
-    }
-
-    [[nodiscard]] bool at_end() const { return pos_ >= text_.size(); }
-
-    // Records the first error; returns false so parse functions can `return fail(...)`.
-    bool fail(std::size_t offset, const std::string& message) {
-        if (error_.empty()) error_ = position(offset) + message;
+    bool parse_error(std::size_t position_read, const std::string& last_token,
+                     const nlohmann::json::exception& error) {
+        error_ = syntax_error(text_, position_read, last_token, error.what());
         return false;
     }
 
-    bool fail_expected(const std::string& what) {
-        if (at_end()) return fail(pos_, "unexpected end of file, expected " + what);
-        const char c = text_[pos_];
-        const bool printable = c > 0x20 && c < 0x7F;
-        return fail(pos_, "expected " + what + ", found " +
-                              (printable ? "'" + std::string(1, c) + "'" : std::string("a byte")));
+private:
+    bool parse_top() {
+        const std::size_t start = text_.find_first_not_of(" \t\n\r");
+        if (start == std::string_view::npos) return fail(text_.size(), "empty file");
+        if (text_[start] != '{') return fail(start, "expected '{', " + found(text_, start));
+        // nlohmann's lexer takes a NUL byte for the end of the text.
+        if (const std::size_t nul = text_.find('\0'); nul != std::string_view::npos)
+            return fail(nul, "unexpected NUL byte");
+        const TrackedInput first(text_.data(), &read_to_);
+        const TrackedInput last(text_.data() + text_.size(), &read_to_);
+        return nlohmann::json::sax_parse(first, last, this);
+    }
+
+    bool scalar(JsonValue::Kind kind, std::string text = {}, bool negative = false,
+                std::optional<std::uint64_t> number = std::nullopt) {
+        if (depth_ == 1 && !members_.empty()) {
+            JsonValue& value = members_.back().value;
+            value.kind = kind;
+            value.text = std::move(text);
+            value.negative = negative;
+            value.number = number;
+        }
+        return mark();
+    }
+
+    bool open(JsonValue::Kind kind) {
+        if (depth_ >= kMaxDepth) return fail(read() - 1, "values nested too deeply");
+        if (depth_ == 1 && !members_.empty()) members_.back().value.kind = kind;
+        ++depth_;
+        return mark();
+    }
+
+    bool close() {
+        --depth_;
+        return mark();
+    }
+
+    bool mark() {
+        event_end_ = read();
+        return true;
+    }
+
+    [[nodiscard]] std::size_t read() const {
+        return static_cast<std::size_t>(read_to_ - text_.data());
+    }
+
+    // Records the first error; returns false so the parser stops.
+    bool fail(std::size_t offset, const std::string& message) {
+        if (error_.empty()) error_ = position(text_, offset) + message;
+        return false;
     }
 
     std::string_view text_;
-    std::size_t pos_ = 0;
+    const char* read_to_;
+    std::size_t event_end_ = 0;
+    int depth_ = 0;
+    std::vector<Member> members_;
     std::string error_;
 };
-
-std::string json_string(std::string_view text) {
-    std::string out = "\"";
-    for (const char c : text) {
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (static_cast<unsigned char>(c) < 0x20) {
-            static constexpr char kHex[] = "0123456789abcdef";
-            const auto byte = static_cast<unsigned char>(c);
-            out += "\\u00";
-            out += kHex[byte >> 4];
-            out += kHex[byte & 0xF];
-        } else {
-            out += c;
-        }
-    }
-    return out + "\"";
-}
 
 std::string utc_timestamp(std::chrono::system_clock::time_point when) {
     const std::time_t seconds = std::chrono::system_clock::to_time_t(when);
@@ -295,16 +287,21 @@ LoadedState invalid(std::string message) {
 
 std::string encode_state(const Decision& decision, const SiteNames& names,
                          std::chrono::system_clock::time_point updated) {
-    return "{\"active\":" + json_string(names.at(decision.active)) +
-           ",\"pinned\":" + (decision.pinned ? json_string(names.at(*decision.pinned)) : "null") +
-           ",\"epoch\":" + std::to_string(decision.epoch) + ",\"updated\":\"" +
-           utc_timestamp(updated) + "\"}\n";
+    nlohmann::ordered_json state;  // in the documented key order
+    state["active"] = names.at(decision.active);
+    state["pinned"] =
+        decision.pinned ? nlohmann::ordered_json(names.at(*decision.pinned)) : nullptr;
+    state["epoch"] = decision.epoch;
+    state["updated"] = utc_timestamp(updated);
+    // Names are config names (ASCII); `replace` only keeps dump() from ever throwing.
+    return state.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 LoadedState decode_state(std::string_view text, const SiteNames& names) {
-    JsonReader reader(text);
-    const auto members = reader.parse_document();
+    StateReader reader(text);
+    const auto members = reader.parse();
     if (!members) return invalid(reader.error());
+    const auto at = [text](const Member& member) { return position(text, member.offset); };
 
     const Member* active = nullptr;
     const Member* pinned = nullptr;
@@ -317,14 +314,13 @@ LoadedState decode_state(std::string_view text, const SiteNames& names) {
                               : member.key == "updated" ? &updated
                                                         : nullptr;
         if (slot == nullptr) continue;  // a newer version's key: refusing it would flip sites
-        if (*slot != nullptr)
-            return invalid(reader.position(member.offset) + "duplicate key \"" + member.key + "\"");
+        if (*slot != nullptr) return invalid(at(member) + "duplicate key \"" + member.key + "\"");
         *slot = &member;
     }
 
-    const auto wrong_type = [&reader](const Member& member, const char* expected) {
-        return invalid(reader.position(member.offset) + member.key + ": expected " + expected +
-                       ", got " + describe(member.value.kind));
+    const auto wrong_type = [&at](const Member& member, const char* expected) {
+        return invalid(at(member) + member.key + ": expected " + expected + ", got " +
+                       describe(member.value.kind));
     };
     const auto site_index = [&names](const std::string& name) -> std::optional<SiteIndex> {
         for (SiteIndex i = 0; i < kSiteCount; ++i)
@@ -332,9 +328,9 @@ LoadedState decode_state(std::string_view text, const SiteNames& names) {
         return std::nullopt;
     };
     const auto unknown_site = [&](const Member& member) {
-        return invalid(reader.position(member.offset) + member.key + ": unknown site \"" +
-                       member.value.text + "\" (the sites are \"" + names[kPrimary] + "\" and \"" +
-                       names[kStandby] + "\")");
+        return invalid(at(member) + member.key + ": unknown site \"" + member.value.text +
+                       "\" (the sites are \"" + names[kPrimary] + "\" and \"" + names[kStandby] +
+                       "\")");
     };
 
     Decision decision;
@@ -350,18 +346,15 @@ LoadedState decode_state(std::string_view text, const SiteNames& names) {
         decision.pinned = site_index(pinned->value.text);
         if (!decision.pinned) return unknown_site(*pinned);
         if (*decision.pinned != decision.active)
-            return invalid(reader.position(pinned->offset) + "pinned: \"" + pinned->value.text +
+            return invalid(at(*pinned) + "pinned: \"" + pinned->value.text +
                            "\" is not the active site \"" + active->value.text + "\"");
     }
 
     if (epoch == nullptr) return invalid("missing key \"epoch\"");
-    const std::string& digits = epoch->value.text;
-    if (epoch->value.kind != JsonValue::Kind::Integer || digits.starts_with('-'))
+    if (epoch->value.kind != JsonValue::Kind::Integer || epoch->value.negative)
         return wrong_type(*epoch, "a non-negative integer");
-    const auto [end, error] =
-        std::from_chars(digits.data(), digits.data() + digits.size(), decision.epoch);
-    if (error != std::errc{} || end != digits.data() + digits.size())
-        return invalid(reader.position(epoch->offset) + "epoch: out of range");
+    if (!epoch->value.number) return invalid(at(*epoch) + "epoch: out of range");
+    decision.epoch = *epoch->value.number;
 
     if (updated != nullptr && updated->value.kind != JsonValue::Kind::String)
         return wrong_type(*updated, "a timestamp string");

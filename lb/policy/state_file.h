@@ -37,7 +37,8 @@ struct StateFileError {
 // Parses encode_state's output, tolerant of whitespace and key order and of unknown keys (a newer
 // version may add some), strict about types: "active" (a site name) and "epoch" (an integer
 // >= 0) are required, "pinned" (null or the active site's name) and "updated" (a string) are
-// optional, duplicate keys are errors. Returns Loaded or Invalid (with line and column).
+// optional, duplicate keys are errors; strings must be valid UTF-8 (RFC 8259 §8.1). Returns
+// Loaded or Invalid (with line and column). Parsed by nlohmann's JSON parser.
 [[nodiscard]] LoadedState decode_state(std::string_view text, const SiteNames& names);
 
 class StateFile {

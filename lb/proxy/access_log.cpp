@@ -4,6 +4,8 @@
 
 #include <ctime>
 
+#include "lb/base/json_writer.h"
+
 namespace lb {
 namespace {
 
@@ -46,17 +48,25 @@ std::string format_tcplog(const ConnectionRecord& r) {
 
 std::string format_json_log(const ConnectionRecord& r) {
     const WallTime w = split(r.accepted);
-    // Every value below is an address, a config name (validated, no quotes or control
-    // characters), a number or a fixed word, so no JSON escaping is needed.
-    return fmt::format(
-        R"({{"event":"connection","time":"{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",)"
-        R"("client":"{}","listener":"{}","site":"{}","connect_ms":{},"total_ms":{},)"
-        R"("bytes_to_client":{},"bytes_to_site":{},"termination":"{}","reason":"{}",)"
-        R"("active_connections":{},"retries":{}}})",
-        w.parts.tm_year + 1900, w.parts.tm_mon + 1, w.parts.tm_mday, w.parts.tm_hour,
-        w.parts.tm_min, w.parts.tm_sec, w.millis, client_text(r), r.listener, r.site,
-        connect_field(r), r.total_ms, r.bytes_to_client, r.bytes_to_site,
-        tcplog_code(r.termination), describe(r.termination), r.active_connections, r.retries);
+    JsonWriter line;
+    line.begin_object()
+        .field("event", "connection")
+        .field("time", fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+                                   w.parts.tm_year + 1900, w.parts.tm_mon + 1, w.parts.tm_mday,
+                                   w.parts.tm_hour, w.parts.tm_min, w.parts.tm_sec, w.millis))
+        .field("client", client_text(r))
+        .field("listener", r.listener)
+        .field("site", r.site)
+        .field("connect_ms", connect_field(r))
+        .field("total_ms", r.total_ms)
+        .field("bytes_to_client", r.bytes_to_client)
+        .field("bytes_to_site", r.bytes_to_site)
+        .field("termination", tcplog_code(r.termination))
+        .field("reason", describe(r.termination))
+        .field("active_connections", r.active_connections)
+        .field("retries", r.retries)
+        .end_object();
+    return line.take();
 }
 
 std::string format_connection(config::LogFormat format, const ConnectionRecord& record) {

@@ -1,5 +1,6 @@
-// A strict JSON reader (RFC 8259) for tests that check documents the balancer produces: a tiny
-// recursive-descent parser into a value tree, so no JSON library joins the dependencies.
+// A strict JSON reader (RFC 8259) for tests that check documents the balancer produces:
+// nlohmann's parser into a small value tree that answers absent keys and wrong kinds with null,
+// 0 or "" (so a wrong document fails a CHECK instead of throwing) and keeps number literals.
 #pragma once
 
 #include <cstddef>
@@ -54,7 +55,7 @@ public:
     }
 
 private:
-    friend class Parser;
+    friend class Builder;
 
     Kind kind_ = Kind::Null;
     bool boolean_ = false;

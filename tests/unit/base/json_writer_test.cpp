@@ -106,6 +106,7 @@ TEST_CASE("json_escape keeps valid UTF-8 and replaces the rest", "[unit][base]")
 
 TEST_CASE("json_escape escapes quotes, backslashes and control characters", "[unit][base]") {
     CHECK(json_escape("a\"b\\c\nd\x01") == "a\\\"b\\\\c\\nd\\u0001");
+    CHECK(json_escape("\b\f\r\t\x1f\x7f/") == "\\b\\f\\r\\t\\u001f\\u007f/");
 }
 
 }  // namespace

@@ -194,6 +194,21 @@ TEST_CASE("an empty metrics.listen turns the endpoint off", "[unit][config]") {
     CHECK_FALSE(loaded.config->metrics.listen.has_value());
 }
 
+TEST_CASE("expect_status follows the checks' grammar, spaces around items included",
+          "[unit][config]") {
+    const auto loaded =
+        load("[health]\nexpect_status = \" 200 - 299 , 404 \"\n" + std::string(kSitesAndListener));
+    INFO(loaded.report);
+    REQUIRE(loaded.config.has_value());
+    CHECK(loaded.config->health.expect_status == " 200 - 299 , 404 ");
+    for (const char* bad : {"200,,204", "200,", "399-200", "2000", ""}) {
+        INFO(bad);
+        CHECK_FALSE(load("[health]\nexpect_status = \"" + std::string(bad) + "\"\n" +
+                         std::string(kSitesAndListener))
+                        .config.has_value());
+    }
+}
+
 TEST_CASE("[sites.health] overrides [health] key by key for its site only", "[unit][config]") {
     const auto loaded = load(R"(
 [health]

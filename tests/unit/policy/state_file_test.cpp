@@ -218,6 +218,32 @@ TEST_CASE("decode_state rejects corrupt text with a position", "[unit][policy]")
     CHECK_THAT(multi_line.message, Catch::StartsWith("line 3, column 3: epoch:"));
 }
 
+TEST_CASE("a syntax error is placed at the token that breaks the text", "[unit][policy]") {
+    struct Row {
+        const char* what;
+        std::string text;
+        const char* message;  // the whole error
+    };
+    const Row rows[] = {
+        {"a trailing comma on its own line", "{\n  \"active\": \"site-b\",\n  \"epoch\": 7,\n}",
+         "line 4, column 1: expected a string key, found '}'"},
+        {"a byte after a number", R"({"active":"site-b","epoch":1x})",
+         "line 1, column 29: expected ',' or '}', found 'x'"},
+        {"a literal cut short", "{\"active\":\n  nul}",
+         "line 2, column 3: expected a value, found 'n'"},
+        {"an escape", "{\"active\":\"site-b\",\n\"epoch\":\"7\\q\"}",
+         "line 2, column 12: invalid escape in a string"},
+        {"a NUL byte after the object", std::string("{\"active\":\"site-b\",\"epoch\":1}\0", 30),
+         "line 1, column 30: unexpected NUL byte"},
+    };
+    for (const Row& row : rows) {
+        INFO(row.what);
+        const LoadedState loaded = decode_state(row.text, kNames);
+        CHECK(loaded.status == LoadStatus::Invalid);
+        CHECK(loaded.message == row.message);
+    }
+}
+
 TEST_CASE("a corrupt state file is reported, ignored and left untouched", "[unit][policy]") {
     StateDir dir;
     const fs::path path = dir.path() / "state.json";
