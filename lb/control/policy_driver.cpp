@@ -54,6 +54,7 @@ void PolicyDriver::reconfigure(const config::Config& config) {
     const bool same_sites = names[0] == policy_.site_name(0) && names[1] == policy_.site_name(1);
     if (same_sites && config.global.state_file == state_file_.path().string()) {
         apply(policy_.reconfigure(config.policy, scheduler_.now()));
+        publish();  // retry_on_standby may have changed the retry eligibility without a transition
         return;
     }
     // Carry the decision over by name: a reload must never flip sites on its own.
