@@ -17,8 +17,8 @@
 #include <thread>
 #include <vector>
 
-#include "lb/web/http_endpoint.h"
 #include "lb/metrics/metrics.h"
+#include "lb/web/http_endpoint.h"
 #include "tests/support/test_sockets.h"
 
 namespace lb::web::testing {
@@ -49,9 +49,13 @@ inline admin::Status fixture_status() {
 
 class EndpointFixture {
 public:
+    // `metrics_text`: what /metrics serves instead of the fixture's registry (e.g. a body too
+    // large to be written at once).
     explicit EndpointFixture(HttpEndpoint::Limits limits = {},
-                             const std::string& address = "127.0.0.1:0")
+                             const std::string& address = "127.0.0.1:0",
+                             HttpEndpoint::MetricsText metrics_text = {})
         : metrics_({"site-alpha", "site-beta"}, {"https"}, "0.1.0-test") {
+        if (!metrics_text) metrics_text = [this] { return metrics_.serialize(); };
         const auto bind = SocketAddress::parse_endpoint(address);
         REQUIRE(bind.has_value());
         REQUIRE(uv_loop_init(&loop_) == 0);
@@ -62,8 +66,7 @@ public:
         try {
             start_error_ = call([&]() -> std::string {
                 endpoint_ = std::make_unique<HttpEndpoint>(
-                    &loop_, [this] { return metrics_.serialize(); },
-                    [] { return fixture_status(); }, limits);
+                    &loop_, std::move(metrics_text), [] { return fixture_status(); }, limits);
                 const Result<Ok> started = endpoint_->start(*bind);
                 return started.ok() ? std::string() : started.error();
             });
@@ -105,6 +108,14 @@ public:
         return uv_loop_close(&loop_);
     }
 
+    // HttpEndpoint::stop() on the loop thread; the endpoint stays (its close callbacks run on).
+    void stop_endpoint() {
+        call([this] {
+            endpoint_->stop();
+            return 0;
+        });
+    }
+
     [[nodiscard]] const std::string& start_error() const { return start_error_; }
     [[nodiscard]] std::uint16_t port() const { return port_; }
     [[nodiscard]] std::size_t connections() {
@@ -138,7 +149,8 @@ private:
         for (auto& task : batch) task();
     }
 
-    metrics::Metrics metrics_;  // serialize() is thread-safe; the test thread moves counters directly
+    metrics::Metrics
+        metrics_;  // serialize() is thread-safe; the test thread moves counters directly
     uv_loop_t loop_{};
     uv_async_t inbox_{};
     std::mutex mutex_;
