@@ -177,12 +177,11 @@ void ProbeTable::cancel_all() noexcept {
 
 void ProbeSlot::start(std::unique_ptr<Probe> probe, Prober::DoneCallback on_done) {
     cancel();
-    current_ = &Probe::launch(std::move(probe), table_,
-                              [this, on_done = std::move(on_done)](CheckResult result) {
-                                  current_ = nullptr;
-                                  if (on_done)
-                                      on_done(std::move(result));  // last: it may destroy this slot
-                              });
+    auto report = [this, on_done = std::move(on_done)](CheckResult result) {
+        current_ = nullptr;
+        if (on_done) on_done(std::move(result));  // last: it may destroy this slot
+    };
+    current_ = &Probe::launch(std::move(probe), table_, std::move(report));
 }
 
 void ProbeSlot::cancel() noexcept {
