@@ -62,10 +62,12 @@ CheckCause io_cause(Probe::Phase phase) {
 
 Probe::Probe(uv_loop_t* loop, CheckTarget target) : loop_(loop), target_(std::move(target)) {}
 
-Probe* Probe::launch(std::unique_ptr<Probe> probe, Prober::DoneCallback on_done) noexcept {
-    Probe* self = probe.release();
-    self->done_ = std::move(on_done);
-    self->start();
+Probe& Probe::launch(std::unique_ptr<Probe> probe, const std::shared_ptr<ProbeTable>& table,
+                     Prober::DoneCallback on_done) {
+    Probe& self = *table->probes_.emplace_back(std::move(probe));
+    self.table_ = table;
+    self.done_ = std::move(on_done);
+    self.start();
     return self;
 }
 
@@ -203,17 +205,26 @@ void Probe::on_closed(uv_handle_t* handle) noexcept {
     // callback may start the next check (or destroy the prober) freely.
     Prober::DoneCallback done = std::move(self->done_);
     CheckResult result = std::move(self->result_);
-    delete self;
+    self->table_->erase(self);
     if (done) done(std::move(result));
+}
+
+void ProbeTable::erase(const Probe* probe) noexcept {
+    const std::shared_ptr<ProbeTable> keep = shared_from_this();  // a probe may hold the last one
+    std::erase_if(probes_, [probe](const std::unique_ptr<Probe>& p) { return p.get() == probe; });
+}
+
+void ProbeTable::cancel_all() noexcept {
+    for (const auto& probe : probes_) probe->cancel();
 }
 
 void ProbeSlot::start(std::unique_ptr<Probe> probe, Prober::DoneCallback on_done) {
     cancel();
-    current_ =
-        Probe::launch(std::move(probe), [this, on_done = std::move(on_done)](CheckResult result) {
-            current_ = nullptr;
-            if (on_done) on_done(std::move(result));  // last: it may destroy this slot
-        });
+    auto report = [this, on_done = std::move(on_done)](CheckResult result) {
+        current_ = nullptr;
+        if (on_done) on_done(std::move(result));  // last: it may destroy this slot
+    };
+    current_ = &Probe::launch(std::move(probe), table_, std::move(report));
 }
 
 void ProbeSlot::cancel() noexcept {

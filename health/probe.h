@@ -1,6 +1,7 @@
 // One check in flight: socket, timeout timer, connect/write requests and buffers embedded in one
-// heap object (STYLE §3.3). close() is idempotent; the last close callback frees the object and
-// only then reports, so a result never arrives while any of its handles or requests is live.
+// object owned by its prober's ProbeTable (STYLE §3.3). Closing is idempotent; the last close
+// callback erases the probe and only then reports, so a result never arrives while any of its
+// handles or requests is live.
 #pragma once
 
 #include <uv.h>
@@ -11,12 +12,15 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "health/check_result.h"
 #include "health/check_target.h"
 #include "health/prober.h"
 
 namespace lb::health {
+
+class ProbeTable;
 
 class Probe {
 public:
@@ -29,10 +33,12 @@ public:
     Probe(const Probe&) = delete;
     Probe& operator=(const Probe&) = delete;
 
-    // Takes ownership: from here the probe frees itself. Returns the probe for cancel().
-    static Probe* launch(std::unique_ptr<Probe> probe, Prober::DoneCallback on_done) noexcept;
-    // Drops the callback and closes. The pointer stays valid until the next loop iteration at
-    // least (the close callbacks free it), but callers must forget it now.
+    // Adds `probe` to `table` and starts it: from here only its last close callback removes it.
+    // Returns the probe for cancel().
+    static Probe& launch(std::unique_ptr<Probe> probe, const std::shared_ptr<ProbeTable>& table,
+                         Prober::DoneCallback on_done);
+    // Drops the callback and closes (idempotent). The probe stays in its table until its close
+    // callbacks have run, but callers must forget it now.
     void cancel() noexcept;
 
 protected:
@@ -73,6 +79,7 @@ private:
     static void on_written(uv_write_t* req, int status) noexcept;
     static void on_closed(uv_handle_t* handle) noexcept;
 
+    std::shared_ptr<ProbeTable> table_;  // set by launch(); kept alive until on_closed erased us
     uv_loop_t* loop_;
     CheckTarget target_;
     Prober::DoneCallback done_;
@@ -94,18 +101,39 @@ private:
     std::array<char, 16 * 1024> read_buffer_{};
 };
 
+// The probes of one prober: the check in flight and cancelled ones whose handles are still
+// closing. Invariant: the table is on the heap and every probe holds it, so a close callback that
+// runs after the prober is gone (reload, stop) still finds it; the prober cancels them all first.
+class ProbeTable : public std::enable_shared_from_this<ProbeTable> {
+public:
+    // From the probe's last close callback: destroys it. When the prober is gone and this was
+    // its last probe, the table goes too, after this returns.
+    void erase(const Probe* probe) noexcept;
+    // Cancels every probe; each leaves from its own close callback, on a later loop iteration.
+    void cancel_all() noexcept;
+    // Probes not erased yet, closing ones included.
+    [[nodiscard]] std::size_t size() const { return probes_.size(); }
+
+private:
+    friend class Probe;
+    std::vector<std::unique_ptr<Probe>> probes_;
+};
+
 // The probe a prober has in flight, for start/cancel bookkeeping shared by every Prober.
 class ProbeSlot {
 public:
-    ProbeSlot() = default;
+    ProbeSlot() : table_(std::make_shared<ProbeTable>()) {}
     ProbeSlot(const ProbeSlot&) = delete;
     ProbeSlot& operator=(const ProbeSlot&) = delete;
-    ~ProbeSlot() { cancel(); }
+    ~ProbeSlot() { table_->cancel_all(); }  // the table outlives us until the last close callback
 
     void start(std::unique_ptr<Probe> probe, Prober::DoneCallback on_done);
     void cancel() noexcept;
+    // Probes not freed yet: the one in flight plus cancelled ones still closing.
+    [[nodiscard]] std::size_t probes() const { return table_->size(); }
 
 private:
+    std::shared_ptr<ProbeTable> table_;
     Probe* current_ = nullptr;
 };
 

@@ -1,5 +1,6 @@
-// Lifetime: self_ keeps the object alive until the pipe's close callback, which libuv runs after
-// every cancelled write callback; late Controller answers hold a weak_ptr and find it gone.
+// Lifetime: the server's table owns the connection until the pipe's close callback, which libuv
+// runs after every cancelled write callback; late Controller answers look the connection up in
+// the table by id (through a weak_ptr) and find it gone.
 #include "lb/admin/admin_connection.h"
 
 #include <fmt/format.h>
@@ -35,33 +36,32 @@ std::string frame(std::string_view body) {
 
 }  // namespace
 
-std::shared_ptr<AdminConnection> AdminConnection::accept(uv_stream_t* listener,
-                                                         Controller& controller,
-                                                         const AdminLimits& limits, bool refuse) {
-    std::shared_ptr<AdminConnection> conn(new AdminConnection(controller, limits));
-    if (const int rc = uv_pipe_init(listener->loop, &conn->pipe_, 0); rc != 0) {
+AdminConnection::AdminConnection(std::shared_ptr<Table> table, Controller& controller,
+                                 const AdminLimits& limits)
+    : table_(std::move(table)), id_(table_->next_id()), controller_(controller), limits_(limits) {}
+
+bool AdminConnection::accept_from(uv_stream_t* listener, bool refuse) {
+    if (const int rc = uv_pipe_init(listener->loop, &pipe_, 0); rc != 0) {
         log::warning("admin: cannot accept a client: {}", uv_error_text(rc));
-        return nullptr;  // a failed init registered nothing
+        return false;  // a failed init registered nothing
     }
-    conn->pipe_.data = conn.get();
-    conn->self_ = conn;
-    if (const int rc = uv_accept(listener, conn->stream()); rc != 0) {
+    pipe_.data = this;
+    if (const int rc = uv_accept(listener, stream()); rc != 0) {
         log::warning("admin: cannot accept a client: {}", uv_error_text(rc));
-        conn->close();
-        return nullptr;
+        close();
+        return true;
     }
     if (refuse) {
-        conn->quit_ = true;
-        conn->reply_now(error_reply(
-            fmt::format("too many admin connections (at most {})", limits.max_connections)));
-        return conn;
+        quit_ = true;
+        reply_now(error_reply(
+            fmt::format("too many admin connections (at most {})", limits_.max_connections)));
+        return true;
     }
-    if (const int rc = uv_read_start(conn->stream(), &on_alloc, &on_read); rc != 0) {
+    if (const int rc = uv_read_start(stream(), &on_alloc, &on_read); rc != 0) {
         log::warning("admin: cannot read from a client: {}", uv_error_text(rc));
-        conn->close();
-        return nullptr;
+        close();
     }
-    return conn;
+    return true;
 }
 
 void AdminConnection::close() noexcept {
@@ -73,8 +73,7 @@ void AdminConnection::close() noexcept {
 
 void AdminConnection::on_closed(uv_handle_t* handle) noexcept {
     auto* self = static_cast<AdminConnection*>(handle->data);
-    // Freed when `last` goes out of scope, unless a Controller callback holds it right now.
-    const std::shared_ptr<AdminConnection> last = std::move(self->self_);
+    self->table_->erase(self->id_);  // the only handle: frees the connection
 }
 
 void AdminConnection::on_alloc(uv_handle_t* handle, std::size_t, uv_buf_t* buf) noexcept {
@@ -139,9 +138,11 @@ void AdminConnection::run_line() {
         return reply_now(error_reply("too many commands waiting for a reply on this connection"));
     if (changes_state(command)) log::info("admin: {}", line);
     const std::uint64_t seq = open_slot();
-    execute(controller_, command, [weak = weak_from_this(), seq](std::string body) {
-        if (auto self = weak.lock()) self->complete(seq, body);
-    });
+    execute(controller_, command,
+            [table = std::weak_ptr<Table>(table_), id = id_, seq](std::string body) {
+                if (const auto live = table.lock())
+                    if (AdminConnection* self = live->find(id)) self->complete(seq, body);
+            });
 }
 
 std::uint64_t AdminConnection::open_slot() {

@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "lb/admin/controller.h"
+#include "lb/base/handle_table.h"
 
 namespace lb::admin {
 
@@ -28,18 +29,27 @@ struct AdminLimits {
     std::size_t max_connections = 32;
 };
 
-class AdminConnection : public std::enable_shared_from_this<AdminConnection> {
+// Owned by its server's table (lb/base/handle_table.h); the pipe's close callback erases it,
+// after libuv has run every cancelled write callback.
+class AdminConnection {
 public:
-    // Accepts the client pending on `listener` (on the listener's loop thread). The connection
-    // owns itself until its handle's close callback; holders keep weak_ptrs. `refuse`: tell the
-    // client there are too many connections, then close. Null if the accept failed.
-    static std::shared_ptr<AdminConnection> accept(uv_stream_t* listener, Controller& controller,
-                                                   const AdminLimits& limits, bool refuse);
+    using Table = HandleTable<AdminConnection>;
+
+    // One client of the server owning `table`. `controller` is called only while the connection
+    // is not closing, so it need only outlive the server.
+    AdminConnection(std::shared_ptr<Table> table, Controller& controller,
+                    const AdminLimits& limits);
     AdminConnection(const AdminConnection&) = delete;
     AdminConnection& operator=(const AdminConnection&) = delete;
 
+    // Takes the client pending on `listener` (on the listener's loop thread). False: nothing was
+    // registered, destroy it directly. True: adopt it into the table, even if it is already
+    // closing. `refuse`: tell the client there are too many connections, then close.
+    [[nodiscard]] bool accept_from(uv_stream_t* listener, bool refuse);
     // Closes at once, dropping unsent replies and any reply still to come. Idempotent.
     void close() noexcept;
+
+    [[nodiscard]] Table::Id id() const { return id_; }
 
 private:
     struct Slot {
@@ -51,9 +61,6 @@ private:
         uv_write_t req{};
         std::string data;
     };
-
-    AdminConnection(Controller& controller, const AdminLimits& limits)
-        : controller_(controller), limits_(limits) {}
 
     static void on_alloc(uv_handle_t* handle, std::size_t size, uv_buf_t* buf) noexcept;
     static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept;
@@ -71,10 +78,11 @@ private:
     void write(std::string text);
     void finish_if_done();
 
+    const std::shared_ptr<Table> table_;  // kept alive until on_closed erased us from it
+    const Table::Id id_;
     Controller& controller_;
     AdminLimits limits_;
     uv_pipe_t pipe_{};
-    std::shared_ptr<AdminConnection> self_;  // released by on_closed: the handle's memory is ours
     std::array<char, 16384> read_buffer_{};  // one read in flight per stream
     std::string line_;                       // the line being received, at most kMaxLineBytes+1
     bool discarding_ = false;                // skipping the rest of an over-long line

@@ -130,23 +130,13 @@ Result<Ok> AdminServer::start(const std::string& path, unsigned mode) {
 
 void AdminServer::stop() noexcept {
     listener_.reset();
-    for (const auto& weak : connections_)
-        if (const auto connection = weak.lock()) connection->close();
+    connections_->close_all();  // each leaves the table from its close callback
     if (path_.empty()) return;
     // Unlink only our own file: another instance may have replaced it since.
     struct stat st {};
     if (::lstat(path_.c_str(), &st) == 0 && st.st_dev == device_ && st.st_ino == inode_)
         ::unlink(path_.c_str());
     path_.clear();
-}
-
-std::size_t AdminServer::connection_count() {
-    prune();
-    return connections_.size();
-}
-
-void AdminServer::prune() {
-    std::erase_if(connections_, [](const auto& weak) { return weak.expired(); });
 }
 
 void AdminServer::on_connection(uv_stream_t* listener, int status) noexcept {
@@ -156,12 +146,11 @@ void AdminServer::on_connection(uv_stream_t* listener, int status) noexcept {
         log::warning("admin: accept failed: {}", uv_error_text(status));
         return;
     }
-    self->prune();
-    const bool refuse = self->connections_.size() >= self->limits_.max_connections;
+    const bool refuse = self->connections_->size() >= self->limits_.max_connections;
     if (refuse) log::warning("admin: too many clients (at most {})", self->limits_.max_connections);
-    if (auto connection =
-            AdminConnection::accept(listener, self->controller_, self->limits_, refuse))
-        self->connections_.push_back(connection);
+    auto connection =
+        std::make_unique<AdminConnection>(self->connections_, self->controller_, self->limits_);
+    if (connection->accept_from(listener, refuse)) self->connections_->adopt(std::move(connection));
 }
 
 }  // namespace lb::admin

@@ -8,7 +8,6 @@
 
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "lb/admin/admin_connection.h"
 #include "lb/admin/controller.h"
@@ -21,7 +20,9 @@ class AdminServer {
 public:
     // `loop` and `controller` must outlive the server; every call happens on the loop's thread.
     AdminServer(uv_loop_t* loop, Controller& controller, AdminLimits limits = {});
-    ~AdminServer();  // stop()
+    // stop(). Connections still closing are freed by their close callbacks, so the loop must
+    // run on afterwards (as it must for any handle).
+    ~AdminServer();
     AdminServer(const AdminServer&) = delete;
     AdminServer& operator=(const AdminServer&) = delete;
 
@@ -38,17 +39,17 @@ public:
 
     [[nodiscard]] bool listening() const { return static_cast<bool>(listener_); }
     // Connections whose handle is not closed yet.
-    [[nodiscard]] std::size_t connection_count();
+    [[nodiscard]] std::size_t connection_count() const { return connections_->size(); }
 
 private:
     static void on_connection(uv_stream_t* listener, int status) noexcept;
-    void prune();
 
     uv_loop_t* loop_;
     Controller& controller_;
     AdminLimits limits_;
     UvHandle<uv_pipe_t> listener_;
-    std::vector<std::weak_ptr<AdminConnection>> connections_;
+    // Outlives the server until the last connection's close callback (lb/base/handle_table.h).
+    std::shared_ptr<AdminConnection::Table> connections_ = AdminConnection::Table::create();
     std::string path_;  // set while we own a socket file there
     dev_t device_ = 0;  // identity of that file, so stop() never unlinks another instance's
     ino_t inode_ = 0;

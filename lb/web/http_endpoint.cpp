@@ -80,15 +80,20 @@ std::string http_response(int status, std::string_view content_type, const std::
 // --- Connection -------------------------------------------------------------------------------
 
 // One client: a TCP handle and a deadline timer embedded here, with the write and shutdown
-// requests (STYLE §3.3). close() is idempotent; the last close callback frees the object through
-// its owner, or by itself once the owner is gone.
+// requests (STYLE §3.3). Owned by the endpoint's table; close() is idempotent and the last close
+// callback erases it. It uses the endpoint only while not closing: the endpoint closes every
+// connection before it goes.
 class HttpEndpoint::Connection {
 public:
-    Connection(HttpEndpoint& owner, std::size_t max_head_bytes)
-        : owner_(&owner), buffer_(max_head_bytes) {}
+    Connection(std::shared_ptr<ConnectionTable> table, HttpEndpoint& owner)
+        : table_(std::move(table)),
+          id_(table_->next_id()),
+          owner_(owner),
+          buffer_(owner.limits_.max_head_bytes) {}
 
     // Initialises both handles and accepts the pending client (first, so the listener never
-    // stalls on a client left pending). False only if nothing was registered: delete at once.
+    // stalls on a client left pending). False only if nothing was registered: delete at once;
+    // true: adopt it into the table, even if it is already closing.
     [[nodiscard]] bool open(uv_loop_t* loop, uv_stream_t* server) {
         if (uv_tcp_init(loop, &tcp_) != 0) return false;
         tcp_.data = this;
@@ -103,7 +108,7 @@ public:
             close();
             return true;
         }
-        arm_timer(owner_->limits_.timeout);
+        arm_timer(owner_.limits_.timeout);
         return true;
     }
 
@@ -114,8 +119,7 @@ public:
             if (handle->data != nullptr && !uv_is_closing(handle)) uv_close(handle, &on_closed);
     }
 
-    // The owner is going away: the last close callback deletes this object itself.
-    void orphan() noexcept { owner_ = nullptr; }
+    [[nodiscard]] ConnectionTable::Id id() const { return id_; }
 
 private:
     enum class Phase { Reading, Writing, Lingering };
@@ -136,7 +140,7 @@ private:
 
     static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) noexcept {
         auto* self = static_cast<Connection*>(stream->data);
-        if (self == nullptr || self->closing_ || nread == 0) return;
+        if (self->closing_ || nread == 0) return;
         if (nread < 0) {  // EOF or error: before the head, the client gave up; after, it is done
             self->close();
             return;
@@ -152,7 +156,7 @@ private:
         using Verdict = RequestParse::Verdict;
         switch (parse.verdict) {
             case Verdict::Complete:
-                send(owner_->respond(parse.head.method, parse.head.path));
+                send(owner_.respond(parse.head.method, parse.head.path));
                 return;
             case Verdict::BadRequest:
                 send(error_response(400));
@@ -176,7 +180,7 @@ private:
             close();
             return;
         }
-        arm_timer(owner_->limits_.timeout);  // a client that does not read is cut off too
+        arm_timer(owner_.limits_.timeout);  // a client that does not read is cut off too
     }
 
     static void on_written(uv_write_t* req, int status) noexcept {
@@ -193,31 +197,31 @@ private:
             self->close();
             return;
         }
-        self->arm_timer(std::min(self->owner_->limits_.timeout, kMaxLinger));
+        self->arm_timer(std::min(self->owner_.limits_.timeout, kMaxLinger));
     }
 
     static void on_shutdown(uv_shutdown_t* req, int status) noexcept {
         auto* self = static_cast<Connection*>(req->data);
-        if (!self->closing_ && status < 0) self->close();
+        if (self->closing_) return;
+        if (status < 0) self->close();
         // Otherwise keep reading until the client's FIN (on_read) or the linger deadline.
     }
 
     static void on_timeout(uv_timer_t* timer) noexcept {
         auto* self = static_cast<Connection*>(timer->data);
-        if (self != nullptr) self->close();
+        if (self->closing_) return;
+        self->close();
     }
 
     static void on_closed(uv_handle_t* handle) noexcept {
         auto* self = static_cast<Connection*>(handle->data);
         if (--self->open_handles_ > 0) return;
-        if (self->owner_ != nullptr) {
-            self->owner_->erase(self);
-        } else {
-            delete self;
-        }
+        self->table_->erase(self->id_);  // frees this connection
     }
 
-    HttpEndpoint* owner_;
+    const std::shared_ptr<ConnectionTable> table_;  // kept alive until on_closed erased us
+    const ConnectionTable::Id id_;
+    HttpEndpoint& owner_;
     uv_tcp_t tcp_{};
     uv_timer_t timer_{};
     uv_write_t write_req_{};
@@ -233,7 +237,11 @@ private:
 // --- HttpEndpoint -----------------------------------------------------------------------------
 
 HttpEndpoint::HttpEndpoint(uv_loop_t* loop, MetricsText metrics, StatusSource status, Limits limits)
-    : loop_(loop), metrics_(std::move(metrics)), status_(std::move(status)), limits_(limits) {
+    : loop_(loop),
+      metrics_(std::move(metrics)),
+      status_(std::move(status)),
+      limits_(limits),
+      connections_(ConnectionTable::create()) {
     limits_.max_head_bytes = std::max<std::size_t>(limits_.max_head_bytes, 64);
 }
 
@@ -242,15 +250,9 @@ HttpEndpoint::HttpEndpoint(uv_loop_t* loop, MetricsText metrics, admin::Controll
     : HttpEndpoint(
           loop, std::move(metrics), [&controller] { return controller.status(); }, limits) {}
 
-HttpEndpoint::~HttpEndpoint() {
-    stop();
-    // The close callbacks have not run yet: hand each connection its own memory.
-    for (auto& [raw, owned] : connections_) {
-        raw->orphan();
-        (void)owned.release();
-    }
-    connections_.clear();
-}
+HttpEndpoint::~HttpEndpoint() { stop(); }
+
+std::size_t HttpEndpoint::connection_count() const { return connections_->size(); }
 
 Result<Ok> HttpEndpoint::start(const SocketAddress& address) {
     if (listener_) return Error{"metrics endpoint: already listening"};
@@ -283,7 +285,7 @@ Result<Ok> HttpEndpoint::start(const SocketAddress& address) {
 void HttpEndpoint::stop() {
     listener_.reset();
     port_ = 0;
-    for (auto& [raw, owned] : connections_) raw->close();
+    connections_->close_all();  // each leaves the table from its last close callback
 }
 
 void HttpEndpoint::on_connection(uv_stream_t* server, int status) noexcept {
@@ -299,17 +301,16 @@ void HttpEndpoint::on_connection(uv_stream_t* server, int status) noexcept {
 void HttpEndpoint::accept(uv_stream_t* server) {
     // libuv stops watching the listener until uv_accept() is called, so every pending client is
     // accepted, even one that is then turned away.
-    if (connections_.size() >= limits_.max_connections) {
+    if (connections_->size() >= limits_.max_connections) {
         reject_busy(server);
         return;
     }
-    auto connection = std::make_unique<Connection>(*this, limits_.max_head_bytes);
-    Connection* raw = connection.get();
-    if (!raw->open(loop_, server)) {
+    auto connection = std::make_unique<Connection>(connections_, *this);
+    if (!connection->open(loop_, server)) {
         reject_busy(server);
         return;
     }
-    connections_.emplace(raw, std::move(connection));
+    connections_->adopt(std::move(connection));
 }
 
 void HttpEndpoint::reject_busy(uv_stream_t* server) {
@@ -352,7 +353,5 @@ std::string HttpEndpoint::respond(const std::string& method, const std::string& 
     }
     return error_response(404, head_only);
 }
-
-void HttpEndpoint::erase(Connection* connection) { connections_.erase(connection); }
 
 }  // namespace lb::web

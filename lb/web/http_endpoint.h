@@ -16,10 +16,10 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 
 #include "config/socket_address.h"
 #include "lb/admin/controller.h"
+#include "lb/base/handle_table.h"
 #include "lb/base/result.h"
 #include "lb/base/uv_handle.h"
 
@@ -47,7 +47,8 @@ public:
     // `controller` must outlive the endpoint.
     HttpEndpoint(uv_loop_t* loop, MetricsText metrics, admin::Controller& controller,
                  Limits limits = {});
-    // stop(); connections still closing free themselves in their close callbacks.
+    // stop(). Connections still closing are freed by their close callbacks, so the loop must run
+    // on afterwards (as it must for any handle).
     ~HttpEndpoint();
     HttpEndpoint(const HttpEndpoint&) = delete;
     HttpEndpoint& operator=(const HttpEndpoint&) = delete;
@@ -63,18 +64,18 @@ public:
     // The bound port (useful after binding port 0); 0 when not listening.
     [[nodiscard]] std::uint16_t port() const { return port_; }
     // Open connections, including any in their final close.
-    [[nodiscard]] std::size_t connection_count() const { return connections_.size(); }
+    [[nodiscard]] std::size_t connection_count() const;
 
 private:
     class Connection;
     friend class Connection;
+    using ConnectionTable = HandleTable<Connection>;
 
     static void on_connection(uv_stream_t* server, int status) noexcept;
     void accept(uv_stream_t* server);
     void reject_busy(uv_stream_t* server);
     // The response to a complete (or hopeless) request head: status line, headers and body.
     [[nodiscard]] std::string respond(const std::string& method, const std::string& path);
-    void erase(Connection* connection);
 
     uv_loop_t* loop_;
     MetricsText metrics_;
@@ -82,7 +83,8 @@ private:
     Limits limits_;
     UvHandle<uv_tcp_t> listener_;
     std::uint16_t port_ = 0;
-    std::unordered_map<Connection*, std::unique_ptr<Connection>> connections_;
+    // Outlives the endpoint until the last connection's close callback (lb/base/handle_table.h).
+    std::shared_ptr<ConnectionTable> connections_;
 };
 
 // A complete HTTP/1.1 response with Content-Length and Connection: close; for HEAD, the same

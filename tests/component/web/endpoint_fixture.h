@@ -50,9 +50,13 @@ inline admin::Status fixture_status() {
 
 class EndpointFixture {
 public:
+    // `metrics_text`: what /metrics serves instead of the fixture's registry (e.g. a body too
+    // large to be written at once).
     explicit EndpointFixture(HttpEndpoint::Limits limits = {},
-                             const std::string& address = "127.0.0.1:0")
+                             const std::string& address = "127.0.0.1:0",
+                             HttpEndpoint::MetricsText metrics_text = {})
         : metrics_({"site-alpha", "site-beta"}, {"https"}, "0.1.0-test") {
+        if (!metrics_text) metrics_text = [this] { return metrics_.serialize(); };
         const auto bind = SocketAddress::parse_endpoint(address);
         REQUIRE(bind.has_value());
         REQUIRE(uv_loop_init(&loop_) == 0);
@@ -63,8 +67,7 @@ public:
         try {
             start_error_ = call([&]() -> std::string {
                 endpoint_ = std::make_unique<HttpEndpoint>(
-                    &loop_, [this] { return metrics_.serialize(); },
-                    [] { return fixture_status(); }, limits);
+                    &loop_, std::move(metrics_text), [] { return fixture_status(); }, limits);
                 const Result<Ok> started = endpoint_->start(*bind);
                 return started.ok() ? std::string() : started.error();
             });
@@ -104,6 +107,14 @@ public:
         thread_.join();
         uv_run(&loop_, UV_RUN_DEFAULT);  // nothing should be left; harmless if so
         return uv_loop_close(&loop_);
+    }
+
+    // HttpEndpoint::stop() on the loop thread; the endpoint stays (its close callbacks run on).
+    void stop_endpoint() {
+        call([this] {
+            endpoint_->stop();
+            return 0;
+        });
     }
 
     [[nodiscard]] const std::string& start_error() const { return start_error_; }
