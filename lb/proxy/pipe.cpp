@@ -2,22 +2,49 @@
 
 namespace lb {
 
-Pipe::Pipe(PipeEvents& events, BufferPool& pool, Source from, uv_stream_t* to)
+Pipe::Pipe(PipeEvents& events, BufferPool& pool, uv_stream_t* from, uv_stream_t* to)
     : events_(events), pool_(pool), from_(from), to_(to) {
     write_req_.data = this;
     shutdown_req_.data = this;
 }
 
-Pipe::~Pipe() { release_buffer(); }
-
-int Pipe::start() { return uv_read_start(from_.stream, from_.alloc, from_.read); }
-
-void Pipe::on_alloc(uv_buf_t* buf) noexcept {
-    if (buffer_ == nullptr) buffer_ = pool_.acquire();
-    *buf = uv_buf_init(buffer_, static_cast<unsigned>(BufferPool::kBlockSize));
+Pipe::~Pipe() {
+    give_back_source();
+    release_buffer();
 }
 
-void Pipe::on_read(ssize_t nread, const uv_buf_t* /*buf*/) noexcept {
+int Pipe::start() {
+    if (!borrowed_) {
+        owner_data_ = from_->data;
+        from_->data = this;
+        borrowed_ = true;
+    }
+    return uv_read_start(from_, &Pipe::on_alloc, &Pipe::on_read);
+}
+
+void Pipe::abandon() noexcept {
+    abandoned_ = true;
+    give_back_source();
+}
+
+void Pipe::give_back_source() noexcept {
+    if (!borrowed_) return;
+    borrowed_ = false;
+    uv_read_stop(from_);  // no read callback may find the owner's data instead of this pipe
+    from_->data = owner_data_;
+}
+
+void Pipe::on_alloc(uv_handle_t* handle, std::size_t /*suggested*/, uv_buf_t* buf) noexcept {
+    auto* self = static_cast<Pipe*>(handle->data);
+    if (self->buffer_ == nullptr) self->buffer_ = self->pool_.acquire();
+    *buf = uv_buf_init(self->buffer_, static_cast<unsigned>(BufferPool::kBlockSize));
+}
+
+void Pipe::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* /*buf*/) noexcept {
+    static_cast<Pipe*>(stream->data)->read(nread);
+}
+
+void Pipe::read(ssize_t nread) noexcept {
     if (abandoned_) {
         release_buffer();
         return;
@@ -52,7 +79,7 @@ void Pipe::on_read(ssize_t nread, const uv_buf_t* /*buf*/) noexcept {
     }
     const unsigned done = sent > 0 ? static_cast<unsigned>(sent) : 0;
     pending_ = uv_buf_init(buffer_ + done, len - done);
-    uv_read_stop(from_.stream);  // backpressure: wait for the slower side
+    uv_read_stop(from_);  // backpressure: wait for the slower side
     if (const int rc = uv_write(&write_req_, to_, &pending_, 1, &Pipe::on_written); rc != 0) {
         release_buffer();
         fail(PipeEvents::End::Sink, rc);
@@ -76,7 +103,7 @@ void Pipe::on_written(uv_write_t* req, int status) noexcept {
 
 void Pipe::forward_fin() noexcept {
     fin_seen_ = true;
-    uv_read_stop(from_.stream);
+    uv_read_stop(from_);
     // Reading stops while a write is pending, so at EOF nothing of ours is left to send.
     if (opposite_ != nullptr && opposite_->finished()) {
         finished_ = true;

@@ -8,6 +8,8 @@ namespace {
 uv_handle_t* as_handle(void* h) { return static_cast<uv_handle_t*>(h); }
 uv_stream_t* as_stream(uv_tcp_t* h) { return reinterpret_cast<uv_stream_t*>(h); }
 
+std::uint64_t as_ms(Duration d) { return static_cast<std::uint64_t>(d.count()); }
+
 Termination connect_failure(int status) {
     using Cause = Termination::Cause;
     if (Termination::is_local_resource_error(status))
@@ -31,16 +33,8 @@ bool ProxySession::accept_from(uv_stream_t* server) noexcept {
     if (uv_tcp_init(host_.loop(), &client_tcp_) != 0) return false;
     client_tcp_.data = this;
     ++open_handles_;
-    if (uv_timer_init(host_.loop(), &timer_) == 0) {
-        timer_.data = this;
-        ++open_handles_;
-    }
-    accepted_at_ = last_activity_ = now_ms();
+    accepted_at_ = last_activity_ = now();
     accepted_wall_ = std::chrono::system_clock::now();
-    if (timer_.data == nullptr) {
-        close(Termination{Termination::Cause::Shutdown, Termination::Phase::Connect, UV_ENOMEM});
-        return true;
-    }
     if (const int rc = uv_accept(server, as_stream(&client_tcp_)); rc != 0) {
         close(Termination{Termination::Cause::ClientReset, Termination::Phase::Connect, rc});
         return true;
@@ -66,6 +60,7 @@ const std::optional<SocketAddress>& ProxySession::client_address() noexcept {
 void ProxySession::start(SiteSnapshot snapshot) noexcept {
     if (closing_) return;
     snapshot_ = snapshot;
+    timer_ = host_.scheduler().make_timer([this] { on_timer(); });
     counted_ = true;
     listener_counters().opened();
     uv_tcp_nodelay(&client_tcp_, 1);
@@ -103,8 +98,7 @@ void ProxySession::connect_to(std::size_t site) noexcept {
         on_connect_failed(connect_failure(rc));
         return;
     }
-    uv_timer_start(&timer_, &ProxySession::on_timer,
-                   static_cast<std::uint64_t>(settings_->connect_timeout.count()), 0);
+    timer_->arm(settings_->connect_timeout);
 }
 
 void ProxySession::on_site_connected(uv_connect_t* req, int status) noexcept {
@@ -135,7 +129,7 @@ void ProxySession::on_connect_failed(Termination why) noexcept {
         // Retry on the other site with the same client: close the failed socket first, since
         // an embedded handle may be re-initialised only after its close callback.
         retried_ = true;
-        uv_timer_stop(&timer_);
+        timer_->cancel();
         uv_close(as_handle(&site_tcp_), &ProxySession::on_site_closed_for_retry);
         return;
     }
@@ -153,52 +147,19 @@ void ProxySession::on_site_closed_for_retry(uv_handle_t* handle) noexcept {
 
 void ProxySession::on_connected() noexcept {
     connected_ = true;
-    connected_at_ = last_activity_ = now_ms();
-    if (settings_->splice) {
-        if (start_splice()) arm_idle_timer();
-        return;
-    }
-    upstream_ = std::make_unique<Pipe>(
-        *this, host_.buffers(),
-        Pipe::Source{as_stream(&client_tcp_), &ProxySession::on_alloc, &ProxySession::on_read},
-        as_stream(&site_tcp_));
-    downstream_ = std::make_unique<Pipe>(
-        *this, host_.buffers(),
-        Pipe::Source{as_stream(&site_tcp_), &ProxySession::on_alloc, &ProxySession::on_read},
-        as_stream(&client_tcp_));
-    upstream_->set_opposite(downstream_.get());
-    downstream_->set_opposite(upstream_.get());
-    int rc = upstream_->start();
-    if (rc != 0) {
-        close(Termination{Termination::Cause::ClientReset, Termination::Phase::Data, rc});
-        return;
-    }
-    rc = downstream_->start();
-    if (rc != 0) {
-        close(Termination{Termination::Cause::SiteReset, Termination::Phase::Data, rc});
+    connected_at_ = last_activity_ = now();
+    const auto strategy = settings_->splice ? ForwardingStrategy::Splice : ForwardingStrategy::Copy;
+    forwarder_ = make_forwarder(strategy, *this, ForwardingPools{host_.buffers(), host_.pipes()},
+                                &client_tcp_, &site_tcp_);
+    if (const auto failure = forwarder_->start()) {
+        on_forward_failed(*failure);
         return;
     }
     arm_idle_timer();
 }
 
-bool ProxySession::start_splice() noexcept {
-    uv_os_fd_t client_fd = -1;
-    uv_os_fd_t site_fd = -1;
-    if (uv_fileno(as_handle(&client_tcp_), &client_fd) != 0 ||
-        uv_fileno(as_handle(&site_tcp_), &site_fd) != 0) {
-        close(Termination{Termination::Cause::ClientReset, Termination::Phase::Data, UV_EBADF});
-        return false;
-    }
-    splice_ = std::make_unique<SpliceForwarder>(*this, host_.pipes(), client_fd, site_fd);
-    if (const int rc = splice_->start(host_.loop()); rc != 0) {
-        close(Termination{Termination::Cause::ClientReset, Termination::Phase::Data, rc});
-        return false;
-    }
-    return !closing_;
-}
-
 void ProxySession::on_forward_progress() noexcept {
-    last_activity_ = now_ms();
+    last_activity_ = now();
     account_bytes();
 }
 
@@ -206,53 +167,30 @@ void ProxySession::on_forward_finished() noexcept {
     close(Termination{Termination::Cause::Normal, Termination::Phase::Data, 0});
 }
 
-void ProxySession::on_forward_failed(bool client_side, int status) noexcept {
-    close(Termination{client_side ? Termination::Cause::ClientReset : Termination::Cause::SiteReset,
-                      Termination::Phase::Data, status});
+void ProxySession::on_forward_failed(ForwardFailure failure) noexcept {
+    close(Termination{failure.side == Side::Client ? Termination::Cause::ClientReset
+                                                   : Termination::Cause::SiteReset,
+                      Termination::Phase::Data, failure.status});
 }
 
 void ProxySession::arm_idle_timer() noexcept {
-    const auto idle = static_cast<std::uint64_t>(settings_->idle_timeout.count());
-    const std::uint64_t now = now_ms();
-    const std::uint64_t quiet = now - last_activity_;
-    uv_timer_start(&timer_, &ProxySession::on_timer, quiet >= idle ? 0 : idle - quiet, 0);
+    host_.scheduler().arm_at(*timer_, last_activity_ + settings_->idle_timeout);
 }
 
-void ProxySession::on_timer(uv_timer_t* timer) noexcept {
-    auto* self = static_cast<ProxySession*>(timer->data);
-    if (self->closing_) return;
-    if (!self->connected_) {
-        self->on_connect_failed(Termination{Termination::Cause::ConnectTimeout,
-                                            Termination::Phase::Connect, UV_ETIMEDOUT});
+void ProxySession::on_timer() noexcept {
+    if (closing_) return;
+    if (!connected_) {
+        on_connect_failed(Termination{Termination::Cause::ConnectTimeout,
+                                      Termination::Phase::Connect, UV_ETIMEDOUT});
         return;
     }
     // Activity only stamps last_activity_; the timer re-arms itself for the remainder, so a
     // busy session costs no timer update per read.
-    const auto idle = static_cast<std::uint64_t>(self->settings_->idle_timeout.count());
-    if (self->now_ms() - self->last_activity_ >= idle) {
-        self->close(Termination{Termination::Cause::IdleTimeout, Termination::Phase::Data, 0});
+    if (now() - last_activity_ >= settings_->idle_timeout) {
+        close(Termination{Termination::Cause::IdleTimeout, Termination::Phase::Data, 0});
         return;
     }
-    self->arm_idle_timer();
-}
-
-Pipe& ProxySession::pipe_reading(const uv_handle_t* stream) {
-    return stream == as_handle(&client_tcp_) ? *upstream_ : *downstream_;
-}
-
-void ProxySession::on_alloc(uv_handle_t* handle, std::size_t, uv_buf_t* buf) noexcept {
-    auto* self = static_cast<ProxySession*>(handle->data);
-    self->pipe_reading(handle).on_alloc(buf);
-}
-
-void ProxySession::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept {
-    auto* self = static_cast<ProxySession*>(stream->data);
-    self->pipe_reading(as_handle(stream)).on_read(nread, buf);
-}
-
-void ProxySession::on_pipe_progress(Pipe&) noexcept {
-    last_activity_ = now_ms();
-    account_bytes();
+    arm_idle_timer();
 }
 
 void ProxySession::account_bytes() noexcept {
@@ -268,26 +206,14 @@ void ProxySession::account_bytes() noexcept {
     if (site_index_) settings_->site_counters[*site_index_]->add_bytes(site_delta, client_delta);
 }
 
-void ProxySession::on_pipe_finished(Pipe&) noexcept {
-    if (upstream_->finished() && downstream_->finished())
-        close(Termination{Termination::Cause::Normal, Termination::Phase::Data, 0});
-}
-
-void ProxySession::on_pipe_failed(Pipe& pipe, End end, int status) noexcept {
-    // Upstream reads the client and writes the site; downstream the reverse.
-    const bool client_side = (&pipe == upstream_.get()) == (end == End::Source);
-    close(Termination{client_side ? Termination::Cause::ClientReset : Termination::Cause::SiteReset,
-                      Termination::Phase::Data, status});
-}
-
 void ProxySession::close(Termination why) noexcept {
     if (closing_) return;
     closing_ = true;
     termination_ = why;
-    if (upstream_) upstream_->abandon();
-    if (downstream_) downstream_->abandon();
+    // Nothing more is read or reported; a splice forwarder stops watching the sockets before
+    // they are closed below.
+    if (forwarder_) forwarder_->stop();
     account_bytes();  // from here on the session's totals are accounted_to_*
-    splice_.reset();  // stops watching the sockets before they are closed below
     if (counted_) {
         counted_ = false;
         listener_counters().closed();
@@ -303,7 +229,7 @@ void ProxySession::close(Termination why) noexcept {
     const bool reset_client =
         why.cause == Termination::Cause::SiteReset || why.cause == Termination::Cause::Limit;
     const bool reset_site = why.cause == Termination::Cause::ClientReset;
-    close_handle(as_handle(&timer_), false);
+    if (timer_) timer_->cancel();
     close_handle(as_handle(&client_tcp_), reset_client);
     close_handle(as_handle(&site_tcp_), reset_site);
 }
@@ -326,21 +252,17 @@ void ProxySession::on_handle_closed(uv_handle_t* handle) noexcept {
     self->host_.on_session_closed(*self);  // destroys *self
 }
 
-std::uint64_t ProxySession::now_ms() const { return uv_now(host_.loop()); }
-
 std::optional<std::uint64_t> ProxySession::connect_ms() const {
     if (!connected_) return std::nullopt;
-    return connected_at_ - accepted_at_;
+    return as_ms(connected_at_ - accepted_at_);
 }
 
 std::uint64_t ProxySession::bytes_to_site() const {
-    if (splice_) return splice_->bytes_to_site();
-    return upstream_ ? upstream_->bytes() : accounted_to_site_;
+    return forwarder_ ? forwarder_->bytes_to_site() : accounted_to_site_;
 }
 
 std::uint64_t ProxySession::bytes_to_client() const {
-    if (splice_) return splice_->bytes_to_client();
-    return downstream_ ? downstream_->bytes() : accounted_to_client_;
+    return forwarder_ ? forwarder_->bytes_to_client() : accounted_to_client_;
 }
 
 }  // namespace lb

@@ -1,7 +1,8 @@
 // One client connection and its connection to a site: accept, connect (with one retry on the
-// other site when allowed), splice bytes both ways through two Pipes, enforce connect and idle
-// timeouts, and end exactly once with a Termination. Lives on one worker loop; owned by that
-// worker's session table and erased by it when the last handle's close callback has run.
+// other site when allowed), forward bytes both ways through one Forwarder (copy or splice, made
+// once connected), enforce connect and idle timeouts on the host's Scheduler, and end exactly
+// once with a Termination. Lives on one worker loop; owned by that worker's session table and
+// erased by it when the last socket's close callback has run (its Timer frees itself).
 #pragma once
 
 #include <uv.h>
@@ -11,10 +12,12 @@
 #include <memory>
 #include <optional>
 
+#include "lb/base/scheduler.h"
 #include "lb/proxy/active_site.h"
-#include "lb/proxy/pipe.h"
+#include "lb/proxy/buffer_pool.h"
+#include "lb/proxy/forwarder.h"
+#include "lb/proxy/kernel_pipe_pool.h"
 #include "lb/proxy/proxy_settings.h"
-#include "lb/proxy/splice_forwarder.h"
 #include "lb/proxy/termination.h"
 
 namespace lb {
@@ -25,6 +28,8 @@ class ProxySession;
 class SessionHost {
 public:
     [[nodiscard]] virtual uv_loop_t* loop() noexcept = 0;
+    // Time and timers for the session's connect and idle timeouts (on loop()'s thread).
+    [[nodiscard]] virtual Scheduler& scheduler() noexcept = 0;
     [[nodiscard]] virtual BufferPool& buffers() noexcept = 0;
     [[nodiscard]] virtual KernelPipePool& pipes() noexcept = 0;
     // Passive health: a connect to `site` failed (refused, timed out, unreachable).
@@ -36,7 +41,7 @@ protected:
     ~SessionHost() = default;
 };
 
-class ProxySession final : public PipeEvents, public ForwarderEvents {
+class ProxySession final : public ForwarderEvents {
 public:
     ProxySession(SessionHost& host, std::uint64_t id, std::shared_ptr<const ProxySettings> settings,
                  std::size_t listener_index);
@@ -64,8 +69,10 @@ public:
     [[nodiscard]] std::chrono::system_clock::time_point accepted_wall() const {
         return accepted_wall_;
     }
-    // ms since accept, on the loop clock.
-    [[nodiscard]] std::uint64_t age_ms() const { return now_ms() - accepted_at_; }
+    // ms since accept, on the scheduler's clock.
+    [[nodiscard]] std::uint64_t age_ms() const {
+        return static_cast<std::uint64_t>((now() - accepted_at_).count());
+    }
     // ms from accept to the site's connect completing; nullopt if it never did.
     [[nodiscard]] std::optional<std::uint64_t> connect_ms() const;
     [[nodiscard]] std::uint64_t bytes_to_site() const;
@@ -79,6 +86,7 @@ private:
     void on_connected() noexcept;
     void on_connect_failed(Termination why) noexcept;
     void arm_idle_timer() noexcept;
+    void on_timer() noexcept;
     // Adds the bytes moved since the last call to the listener's and the site's counters.
     void account_bytes() noexcept;
     [[nodiscard]] ConnectionCounters& listener_counters() const {
@@ -88,21 +96,13 @@ private:
         return *settings_->routes[listener_index_].metrics;
     }
     void close_handle(uv_handle_t* handle, bool reset) noexcept;
-    [[nodiscard]] std::uint64_t now_ms() const;
-    Pipe& pipe_reading(const uv_handle_t* stream);
+    [[nodiscard]] TimePoint now() const { return host_.scheduler().now(); }
 
-    void on_pipe_progress(Pipe& pipe) noexcept override;
-    void on_pipe_finished(Pipe& pipe) noexcept override;
-    void on_pipe_failed(Pipe& pipe, End end, int status) noexcept override;
     void on_forward_progress() noexcept override;
     void on_forward_finished() noexcept override;
-    void on_forward_failed(bool client_side, int status) noexcept override;
-    [[nodiscard]] bool start_splice() noexcept;
+    void on_forward_failed(ForwardFailure failure) noexcept override;
 
-    static void on_alloc(uv_handle_t* handle, std::size_t suggested, uv_buf_t* buf) noexcept;
-    static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept;
     static void on_site_connected(uv_connect_t* req, int status) noexcept;
-    static void on_timer(uv_timer_t* timer) noexcept;
     static void on_handle_closed(uv_handle_t* handle) noexcept;
     static void on_site_closed_for_retry(uv_handle_t* handle) noexcept;
 
@@ -113,12 +113,13 @@ private:
 
     uv_tcp_t client_tcp_{};
     uv_tcp_t site_tcp_{};
-    uv_timer_t timer_{};
-    // Forwarding, once connected: two Pipes (copy) or one SpliceForwarder, on the heap so an
-    // idle session pays only for the strategy it uses.
-    std::unique_ptr<Pipe> upstream_;    // client → site
-    std::unique_ptr<Pipe> downstream_;  // site → client
-    std::unique_ptr<SpliceForwarder> splice_;
+    // Connect timeout, then idle timeout; made at start(). Not one of the session's handles: a
+    // LoopScheduler timer frees its own uv handle once destroyed.
+    std::unique_ptr<Timer> timer_;
+    // Forwarding, once connected, on the heap so an unconnected session pays for neither
+    // strategy. Stopped at close, destroyed with the session: its requests complete before the
+    // sockets' close callbacks.
+    std::unique_ptr<Forwarder> forwarder_;
     // Bytes already added to the counters; after close, the session's totals.
     std::uint64_t accounted_to_site_ = 0;
     std::uint64_t accounted_to_client_ = 0;
@@ -128,9 +129,9 @@ private:
     std::optional<SocketAddress> client_;
     std::optional<std::uint8_t> site_index_;  // 0 primary, 1 standby
     std::chrono::system_clock::time_point accepted_wall_{};
-    std::uint64_t accepted_at_ = 0;
-    std::uint64_t connected_at_ = 0;
-    std::uint64_t last_activity_ = 0;
+    TimePoint accepted_at_{};
+    TimePoint connected_at_{};
+    TimePoint last_activity_{};
     Termination termination_{};
     int open_handles_ = 0;
     bool site_open_ = false;

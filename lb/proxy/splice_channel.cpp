@@ -14,12 +14,14 @@ constexpr unsigned kFlags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
 
 }  // namespace
 
-SpliceChannel::~SpliceChannel() {
+void SpliceChannel::drop_pipe() noexcept {
     if (!pipe_) return;
     if (in_pipe_ == 0)
         pool_.release(*pipe_);
     else
         KernelPipePool::discard(*pipe_);  // bytes left inside: never hand them to another session
+    pipe_.reset();
+    in_pipe_ = 0;
 }
 
 std::uint64_t SpliceChannel::pump(bool other_direction_finished) noexcept {

@@ -21,7 +21,7 @@ public:
 
     SpliceChannel(KernelPipePool& pool, int from_fd, int to_fd)
         : pool_(pool), from_fd_(from_fd), to_fd_(to_fd) {}
-    ~SpliceChannel();
+    ~SpliceChannel() { drop_pipe(); }
     SpliceChannel(const SpliceChannel&) = delete;
     SpliceChannel& operator=(const SpliceChannel&) = delete;
 
@@ -36,6 +36,9 @@ public:
     [[nodiscard]] bool finished() const { return finished_; }
     [[nodiscard]] const std::optional<Failure>& failure() const { return failure_; }
     [[nodiscard]] std::uint64_t bytes() const { return bytes_; }
+    // The connection is ending and pump() will not be called again: gives the kernel pipe back
+    // now (discarded if bytes are left in it).
+    void drop_pipe() noexcept;
 
 private:
     void fail(End end, int error_number) noexcept;

@@ -4,9 +4,9 @@
 
 #include <algorithm>
 
-#include "lb/proxy/access_log.h"
 #include "lb/base/logger.h"
 #include "lb/base/uv_status.h"
+#include "lb/proxy/access_log.h"
 
 namespace lb {
 namespace {
@@ -197,19 +197,10 @@ void Worker::begin_stop(Duration drain) {
     }
     log::info("worker {}: draining {} sessions for up to {} ms", index_, sessions_.size(),
               drain.count());
-    auto* timer = new uv_timer_t;
-    uv_timer_init(loop_.raw(), timer);
-    timer->data = this;
-    drain_timer_ = UvHandle<uv_timer_t>(timer);
-    uv_timer_start(
-        timer,
-        [](uv_timer_t* t) {
-            auto* self = static_cast<Worker*>(t->data);
-            if (self == nullptr) return;
-            self->close_all_sessions(
-                Termination{Termination::Cause::Shutdown, Termination::Phase::Data, 0});
-        },
-        static_cast<std::uint64_t>(drain.count()), 0);
+    drain_timer_ = scheduler_.make_timer([this] {
+        close_all_sessions(Termination{Termination::Cause::Shutdown, Termination::Phase::Data, 0});
+    });
+    drain_timer_->arm(drain);
 }
 
 void Worker::close_all_sessions(Termination why) {

@@ -1,6 +1,7 @@
-// One data-path thread: its own EventLoop, its own SO_REUSEPORT listener sockets, the sessions
-// it accepted (a connection never leaves its worker) and its buffer pool. Other threads talk to
-// it only by posting tasks to its loop.
+// One data-path thread: its own EventLoop (and a LoopScheduler on it for the sessions' and the
+// drain's timers), its own SO_REUSEPORT listener sockets, the sessions it accepted (a connection
+// never leaves its worker) and its buffer and kernel-pipe pools. Other threads talk to it only
+// by posting tasks to its loop.
 #pragma once
 
 #include <cstdint>
@@ -12,9 +13,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "lb/proxy/active_site.h"
 #include "lb/base/event_loop.h"
-#include "lb/base/uv_handle.h"
+#include "lb/base/scheduler.h"
+#include "lb/proxy/active_site.h"
 #include "lb/proxy/connection_budget.h"
 #include "lb/proxy/listener.h"
 #include "lb/proxy/proxy_session.h"
@@ -80,6 +81,7 @@ private:
     void finish_if_stopped();
 
     uv_loop_t* loop() noexcept override { return loop_.raw(); }
+    Scheduler& scheduler() noexcept override { return scheduler_; }
     BufferPool& buffers() noexcept override { return buffers_; }
     KernelPipePool& pipes() noexcept override { return pipes_; }
     void on_connect_failed(std::size_t site, const Termination& why) noexcept override;
@@ -94,12 +96,13 @@ private:
     std::shared_ptr<const ProxySettings> settings_;
 
     EventLoop loop_;
+    LoopScheduler scheduler_{loop_.raw()};
     BufferPool buffers_;
     KernelPipePool pipes_;
     std::vector<std::unique_ptr<Listener>> listeners_;
     std::unordered_map<std::uint64_t, std::unique_ptr<ProxySession>> sessions_;
     std::uint64_t next_session_id_ = 1;
-    UvHandle<uv_timer_t> drain_timer_;
+    std::unique_ptr<Timer> drain_timer_;  // armed while draining
     std::uint64_t last_accept_error_log_ = 0;
     bool stopping_ = false;
     std::thread thread_;

@@ -1,0 +1,243 @@
+// Both forwarding strategies through the one Forwarder interface, on real loopback connections:
+// a client peer and a site peer on the far ends of the session's two sockets. Every case runs
+// for the copy and the splice strategy.
+#include "lb/proxy/forwarder.h"
+
+#include <catch2/catch.hpp>
+#include <optional>
+
+#include "lb/proxy/buffer_pool.h"
+#include "lb/proxy/kernel_pipe_pool.h"
+#include "tests/component/proxy/loopback.h"
+#include "tests/support/loop_runner.h"
+
+namespace lb::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+const char* to_string(ForwardingStrategy strategy) {
+    return strategy == ForwardingStrategy::Copy ? "copy" : "splice";
+}
+
+class ForwardRecorder final : public ForwarderEvents {
+public:
+    int progress = 0;
+    int finished = 0;
+    int failures = 0;
+    std::optional<ForwardFailure> failure;
+
+private:
+    void on_forward_progress() noexcept override { ++progress; }
+    void on_forward_finished() noexcept override { ++finished; }
+    void on_forward_failed(ForwardFailure f) noexcept override {
+        ++failures;
+        failure = f;
+    }
+};
+
+// A session's two sockets, the forwarder between them and the peers on their far ends. Members
+// are destroyed after the loop is closed (see finish()), so requests still in flight at stop()
+// complete against a live forwarder.
+class TwoWay {
+public:
+    TwoWay(uv_loop_t* loop, ForwardingStrategy strategy, int buffer_bytes = 0)
+        : TwoWay(loop, strategy, loopback_pair(buffer_bytes), loopback_pair(buffer_bytes)) {}
+
+    Forwarder& forwarder() { return *forwarder_; }
+    [[nodiscard]] bool run_until_peers_see_eof(TestLoop& loop) {
+        return loop.run_until(
+            [&] {
+                client.poll();
+                site.poll();
+                return client.saw_eof() && site.saw_eof();
+            },
+            5s);
+    }
+    void stop_and_close() {
+        forwarder_->stop();
+        close_stream(client_stream_);
+        close_stream(site_stream_);
+    }
+
+    ForwardRecorder events;
+    BufferPool buffers;
+    KernelPipePool pipes;
+    PeerSocket client;
+    PeerSocket site;
+
+private:
+    TwoWay(uv_loop_t* loop, ForwardingStrategy strategy, LoopbackPair client_pair,
+           LoopbackPair site_pair)
+        : client(std::move(client_pair.far)),
+          site(std::move(site_pair.far)),
+          client_stream_(open_stream(loop, std::move(client_pair.near))),
+          site_stream_(open_stream(loop, std::move(site_pair.near))),
+          forwarder_(make_forwarder(strategy, events, ForwardingPools{buffers, pipes},
+                                    client_stream_, site_stream_)) {}
+
+    uv_tcp_t* client_stream_;
+    uv_tcp_t* site_stream_;
+    std::unique_ptr<Forwarder> forwarder_;
+};
+
+TEST_CASE("forwarder: bytes cross both ways at once, intact, and both FINs end it",
+          "[component][proxy]") {
+    const auto strategy = GENERATE(ForwardingStrategy::Copy, ForwardingStrategy::Splice);
+    INFO("strategy " << to_string(strategy));
+    TestLoop loop;
+    TwoWay io(loop.get(), strategy);
+
+    const std::string request = test_bytes(3U << 20, 11);
+    const std::string response = test_bytes(2U << 20, 12);
+    io.client.queue(request);
+    io.client.shutdown_after_sent();
+    io.site.queue(response);
+    io.site.shutdown_after_sent();
+    REQUIRE_FALSE(io.forwarder().start().has_value());
+    CHECK(io.events.progress == 0);  // nothing reported from inside start()
+    REQUIRE(loop.run_until(
+        [&] {
+            io.client.poll();
+            io.site.poll();
+            return io.events.finished > 0;
+        },
+        20s));
+
+    CHECK((io.site.received() == request));
+    CHECK((io.client.received() == response));
+    CHECK(io.forwarder().bytes_to_site() == request.size());
+    CHECK(io.forwarder().bytes_to_client() == response.size());
+    CHECK(io.events.finished == 1);
+    CHECK(io.events.progress > 0);
+    CHECK(io.events.failures == 0);
+    CHECK(io.buffers.in_use() == 0);
+    // The last FIN is the owner's: closing the sockets sends it.
+    CHECK_FALSE((io.client.saw_eof() && io.site.saw_eof()));
+    io.stop_and_close();
+    CHECK(io.run_until_peers_see_eof(loop));
+    CHECK(loop.close() == 0);
+}
+
+TEST_CASE("forwarder: a FIN is passed on as a half-close while the other direction goes on",
+          "[component][proxy]") {
+    const auto strategy = GENERATE(ForwardingStrategy::Copy, ForwardingStrategy::Splice);
+    INFO("strategy " << to_string(strategy));
+    TestLoop loop;
+    TwoWay io(loop.get(), strategy);
+    REQUIRE_FALSE(io.forwarder().start().has_value());
+
+    io.client.queue("GET /\r\n");
+    io.client.shutdown_after_sent();
+    REQUIRE(loop.run_until(
+        [&] {
+            io.client.poll();
+            io.site.poll();
+            return io.site.saw_eof();
+        },
+        5s));
+    CHECK(io.site.received() == "GET /\r\n");
+    CHECK(io.events.finished == 0);  // one direction only
+    CHECK_FALSE(io.client.saw_eof());
+
+    // The site answers after the client's FIN: the answer still reaches the client.
+    const std::string response = test_bytes(1U << 20, 13);
+    io.site.queue(response);
+    io.site.shutdown_after_sent();
+    REQUIRE(loop.run_until(
+        [&] {
+            io.client.poll();
+            io.site.poll();
+            return io.events.finished > 0 && io.client.received().size() == response.size();
+        },
+        10s));
+    CHECK((io.client.received() == response));
+    CHECK(io.events.finished == 1);
+    CHECK(io.events.failures == 0);
+
+    io.stop_and_close();
+    CHECK(io.run_until_peers_see_eof(loop));
+    CHECK(loop.close() == 0);
+}
+
+TEST_CASE("forwarder: a reset is reported once, as a failure of the side that reset",
+          "[component][proxy]") {
+    const auto strategy = GENERATE(ForwardingStrategy::Copy, ForwardingStrategy::Splice);
+    const auto side = GENERATE(Side::Client, Side::Site);
+    INFO("strategy " << to_string(strategy) << ", " << (side == Side::Client ? "client" : "site")
+                     << " resets");
+    TestLoop loop;
+    TwoWay io(loop.get(), strategy);
+    REQUIRE_FALSE(io.forwarder().start().has_value());
+
+    // Some traffic first, so the reset comes mid-connection.
+    io.client.queue("ping");
+    io.site.queue("pong");
+    REQUIRE(loop.run_until(
+        [&] {
+            io.client.poll();
+            io.site.poll();
+            return io.site.received() == "ping" && io.client.received() == "pong";
+        },
+        5s));
+
+    (side == Side::Client ? io.client : io.site).reset();
+    REQUIRE(loop.run_until([&] { return io.events.failure.has_value(); }, 5s));
+    CHECK(io.events.failure->side == side);
+    // ECONNRESET from a read or splice; the splice path may see POLLERR first (libuv: EBADF).
+    INFO("status " << io.events.failure->status);
+    CHECK(io.events.failure->status < 0);
+    run_driving(
+        loop.get(), [] {}, 50ms);
+    CHECK(io.events.failures == 1);  // the end: nothing more is reported
+    CHECK(io.events.finished == 0);
+
+    io.stop_and_close();
+    CHECK(loop.close() == 0);
+}
+
+TEST_CASE("forwarder: while the site does not read, the client is not read; buffering is bounded",
+          "[component][proxy]") {
+    const auto strategy = GENERATE(ForwardingStrategy::Copy, ForwardingStrategy::Splice);
+    INFO("strategy " << to_string(strategy));
+    constexpr int kSocketBuffer = 64 * 1024;  // fixed, so the kernel holds a known amount
+    TestLoop loop;
+    TwoWay io(loop.get(), strategy, kSocketBuffer);
+
+    const std::string request = test_bytes(8U << 20, 14);
+    io.client.queue(request);
+    io.client.shutdown_after_sent();
+    REQUIRE_FALSE(io.forwarder().start().has_value());
+
+    const auto client_writes = [&] { io.client.poll(/*read=*/false); };
+    REQUIRE(run_until_stalled(
+        loop.get(), client_writes,
+        [&] { return io.client.sent() + io.forwarder().bytes_to_site(); }, 100ms, 10s));
+    CHECK(io.client.send_blocked());
+    if (strategy == ForwardingStrategy::Copy) CHECK(io.buffers.in_use() == 1);
+    // Four socket buffers (the kernel doubles SO_SNDBUF/SO_RCVBUF) plus one block or one pipe.
+    const std::uint64_t bound = 4 * 2 * kSocketBuffer + kPipeCapacity;
+    CHECK(io.client.sent() <= bound);
+    const std::uint64_t moved = io.forwarder().bytes_to_site();
+    run_driving(loop.get(), client_writes, 200ms);
+    CHECK(io.forwarder().bytes_to_site() == moved);  // the client stays unread
+
+    // The site reads again: the rest follows, intact.
+    REQUIRE(loop.run_until(
+        [&] {
+            io.client.poll(/*read=*/false);
+            io.site.poll();
+            return io.site.saw_eof();
+        },
+        30s));
+    CHECK((io.site.received() == request));
+    CHECK(io.forwarder().bytes_to_site() == request.size());
+    CHECK(io.buffers.in_use() == 0);
+    CHECK(io.events.failures == 0);
+
+    io.stop_and_close();
+    CHECK(loop.close() == 0);
+}
+
+}  // namespace
+}  // namespace lb::test
