@@ -53,20 +53,10 @@ std::size_t worker_count(int configured) {
     return cores > 0 ? static_cast<std::size_t>(cores) : 1;
 }
 
-namespace {
-
-std::vector<std::string> listener_names(const config::Config& config) {
-    std::vector<std::string> names;
-    for (const auto& listener : config.listeners) names.push_back(listener.name);
-    return names;
-}
-
-}  // namespace
-
 Daemon::Daemon(config::Config config)
     : config_(std::move(config)),
       budget_(config_.global.max_connections),
-      metrics_({config_.primary().name, config_.standby().name}, listener_names(config_)),
+      metrics_({config_.primary().name, config_.standby().name}, traffic_),
       policy_(loop_.raw(), config_, active_site_) {}
 
 Daemon::~Daemon() {
@@ -90,7 +80,6 @@ Result<Ok> Daemon::start() {
     policy_.start();  // the state file decides where the first connection goes
     publish_decision_metrics();
     const std::size_t count = worker_count(config_.global.workers);
-    const auto settings = make_proxy_settings(config_, stats_, metrics_);
 
     // Bind everything first so a bad address fails the start before any thread runs.
     std::vector<std::vector<int>> fds(count);
@@ -106,7 +95,8 @@ Result<Ok> Daemon::start() {
         }
     }
     for (std::size_t w = 0; w < count; ++w) {
-        workers_.push_back(std::make_unique<Worker>(w, active_site_, budget_, *this, settings));
+        workers_.push_back(std::make_unique<Worker>(
+            w, active_site_, budget_, *this, make_proxy_settings(config_, traffic_.sink(w))));
         workers_.back()->start(std::move(fds[w]));
     }
 
@@ -276,10 +266,9 @@ Result<Ok> Daemon::reload() {
     for (const auto& key : restart_only_changes(config_, next))
         log::warning("reload: {} changed; it takes effect at the next restart", key);
 
-    metrics_.set_listeners(listener_names(next));
-    const auto settings = make_proxy_settings(next, stats_, metrics_);
     for (std::size_t w = 0; w < workers_.size(); ++w)
-        workers_[w]->reconfigure(settings, std::move(sockets.value()[w]));
+        workers_[w]->reconfigure(make_proxy_settings(next, traffic_.sink(w)),
+                                 std::move(sockets.value()[w]));
     budget_.set_limit(next.global.max_connections);
     health_->update(next);
     policy_.reconfigure(next);

@@ -20,7 +20,7 @@
 #include "lb/web/http_endpoint.h"
 #include "lb/metrics/metrics.h"
 #include "lb/control/policy_driver.h"
-#include "lb/proxy/traffic_stats.h"
+#include "lb/proxy/traffic_counters.h"
 #include "lb/proxy/worker.h"
 
 namespace lb {
@@ -78,7 +78,7 @@ private:
     EventLoop loop_;
     ActiveSite active_site_;
     ConnectionBudget budget_;
-    TrafficStats stats_;
+    TrafficCounters traffic_;  // before metrics_, which reads it
     metrics::Metrics metrics_;
     PolicyDriver policy_;
     std::unique_ptr<HealthRunner> health_;

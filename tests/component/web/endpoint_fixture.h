@@ -17,8 +17,9 @@
 #include <thread>
 #include <vector>
 
-#include "lb/web/http_endpoint.h"
 #include "lb/metrics/metrics.h"
+#include "lb/proxy/traffic_counters.h"
+#include "lb/web/http_endpoint.h"
 #include "tests/support/test_sockets.h"
 
 namespace lb::web::testing {
@@ -51,7 +52,8 @@ class EndpointFixture {
 public:
     explicit EndpointFixture(HttpEndpoint::Limits limits = {},
                              const std::string& address = "127.0.0.1:0")
-        : metrics_({"site-alpha", "site-beta"}, {"https"}, "0.1.0-test") {
+        : metrics_({"site-alpha", "site-beta"}, traffic_, "0.1.0-test"),
+          https_(traffic_.sink(0).route("https", {"site-alpha", "site-beta"})) {
         const auto bind = SocketAddress::parse_endpoint(address);
         REQUIRE(bind.has_value());
         REQUIRE(uv_loop_init(&loop_) == 0);
@@ -111,6 +113,8 @@ public:
         return call([this] { return endpoint_->connection_count(); });
     }
     [[nodiscard]] metrics::Metrics& metrics() { return metrics_; }
+    // Worker 0's counters for listener "https" (the test thread plays that worker).
+    [[nodiscard]] const RouteCounters& https() const { return https_; }
 
 private:
     // Runs `task` on the loop thread; false if it did not finish within 10 s.
@@ -138,7 +142,10 @@ private:
         for (auto& task : batch) task();
     }
 
-    metrics::Metrics metrics_;  // serialize() is thread-safe; the test thread moves counters directly
+    TrafficCounters traffic_;  // before metrics_, which reads it
+    metrics::Metrics
+        metrics_;  // serialize() is thread-safe; the test thread moves counters directly
+    RouteCounters https_;
     uv_loop_t loop_{};
     uv_async_t inbox_{};
     std::mutex mutex_;
