@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "lb/metrics/connection_error.h"
-#include "lb/metrics/data_path_families.h"
+#include "lb/metrics/data_path_source.h"
 
 namespace lb {
 
