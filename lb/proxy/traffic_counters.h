@@ -102,7 +102,7 @@ public:
     void bytes(std::optional<std::size_t> site, std::uint64_t to_site,
                std::uint64_t to_client) const noexcept;
 
-    // Same entries: the counts of one listener never go backwards across a reload.
+    // Equal when both count into the same entries (a reload keeps a listener's and a site's).
     [[nodiscard]] bool operator==(const RouteCounters&) const = default;
 
 private:
