@@ -47,7 +47,7 @@ Daemon::Daemon(config::Config config)
     : config_(std::move(config)),
       scheduler_(loop_.raw()),
       budget_(config_.global.max_connections),
-      metrics_({config_.primary().name, config_.standby().name}, listener_names(config_)),
+      metrics_({config_.primary().name, config_.standby().name}, traffic_),
       policy_(scheduler_, config_, active_site_),
       health_events_(policy_, metrics_),
       health_(
@@ -60,7 +60,7 @@ Daemon::Daemon(config::Config config)
                                       .policy = policy_,
                                       .health = health_,
                                       .workers = workers_,
-                                      .stats = stats_,
+                                      .traffic = traffic_,
                                       .budget = budget_,
                                       .stopping = stopping_,
                                       .reload = [this] { return reload(); }}) {
@@ -87,7 +87,6 @@ Result<Ok> Daemon::start() {
     }
     policy_.start();  // the state file decides where the first connection goes
     const std::size_t count = worker_count(config_.global.workers);
-    const auto settings = make_proxy_settings(config_, stats_, metrics_);
 
     // Bind everything first so a bad address fails the start before any thread runs.
     std::vector<std::string> names = listener_names(config_);
@@ -97,7 +96,8 @@ Result<Ok> Daemon::start() {
         std::vector<int> fds;
         for (const auto& name : names) fds.push_back(sockets.value()[w].at(name));
         workers_.push_back(
-            std::make_unique<Worker>(w, active_site_, budget_, passive_checks_, settings));
+            std::make_unique<Worker>(w, active_site_, budget_, passive_checks_,
+                                     make_proxy_settings(config_, traffic_.sink(w))));
         workers_.back()->start(std::move(fds));
     }
     if (auto watched = watch_signals(); !watched.ok()) return watched;

@@ -23,7 +23,7 @@
 #include "lb/metrics/metrics.h"
 #include "lb/proxy/active_site.h"
 #include "lb/proxy/connection_budget.h"
-#include "lb/proxy/traffic_stats.h"
+#include "lb/proxy/traffic_counters.h"
 #include "lb/proxy/worker.h"
 #include "lb/web/http_endpoint.h"
 
@@ -60,7 +60,7 @@ private:
     LoopScheduler scheduler_;
     ActiveSite active_site_;
     ConnectionBudget budget_;
-    TrafficStats stats_;
+    TrafficCounters traffic_;  // before metrics_, which reads it
     metrics::Metrics metrics_;
     PolicyDriver policy_;
     HealthPublisher health_events_;

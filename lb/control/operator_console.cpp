@@ -32,7 +32,7 @@ admin::SiteStatus OperatorConsole::site_status(std::size_t site, TimePoint now) 
     const config::Site& cfg = parts_.config.sites[site];
     const auto& p = parts_.policy.policy();
     const health::SiteSnapshot health = parts_.health.snapshot(site);
-    const ConnectionCounters& counters = parts_.stats.site(cfg.name);
+    const SiteTotals counters = parts_.traffic.site(cfg.name);
     admin::SiteStatus out;
     out.name = cfg.name;
     out.role = cfg.role;
@@ -56,12 +56,12 @@ admin::SiteStatus OperatorConsole::site_status(std::size_t site, TimePoint now) 
     out.checks_failed_total = health.checks_failed;
     out.health_changes_total = health.health_changes;
     out.last_change_age_s = ms_between(health.last_change.value_or(started_at_), now) / 1000;
-    out.connections_active = counters.active.load(std::memory_order_relaxed);
-    out.connections_max = counters.max.load(std::memory_order_relaxed);
-    out.connections_total = counters.total.load(std::memory_order_relaxed);
-    out.connect_errors_total = counters.connect_errors.load(std::memory_order_relaxed);
-    out.bytes_to_site = counters.bytes_to_site.load(std::memory_order_relaxed);
-    out.bytes_to_client = counters.bytes_to_client.load(std::memory_order_relaxed);
+    out.connections_active = counters.active;
+    out.connections_max = counters.max;
+    out.connections_total = counters.total;
+    out.connect_errors_total = counters.connect_errors;
+    out.bytes_to_site = counters.bytes_to_site;
+    out.bytes_to_client = counters.bytes_to_client;
     return out;
 }
 
@@ -84,17 +84,17 @@ admin::Status OperatorConsole::status() {
     for (std::size_t site = 0; site < parts_.config.sites.size(); ++site)
         out.sites.push_back(site_status(site, now));
     for (const auto& listener : parts_.config.listeners) {
-        const ConnectionCounters& counters = parts_.stats.listener(listener.name);
+        const ListenerTotals counters = parts_.traffic.listener(listener.name);
         admin::ListenerStatus l;
         l.name = listener.name;
         l.bind = listener.bind.to_string();
         l.target_port = listener.target_port;
-        l.connections_active = counters.active.load(std::memory_order_relaxed);
-        l.connections_max = counters.max.load(std::memory_order_relaxed);
-        l.connections_total = counters.total.load(std::memory_order_relaxed);
-        l.bytes_client_to_site = counters.bytes_to_site.load(std::memory_order_relaxed);
-        l.bytes_site_to_client = counters.bytes_to_client.load(std::memory_order_relaxed);
-        l.rejected_total = counters.rejected.load(std::memory_order_relaxed);
+        l.connections_active = counters.active;
+        l.connections_max = counters.max;
+        l.connections_total = counters.total;
+        l.bytes_client_to_site = counters.bytes_to_site;
+        l.bytes_site_to_client = counters.bytes_to_client;
+        l.rejected_total = counters.rejected;
         out.connections_total += l.connections_total;
         out.listeners.push_back(std::move(l));
     }

@@ -17,7 +17,7 @@
 #include "lb/control/health_runner.h"
 #include "lb/control/policy_driver.h"
 #include "lb/proxy/connection_budget.h"
-#include "lb/proxy/traffic_stats.h"
+#include "lb/proxy/traffic_counters.h"
 #include "lb/proxy/worker.h"
 
 namespace lb {
@@ -33,7 +33,7 @@ public:
         PolicyDriver& policy;
         HealthRunner& health;
         std::vector<std::unique_ptr<Worker>>& workers;
-        TrafficStats& stats;
+        const TrafficCounters& traffic;
         const ConnectionBudget& budget;
         const bool& stopping;
         std::function<Result<Ok>()> reload;

@@ -85,10 +85,9 @@ Result<Ok> Daemon::reload() {
     for (const auto& key : restart_only_changes(config_, next))
         log::warning("reload: {} changed; it takes effect at the next restart", key);
 
-    metrics_.set_listeners(listener_names(next));
-    const auto settings = make_proxy_settings(next, stats_, metrics_);
     for (std::size_t w = 0; w < workers_.size(); ++w)
-        workers_[w]->reconfigure(settings, std::move(sockets.value()[w]));
+        workers_[w]->reconfigure(make_proxy_settings(next, traffic_.sink(w)),
+                                 std::move(sockets.value()[w]));
     budget_.set_limit(next.global.max_connections);
     health_.update(next);
     policy_.reconfigure(next);

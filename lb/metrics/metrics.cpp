@@ -10,13 +10,10 @@ namespace lb::metrics {
 
 namespace {
 
-constexpr std::array kErrors = {ConnectionError::ConnectRefused, ConnectionError::ConnectTimeout,
-                                ConnectionError::Reset, ConnectionError::Limit};
 constexpr std::array kRoles = {PeerRole::Master, PeerRole::Backup, PeerRole::Fault};
 // policy::TransitionReason's labels; pre-created so increase() sees the first failover.
 constexpr std::array<std::string_view, 5> kFailoverReasons = {"health", "pin", "failback", "peer",
                                                               "admin"};
-constexpr std::string_view kNoSiteLabel = "-";
 
 // Checks take 1 ms on a LAN and up to the check timeout (500 ms default, seconds at most).
 const prometheus::Histogram::BucketBoundaries& check_buckets() {
@@ -28,26 +25,6 @@ const prometheus::Histogram::BucketBoundaries& check_buckets() {
 std::string str(std::string_view text) { return std::string(text); }
 
 }  // namespace
-
-std::string_view to_string(ConnectionError reason) {
-    switch (reason) {
-        case ConnectionError::ConnectRefused:
-            return "connect_refused";
-        case ConnectionError::ConnectTimeout:
-            return "connect_timeout";
-        case ConnectionError::Reset:
-            return "reset";
-        case ConnectionError::Limit:
-            return "limit";
-    }
-    return "reset";
-}
-
-std::optional<ConnectionError> parse_connection_error(std::string_view reason) {
-    for (const ConnectionError error : kErrors)
-        if (to_string(error) == reason) return error;
-    return std::nullopt;
-}
 
 std::string_view to_string(PeerRole role) {
     switch (role) {
@@ -65,59 +42,9 @@ std::string_view to_string(AdvertDirection direction) {
     return direction == AdvertDirection::Sent ? "sent" : "received";
 }
 
-// --- DataPathCounters -------------------------------------------------------------------------
-
-DataPathCounters::DataPathCounters(std::string listener, const std::vector<std::string>& sites,
-                                   prometheus::Family<prometheus::Counter>& connections,
-                                   prometheus::Family<prometheus::Gauge>& active,
-                                   prometheus::Family<prometheus::Counter>& errors,
-                                   prometheus::Family<prometheus::Counter>& bytes)
-    : listener_(std::move(listener)),
-      active_(&active.Add({{"listener", listener_}})),
-      bytes_to_site_(&bytes.Add({{"listener", listener_}, {"direction", "client_to_site"}})),
-      bytes_to_client_(&bytes.Add({{"listener", listener_}, {"direction", "site_to_client"}})) {
-    auto error_row = [&](const std::string& site) {
-        ErrorRow row;
-        for (const ConnectionError error : kErrors)
-            row.push_back(&errors.Add(
-                {{"listener", listener_}, {"site", site}, {"reason", str(to_string(error))}}));
-        return row;
-    };
-    for (const std::string& site : sites) {
-        connections_.push_back(&connections.Add({{"listener", listener_}, {"site", site}}));
-        errors_.push_back(error_row(site));
-    }
-    errors_.push_back(error_row(str(kNoSiteLabel)));
-}
-
-void DataPathCounters::connection_opened(std::size_t site) noexcept {
-    active_->Increment();
-    connection_retried(site);
-}
-
-void DataPathCounters::connection_retried(std::size_t site) noexcept {
-    if (site < connections_.size()) connections_[site]->Increment();
-}
-
-void DataPathCounters::connection_closed() noexcept { active_->Decrement(); }
-
-void DataPathCounters::connection_error(std::size_t site, ConnectionError reason) noexcept {
-    const std::size_t no_site_row = errors_.size() - 1;
-    const std::size_t row = site == kNoSite ? no_site_row : site;
-    const auto column = static_cast<std::size_t>(reason);
-    if ((row < no_site_row || site == kNoSite) && column < kConnectionErrorCount)
-        errors_[row][column]->Increment();
-}
-
-void DataPathCounters::bytes(std::uint64_t to_site, std::uint64_t to_client) noexcept {
-    // Counters are doubles: exact up to 2^53 bytes (8 PiB), far past any process lifetime.
-    if (to_site != 0) bytes_to_site_->Increment(static_cast<double>(to_site));
-    if (to_client != 0) bytes_to_client_->Increment(static_cast<double>(to_client));
-}
-
 // --- Metrics ----------------------------------------------------------------------------------
 
-Metrics::Metrics(std::vector<std::string> sites, const std::vector<std::string>& listeners,
+Metrics::Metrics(std::vector<std::string> sites, const DataPathSource& data_path,
                  std::string_view version)
     : sites_(std::move(sites)),
       registry_(std::make_shared<prometheus::Registry>()),
@@ -137,23 +64,6 @@ Metrics::Metrics(std::vector<std::string> sites, const std::vector<std::string>&
                      .Name("lb_failovers_total")
                      .Help("Changes of the active site, by reason")
                      .Register(*registry_)),
-      connections_(prometheus::BuildCounter()
-                       .Name("lb_connections_total")
-                       .Help("Client connections sent to a site")
-                       .Register(*registry_)),
-      connections_active_(prometheus::BuildGauge()
-                              .Name("lb_connections_active")
-                              .Help("Client connections open now")
-                              .Register(*registry_)),
-      connection_errors_(prometheus::BuildCounter()
-                             .Name("lb_connection_errors_total")
-                             .Help("Connections that failed: connect refused or timed out, reset, "
-                                   "or over max_connections (site \"-\")")
-                             .Register(*registry_)),
-      bytes_(prometheus::BuildCounter()
-                 .Name("lb_bytes_total")
-                 .Help("Bytes proxied, by direction")
-                 .Register(*registry_)),
       health_checks_(prometheus::BuildCounter()
                          .Name("lb_health_checks_total")
                          .Help("Active health checks completed, by result")
@@ -173,7 +83,8 @@ Metrics::Metrics(std::vector<std::string> sites, const std::vector<std::string>&
       build_info_(prometheus::BuildGauge()
                       .Name("lb_build_info")
                       .Help("Always 1; the version is in the label")
-                      .Register(*registry_)) {
+                      .Register(*registry_)),
+      data_path_(sites_, data_path) {
     for (const std::string& site : sites_) {
         site_series_.push_back(SiteSeries{
             .up = &site_up_.Add({{"site", site}}),
@@ -197,7 +108,6 @@ Metrics::Metrics(std::vector<std::string> sites, const std::vector<std::string>&
                                             {AdvertDirection::Received, "rejected"}})
         (void)advert_child(direction, result);
     build_info_.Add({{"version", str(version)}}).Set(1);
-    set_listeners(listeners);
 }
 
 std::string_view Metrics::default_version() {
@@ -206,25 +116,6 @@ std::string_view Metrics::default_version() {
 #else
     return "unknown";
 #endif
-}
-
-DataPathCounters& Metrics::for_listener(std::size_t index) { return *current_.at(index); }
-
-void Metrics::set_listeners(const std::vector<std::string>& listeners) {
-    std::vector<DataPathCounters*> next;
-    for (const std::string& name : listeners) {
-        DataPathCounters* found = nullptr;
-        for (const auto& counters : all_listeners_)
-            if (counters->listener() == name) found = counters.get();
-        if (found == nullptr) {
-            // The constructor is private to keep children creation here; make_unique can't see it.
-            all_listeners_.push_back(std::unique_ptr<DataPathCounters>(new DataPathCounters(
-                name, sites_, connections_, connections_active_, connection_errors_, bytes_)));
-            found = all_listeners_.back().get();
-        }
-        next.push_back(found);
-    }
-    current_ = std::move(next);
 }
 
 void Metrics::site_health(std::size_t site, bool up) {
@@ -263,7 +154,9 @@ void Metrics::peer_advert(AdvertDirection direction, std::string_view result) {
 }
 
 std::string Metrics::serialize() const {
-    return prometheus::TextSerializer().Serialize(registry_->Collect());
+    std::vector<prometheus::MetricFamily> families = registry_->Collect();
+    for (auto& family : data_path_.Collect()) families.push_back(std::move(family));
+    return prometheus::TextSerializer().Serialize(families);
 }
 
 prometheus::Counter& Metrics::failover_child(std::size_t from, std::size_t to,

@@ -62,20 +62,16 @@ void ProxySession::start(SiteSnapshot snapshot) noexcept {
     snapshot_ = snapshot;
     timer_ = host_.scheduler().make_timer([this] { on_timer(); });
     counted_ = true;
-    listener_counters().opened();
     uv_tcp_nodelay(&client_tcp_, 1);
     connect_to(snapshot.active);
 }
 
 void ProxySession::connect_to(std::size_t site) noexcept {
-    if (site_index_) {  // a retry moves on
-        settings_->site_counters[*site_index_]->closed();
-        listener_metrics().connection_retried(site);
-    } else {
-        listener_metrics().connection_opened(site);
-    }
+    if (site_index_)  // a retry moves on
+        counters().retried(*site_index_, site);
+    else
+        counters().opened(site);
     site_index_ = static_cast<std::uint8_t>(site);
-    settings_->site_counters[site]->opened();
     const auto& route = settings_->routes.at(listener_index_);
     if (uv_tcp_init(host_.loop(), &site_tcp_) != 0) {
         close(Termination{Termination::Cause::NoSite, Termination::Phase::Connect, UV_ENOMEM});
@@ -114,15 +110,12 @@ void ProxySession::on_site_connected(uv_connect_t* req, int status) noexcept {
 }
 
 void ProxySession::on_connect_failed(Termination why) noexcept {
+    if (const auto reason = connection_error(why)) counters().error(*site_index_, *reason);
     // Out of fds or memory here: the site is not to blame, and another site would fail alike.
     if (why.cause == Termination::Cause::LocalResource) {
-        listener_metrics().connection_error(*site_index_, metrics::ConnectionError::Limit);
         close(why);
         return;
     }
-    settings_->site_counters[*site_index_]->connect_errors.fetch_add(1, std::memory_order_relaxed);
-    if (auto reason = metrics::parse_connection_error(metric_reason(why)))
-        listener_metrics().connection_error(*site_index_, *reason);
     host_.on_connect_failed(*site_index_, why);
     const std::size_t other = 1U - *site_index_;
     if (!retried_ && settings_->retry_on_standby && snapshot_.eligible(other)) {
@@ -201,9 +194,7 @@ void ProxySession::account_bytes() noexcept {
     if (site_delta == 0 && client_delta == 0) return;
     accounted_to_site_ = to_site;
     accounted_to_client_ = to_client;
-    listener_counters().add_bytes(site_delta, client_delta);
-    listener_metrics().bytes(site_delta, client_delta);
-    if (site_index_) settings_->site_counters[*site_index_]->add_bytes(site_delta, client_delta);
+    counters().bytes(site(), site_delta, client_delta);
 }
 
 void ProxySession::close(Termination why) noexcept {
@@ -214,15 +205,10 @@ void ProxySession::close(Termination why) noexcept {
     // they are closed below.
     if (forwarder_) forwarder_->stop();
     account_bytes();  // from here on the session's totals are accounted_to_*
-    if (counted_) {
+    if (counted_ && site_index_) {
         counted_ = false;
-        listener_counters().closed();
-        if (site_index_) {
-            settings_->site_counters[*site_index_]->closed();
-            listener_metrics().connection_closed();
-            if (why.is_reset())
-                listener_metrics().connection_error(*site_index_, metrics::ConnectionError::Reset);
-        }
+        counters().closed(*site_index_);
+        if (why.is_reset()) counters().error(*site_index_, metrics::ConnectionError::Reset);
     }
     // A reset on one side is passed on as a reset on the other; a rejected client gets one too,
     // so it cannot mistake the close for an empty answer.

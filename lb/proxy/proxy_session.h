@@ -89,11 +89,8 @@ private:
     void on_timer() noexcept;
     // Adds the bytes moved since the last call to the listener's and the site's counters.
     void account_bytes() noexcept;
-    [[nodiscard]] ConnectionCounters& listener_counters() const {
-        return *settings_->routes[listener_index_].counters;
-    }
-    [[nodiscard]] metrics::DataPathCounters& listener_metrics() const {
-        return *settings_->routes[listener_index_].metrics;
+    [[nodiscard]] const RouteCounters& counters() const {
+        return settings_->routes[listener_index_].counters;
     }
     void close_handle(uv_handle_t* handle, bool reset) noexcept;
     [[nodiscard]] TimePoint now() const { return host_.scheduler().now(); }

@@ -3,8 +3,7 @@
 namespace lb {
 
 std::shared_ptr<const ProxySettings> make_proxy_settings(const config::Config& cfg,
-                                                         TrafficStats& stats,
-                                                         metrics::Metrics& metrics) {
+                                                         TrafficSink& sink) {
     auto settings = std::make_shared<ProxySettings>();
     settings->connect_timeout = cfg.timeouts.connect;
     settings->idle_timeout = cfg.timeouts.idle;
@@ -12,14 +11,12 @@ std::shared_ptr<const ProxySettings> make_proxy_settings(const config::Config& c
     settings->splice = cfg.global.splice;
     settings->log_format = cfg.global.log_format;
     settings->site_names = {cfg.primary().name, cfg.standby().name};
-    settings->site_counters = {&stats.site(cfg.primary().name), &stats.site(cfg.standby().name)};
     for (std::size_t index = 0; index < cfg.listeners.size(); ++index) {
         const config::Listener& listener = cfg.listeners[index];
         ListenerRoute route;
-        route.metrics = &metrics.for_listener(index);
         route.name = listener.name;
         route.bind = listener.bind;
-        route.counters = &stats.listener(listener.name);
+        route.counters = sink.route(listener.name, settings->site_names);
         for (std::size_t i = 0; i < 2; ++i) {
             const auto& site = cfg.sites[i];
             route.site_endpoints[i] = site.address.with_port(cfg.site_port(site, listener));

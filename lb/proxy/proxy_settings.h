@@ -1,5 +1,6 @@
 // What the data path needs from the config, as one immutable snapshot shared by a worker's
-// sessions. A reload builds a new snapshot; sessions keep the one they started with.
+// sessions, bound to that worker's counters. A reload builds a new snapshot per worker; sessions
+// keep the one they started with.
 #pragma once
 
 #include <array>
@@ -8,17 +9,15 @@
 #include <vector>
 
 #include "config/config.h"
-#include "lb/metrics/metrics.h"
-#include "lb/proxy/traffic_stats.h"
+#include "lb/proxy/traffic_counters.h"
 
 namespace lb {
 
 struct ListenerRoute {
     std::string name;
     SocketAddress bind;
-    std::array<SocketAddress, 2> site_endpoints;   // by site index: 0 primary, 1 standby
-    ConnectionCounters* counters = nullptr;        // owned by TrafficStats, outlives settings
-    metrics::DataPathCounters* metrics = nullptr;  // owned by Metrics, outlives settings
+    std::array<SocketAddress, 2> site_endpoints;  // by site index: 0 primary, 1 standby
+    RouteCounters counters;  // this worker's, for this listener and site_names; outlive settings
 };
 
 struct ProxySettings {
@@ -28,13 +27,12 @@ struct ProxySettings {
     bool splice = true;
     config::LogFormat log_format = config::LogFormat::Tcplog;
     std::array<std::string, 2> site_names;
-    std::array<ConnectionCounters*, 2> site_counters{};
     std::vector<ListenerRoute> routes;  // same order as config.listeners
 };
 
-// `metrics` must already know cfg's listeners (Metrics::set_listeners), in the same order.
+// The snapshot of one worker: its routes count into `sink`, which no other worker may write.
+// Main thread.
 [[nodiscard]] std::shared_ptr<const ProxySettings> make_proxy_settings(const config::Config& cfg,
-                                                                       TrafficStats& stats,
-                                                                       metrics::Metrics& metrics);
+                                                                       TrafficSink& sink);
 
 }  // namespace lb

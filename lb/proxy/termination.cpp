@@ -40,21 +40,22 @@ std::string_view tcplog_code(const Termination& t) {
     return "--";
 }
 
-std::string_view metric_reason(const Termination& t) {
+std::optional<metrics::ConnectionError> connection_error(const Termination& t) {
+    using metrics::ConnectionError;
     switch (t.cause) {
         case Cause::ConnectRefused:
         case Cause::ConnectError:
-            return "connect_refused";
+            return ConnectionError::ConnectRefused;
         case Cause::ConnectTimeout:
-            return "connect_timeout";
+            return ConnectionError::ConnectTimeout;
         case Cause::ClientReset:
         case Cause::SiteReset:
-            return "reset";
+            return ConnectionError::Reset;
         case Cause::Limit:
         case Cause::LocalResource:
-            return "limit";
+            return ConnectionError::Limit;
         default:
-            return "";
+            return std::nullopt;
     }
 }
 

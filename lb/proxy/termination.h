@@ -1,8 +1,11 @@
 // Why and when a proxied connection ended. The data path never throws: every failure becomes a
-// Termination, from which the tcplog code and the metric reason are derived.
+// Termination, from which the tcplog code and the connection error reason are derived.
 #pragma once
 
+#include <optional>
 #include <string_view>
+
+#include "lb/metrics/connection_error.h"
 
 namespace lb {
 
@@ -43,8 +46,9 @@ struct Termination {
 // site.
 [[nodiscard]] std::string_view tcplog_code(const Termination& t);
 
-// The `reason` label of lb_connection_errors_total; empty for normal ends.
-[[nodiscard]] std::string_view metric_reason(const Termination& t);
+// What lb_connection_errors_total counts it as; nullopt for ends that are not errors (normal,
+// idle timeout, shutdown).
+[[nodiscard]] std::optional<metrics::ConnectionError> connection_error(const Termination& t);
 
 // Human words for logs: "connection refused", "idle timeout", ...
 [[nodiscard]] std::string_view describe(const Termination& t);

@@ -132,9 +132,7 @@ void Worker::on_client_pending(std::size_t listener_index, uv_stream_t* server) 
         return;
     }
     if (!budget_.try_acquire()) {
-        const ListenerRoute& route = settings_->routes[listener_index];
-        route.counters->rejected.fetch_add(1, std::memory_order_relaxed);
-        route.metrics->connection_error(metrics::kNoSite, metrics::ConnectionError::Limit);
+        settings_->routes[listener_index].counters.rejected();
         ref.close(Termination{Termination::Cause::Limit, Termination::Phase::Connect, 0});
         return;
     }

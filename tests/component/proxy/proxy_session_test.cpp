@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "lb/proxy/listener.h"
+#include "lb/proxy/traffic_counters.h"
 #include "tests/component/proxy/loopback.h"
 #include "tests/support/loop_runner.h"
 #include "tests/support/manual_scheduler.h"
@@ -36,12 +37,11 @@ struct Ended {
 // only in advance(). Sessions go to `site_port` on 127.0.0.1, with no retry.
 class SessionBench final : public SessionHost, public ListenerEvents {
 public:
-    SessionBench(uv_loop_t* loop, std::uint16_t site_port, bool splice)
-        : loop_(loop), metrics_({"primary", "standby"}, {"front"}) {
+    SessionBench(uv_loop_t* loop, std::uint16_t site_port, bool splice) : loop_(loop) {
         ignore_sigpipe();
         Fd listen_fd = listen_tcp("127.0.0.1", 0, 16);
         port_ = local_port(listen_fd.get());
-        settings_ = make_proxy_settings(make_config(site_port, port_, splice), stats_, metrics_);
+        settings_ = make_proxy_settings(make_config(site_port, port_, splice), traffic_.sink(0));
         listener_ = std::make_unique<Listener>(*this, 0, "front", settings_->routes[0].bind);
         REQUIRE(listener_->start(loop_, listen_fd.release()) == 0);
     }
@@ -107,8 +107,7 @@ private:
     void on_accept_error(std::size_t, int) noexcept override {}
 
     uv_loop_t* loop_;
-    TrafficStats stats_;
-    metrics::Metrics metrics_;
+    TrafficCounters traffic_;
     std::shared_ptr<const ProxySettings> settings_;
     BufferPool buffers_;
     KernelPipePool pipes_;

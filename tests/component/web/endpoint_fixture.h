@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "lb/metrics/metrics.h"
+#include "lb/proxy/traffic_counters.h"
 #include "lb/web/http_endpoint.h"
 #include "tests/support/test_sockets.h"
 
@@ -55,7 +56,8 @@ public:
     explicit EndpointFixture(HttpEndpoint::Limits limits = {},
                              const std::string& address = "127.0.0.1:0",
                              HttpEndpoint::MetricsText metrics_text = {})
-        : metrics_({"site-alpha", "site-beta"}, {"https"}, "0.1.0-test") {
+        : metrics_({"site-alpha", "site-beta"}, traffic_, "0.1.0-test"),
+          https_(traffic_.sink(0).route("https", {"site-alpha", "site-beta"})) {
         if (!metrics_text) metrics_text = [this] { return metrics_.serialize(); };
         const auto bind = SocketAddress::parse_endpoint(address);
         REQUIRE(bind.has_value());
@@ -123,6 +125,8 @@ public:
         return call([this] { return endpoint_->connection_count(); });
     }
     [[nodiscard]] metrics::Metrics& metrics() { return metrics_; }
+    // Worker 0's counters for listener "https" (the test thread plays that worker).
+    [[nodiscard]] const RouteCounters& https() const { return https_; }
 
 private:
     // Runs `task` on the loop thread; false if it did not finish within 10 s.
@@ -150,8 +154,10 @@ private:
         for (auto& task : batch) task();
     }
 
+    TrafficCounters traffic_;  // before metrics_, which reads it
     metrics::Metrics
         metrics_;  // serialize() is thread-safe; the test thread moves counters directly
+    RouteCounters https_;
     uv_loop_t loop_{};
     uv_async_t inbox_{};
     std::mutex mutex_;

@@ -24,7 +24,7 @@ TEST_CASE("GET /metrics serves the registry in the text format", "[component][me
     REQUIRE(fixture.start_error().empty());
     REQUIRE(fixture.port() != 0);
     fixture.metrics().failover(0, 1, "health");
-    fixture.metrics().for_listener(0).connection_opened(1);
+    fixture.https().opened(1);
 
     const auto reply = http_get(fixture.port(), "/metrics");
     REQUIRE(reply.parsed);

@@ -1,5 +1,6 @@
 // Metrics: DESIGN.md's names, types and labels as a scraper parses them, values that move with
-// the API, and data-path counters that stay exact under concurrent workers.
+// the API, and data-path counters (the workers' sinks, read at scrape time) that stay exact under
+// concurrent workers.
 #include "lb/metrics/metrics.h"
 
 #include <catch2/catch.hpp>
@@ -8,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "lb/proxy/traffic_counters.h"
 #include "tests/support/exposition_reader.h"
 
 namespace lb::metrics {
@@ -23,7 +25,16 @@ Exposition scrape(const Metrics& metrics) {
     return *parsed.exposition;
 }
 
-Metrics make_metrics() { return Metrics({"site-a", "site-b"}, {"https", "http"}, "1.2.3"); }
+const std::array<std::string, kTrafficSites> kSiteNames = {"site-a", "site-b"};
+
+// Metrics reading the data path's counters, with listeners "https" and "http" routed on worker 0
+// (the test thread plays that worker).
+struct Fixture {
+    TrafficCounters traffic;
+    Metrics metrics{{"site-a", "site-b"}, traffic, "1.2.3"};
+    RouteCounters https = traffic.sink(0).route("https", kSiteNames);
+    RouteCounters http = traffic.sink(0).route("http", kSiteNames);
+};
 
 // The label names every sample of `name` carries.
 std::set<std::set<std::string>> label_sets(const Exposition& e, std::string_view name) {
@@ -37,8 +48,8 @@ std::set<std::set<std::string>> label_sets(const Exposition& e, std::string_view
 }
 
 TEST_CASE("every metric of DESIGN.md is exported with its type and labels", "[unit][metrics]") {
-    const Metrics metrics = make_metrics();
-    const Exposition e = scrape(metrics);
+    const Fixture f;
+    const Exposition e = scrape(f.metrics);
 
     struct Row {
         const char* family;
@@ -97,7 +108,8 @@ TEST_CASE("every metric of DESIGN.md is exported with its type and labels", "[un
 }
 
 TEST_CASE("the check duration histogram has buckets from 1 ms to 5 s", "[unit][metrics]") {
-    Metrics metrics = make_metrics();
+    Fixture f;
+    Metrics& metrics = f.metrics;
     metrics.health_check(0, true, 0.003);
     metrics.health_check(0, false, 0.7);
     const Exposition e = scrape(metrics);
@@ -126,7 +138,8 @@ TEST_CASE("the check duration histogram has buckets from 1 ms to 5 s", "[unit][m
 }
 
 TEST_CASE("control-plane calls move their series", "[unit][metrics]") {
-    Metrics metrics = make_metrics();
+    Fixture f;
+    Metrics& metrics = f.metrics;
     metrics.site_health(0, true);
     metrics.site_health(1, false);
     metrics.site_active(1);
@@ -171,21 +184,21 @@ TEST_CASE("control-plane calls move their series", "[unit][metrics]") {
 }
 
 TEST_CASE("data-path counters move per listener and site", "[unit][metrics]") {
-    Metrics metrics = make_metrics();
-    DataPathCounters& https = metrics.for_listener(0);
-    CHECK(https.listener() == "https");
-    https.connection_opened(0);
-    https.connection_opened(0);
-    https.connection_retried(1);
-    https.connection_closed();
-    https.connection_error(0, ConnectionError::ConnectRefused);
-    https.connection_error(kNoSite, ConnectionError::Limit);
-    https.connection_error(5, ConnectionError::Reset);  // ignored
-    https.connection_error(2, ConnectionError::Limit);  // one past the sites: ignored, not "-"
-    https.bytes(100, 2000);
-    metrics.for_listener(1).bytes(1, 0);
+    Fixture f;
+    const RouteCounters& https = f.https;
+    https.opened(0);
+    https.opened(0);
+    https.retried(0, 1);
+    https.closed(1);
+    https.error(0, ConnectionError::ConnectRefused);
+    https.rejected();
+    https.error(5, ConnectionError::Reset);  // ignored
+    https.error(2, ConnectionError::Limit);  // one past the sites: ignored, not "-"
+    https.bytes(0, 100, 2000);
+    f.http.bytes(std::nullopt, 1, 0);
 
-    const Exposition e = scrape(metrics);
+    const Exposition e = scrape(f.metrics);
+    CHECK(f.traffic.listener("https").total == 2);  // the route counts into its own listener
     CHECK(e.value("lb_connections_total", {{"listener", "https"}, {"site", "site-a"}}) == 2);
     CHECK(e.value("lb_connections_total", {{"listener", "https"}, {"site", "site-b"}}) == 1);
     CHECK(e.value("lb_connections_active", {{"listener", "https"}}) == 1);
@@ -201,24 +214,28 @@ TEST_CASE("data-path counters move per listener and site", "[unit][metrics]") {
 }
 
 TEST_CASE("concurrent increments from 4 threads sum exactly", "[unit][metrics]") {
-    Metrics metrics = make_metrics();
-    DataPathCounters& https = metrics.for_listener(0);
+    Fixture f;
     constexpr int kThreads = 4;
     constexpr int kPerThread = 50000;
+    // One worker per thread, each writing only its own sink, as the data path does.
+    std::vector<RouteCounters> routes;
+    for (int t = 0; t < kThreads; ++t)
+        routes.push_back(f.traffic.sink(static_cast<std::size_t>(t)).route("https", kSiteNames));
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t) {
-        threads.emplace_back([&https, t] {
+        threads.emplace_back([https = routes[static_cast<std::size_t>(t)], t] {
+            const auto site = static_cast<std::size_t>(t % 2);
             for (int i = 0; i < kPerThread; ++i) {
-                https.connection_opened(static_cast<std::size_t>(t % 2));
-                https.bytes(3, 5);
-                https.connection_error(0, ConnectionError::Reset);
-                https.connection_closed();
+                https.opened(site);
+                https.bytes(site, 3, 5);
+                https.error(0, ConnectionError::Reset);
+                https.closed(site);
             }
         });
     }
     for (auto& thread : threads) thread.join();
 
-    const Exposition e = scrape(metrics);
+    const Exposition e = scrape(f.metrics);
     const double total = kThreads * kPerThread;
     CHECK(e.value("lb_connections_total", {{"listener", "https"}, {"site", "site-a"}}) ==
           total / 2);
@@ -233,32 +250,33 @@ TEST_CASE("concurrent increments from 4 threads sum exactly", "[unit][metrics]")
                   {{"listener", "https"}, {"site", "site-a"}, {"reason", "reset"}}) == total);
 }
 
-TEST_CASE("set_listeners adds series and keeps counters and references", "[unit][metrics]") {
-    Metrics metrics = make_metrics();
-    DataPathCounters& http_before = metrics.for_listener(1);
-    http_before.connection_opened(0);
+TEST_CASE("a reload adds series and keeps counters and references", "[unit][metrics]") {
+    Fixture f;
+    const RouteCounters http_before = f.http;
+    http_before.opened(0);
 
-    metrics.set_listeners({"http", "smtp"});  // https removed, http moved, smtp added
-    REQUIRE(metrics.listener_count() == 2);
-    CHECK(&metrics.for_listener(0) == &http_before);  // same counters: they never go backwards
-    CHECK(metrics.for_listener(1).listener() == "smtp");
-    http_before.connection_closed();  // a draining session still holds the reference
+    // The reload's routes: https removed, http moved, smtp added.
+    TrafficSink& sink = f.traffic.sink(0);
+    const RouteCounters http_after = sink.route("http", kSiteNames);
+    (void)sink.route("smtp", kSiteNames);
+    CHECK(http_after == http_before);  // same counters: they never go backwards
+    http_before.closed(0);             // a draining session still holds the reference
 
-    const Exposition e = scrape(metrics);
+    const Exposition e = scrape(f.metrics);
     CHECK(e.value("lb_connections_total", {{"listener", "http"}, {"site", "site-a"}}) == 1);
     CHECK(e.value("lb_connections_active", {{"listener", "http"}}) == 0);
     CHECK(e.value("lb_connections_active", {{"listener", "smtp"}}) == 0);
     CHECK(e.value("lb_connections_active", {{"listener", "https"}}) == 0);  // kept, see header
+    CHECK(e.all("lb_connections_active").size() == 3);
 }
 
-TEST_CASE("connection error reasons round-trip through their labels", "[unit][metrics]") {
-    for (const auto reason : {ConnectionError::ConnectRefused, ConnectionError::ConnectTimeout,
-                              ConnectionError::Reset, ConnectionError::Limit}) {
-        INFO(to_string(reason));
-        CHECK(parse_connection_error(to_string(reason)) == reason);
-    }
-    CHECK_FALSE(parse_connection_error(""));
-    CHECK_FALSE(parse_connection_error("idle"));
+TEST_CASE("connection error reasons have DESIGN.md's labels, one each", "[unit][metrics]") {
+    // Distinct labels, so each series names one reason; "" and "idle" are no reason.
+    std::set<std::string_view> labels;
+    for (const auto reason : kConnectionErrors) labels.insert(to_string(reason));
+    CHECK(labels ==
+          std::set<std::string_view>{"connect_refused", "connect_timeout", "reset", "limit"});
+    CHECK(labels.size() == kConnectionErrorCount);
 }
 
 }  // namespace

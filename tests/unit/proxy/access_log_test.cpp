@@ -73,10 +73,13 @@ TEST_CASE("termination codes and metric reasons", "[unit][access_log]") {
         {{C::SiteReset, P::Data, 0}, "SD", "reset"},
         {{C::Limit, P::Connect, 0}, "PR", "limit"},
         {{C::Shutdown, P::Data, 0}, "KD", ""},
+        {{C::ConnectError, P::Connect, 0}, "SC", "connect_refused"},
+        {{C::LocalResource, P::Connect, 0}, "PC", "limit"},
     };
     for (const Row& row : rows) {
         INFO(row.code);
         CHECK(lb::tcplog_code(row.t) == row.code);
-        CHECK(lb::metric_reason(row.t) == row.reason);
+        const auto reason = lb::connection_error(row.t);
+        CHECK((reason ? lb::metrics::to_string(*reason) : std::string_view()) == row.reason);
     }
 }
