@@ -11,8 +11,9 @@
 #   4. the unit tests in build-release/ (the optimiser changes what undefined behaviour does);
 #   5. AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/): unit, component and
 #      end-to-end tests.
-# About 15-20 minutes on 2 cores from a fresh clone. Re-runs are much faster with ccache:
-# `CMAKE_CXX_COMPILER_LAUNCHER=ccache scripts/test.sh` (CMake reads that variable).
+# Most of the time goes into the three builds; the tests of build/ take a minute or two. Re-runs
+# are much faster with ccache: `CMAKE_CXX_COMPILER_LAUNCHER=ccache scripts/test.sh` (CMake reads
+# that variable when it first configures a build directory).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
