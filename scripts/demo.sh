@@ -2,16 +2,24 @@
 # Live demo: lb on 127.0.0.1:8000 in front of two local NGINX "sites" (site-a on 127.0.0.2:8080,
 # site-b on 127.0.0.3:8080). Shows traffic on site-a, a failover when site-a's gateway dies, that
 # traffic stays on site-b when site-a comes back (manual failback), and across an lb restart.
+#
+# It asks nothing and runs to its end (about 15 s); it stops every process it started, also when
+# interrupted. LB_DEMO_BIN=path/to/lb skips installing and building and runs that binary (the
+# demo's test, tests/scripts/demo_test.sh, does so and checks what this prints).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-scripts/install-deps.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build --target lb -j "$(nproc)" >/dev/null
-lb="$root/build/lb/lb"
+if [ -n "${LB_DEMO_BIN:-}" ]; then
+    lb=$(realpath "$LB_DEMO_BIN")
+else
+    scripts/install-deps.sh
+    cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    cmake --build build --target lb -j "$(nproc)" >/dev/null
+    lb="$root/build/lb/lb"
+fi
 
-work=$(mktemp -d /tmp/sitelb-demo.XXXXXX)
+work=$(mktemp -d "${TMPDIR:-/tmp}/sitelb-demo.XXXXXX")
 pids=()
 cleanup() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -19,6 +27,7 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM  # so that cleanup runs then too
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
@@ -87,12 +96,21 @@ bind = "127.0.0.1:8000"
 target_port = 8080
 CONF
 
-start_lb() {
+ready_lines() {
+    local count
+    count=$(grep -c " ready: " "$work/lb.log" 2>/dev/null) || true
+    echo "${count:-0}"
+}
+
+start_lb() {  # waits for this start's "ready:" line (the log also holds the previous run's)
+    local before
+    before=$(ready_lines)
     "$lb" run -c "$work/lb.toml" 2>>"$work/lb.log" &
     lb_pid=$!
     pids+=($lb_pid)
     for _ in $(seq 50); do
-        grep -q " ready: " "$work/lb.log" 2>/dev/null && return 0
+        [ "$(ready_lines)" -gt "$before" ] && return 0
+        kill -0 "$lb_pid" 2>/dev/null || break
         sleep 0.1
     done
     echo "lb did not start:"; cat "$work/lb.log"; exit 1

@@ -3,10 +3,14 @@
 # this machine lacks. Safe to run again: it installs nothing that is already there.
 set -euo pipefail
 
+# file: CPack's shlibdeps (`cpack -G DEB`) runs it to find the libraries lb links.
+# prometheus: promtool, which checks examples/prometheus.yml and examples/alerts*.yml.
+# systemd: systemd-analyze, which checks examples/lb.service. jq: the Grafana dashboard's test.
 packages=(
-    build-essential cmake pkg-config
+    build-essential cmake pkg-config file
     libuv1-dev libtomlplusplus-dev libfmt-dev nlohmann-json3-dev catch2 prometheus-cpp-dev libssl-dev
     nginx-light openssl curl socat iproute2 procps chromium
+    prometheus systemd jq
 )
 
 missing=()
@@ -22,7 +26,13 @@ sudo=""
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-# Debian starts the packaged nginx on port 80; the tests and the demo run their own instances.
-if command -v systemctl >/dev/null && systemctl is-active --quiet nginx 2>/dev/null; then
-    $sudo systemctl stop nginx || true
+# Debian starts the packaged nginx (port 80) and prometheus (port 9090) as services; the tests
+# and the demo run their own nginx instances and only need promtool. (--no-install-recommends
+# keeps out prometheus-node-exporter, which would take port 9100, the metrics port of the demo.)
+if command -v systemctl >/dev/null; then
+    for service in nginx prometheus; do
+        if systemctl is-active --quiet "$service" 2>/dev/null; then
+            $sudo systemctl stop "$service" || true
+        fi
+    done
 fi

@@ -1,16 +1,31 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: install what is missing, build, run every test; then
-# build again with AddressSanitizer + UndefinedBehaviorSanitizer and run the unit, component
-# and end-to-end tests there too.
+# The whole test suite, as CI runs it (.ci/run):
+#   1. install what is missing (scripts/install-deps.sh);
+#   2. the default build (RelWithDebInfo, in build/) and a Release build (in build-release/, the
+#      one the Debian package is made from), both with warnings as errors (LB_WERROR, off by
+#      default for users and packagers);
+#   3. every test in build/: unit, component, e2e, and the tests of what the README and
+#      examples/ promise (labels demo, examples, readme: the demo's output, promtool, the
+#      Grafana dashboard against a live /metrics, systemd-analyze, the README's commands, which
+#      package build-release/);
+#   4. the unit tests in build-release/ (the optimiser changes what undefined behaviour does);
+#   5. AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/): unit, component and
+#      end-to-end tests.
+# Most of the time goes into the three builds; the tests of build/ take a minute or two. Re-runs
+# are much faster with ccache: `CMAKE_CXX_COMPILER_LAUNCHER=ccache scripts/test.sh` (CMake reads
+# that variable when it first configures a build directory).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 
-scripts/build.sh build
-(cd build && ctest --output-on-failure --timeout 300 -j 2)
+scripts/build.sh build -DLB_WERROR=ON
+scripts/build.sh build-release -DCMAKE_BUILD_TYPE=Release -DLB_WERROR=ON
 
-scripts/build.sh build-asan -DLB_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=Debug
+(cd build && ctest --output-on-failure --timeout 300 -j 2)
+(cd build-release && ctest --output-on-failure --timeout 300 -j 2 -L unit)
+
+scripts/build.sh build-asan -DLB_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=Debug -DLB_WERROR=ON
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 (cd build-asan && ctest --output-on-failure --timeout 300 -j 2 -L 'unit|component|e2e')

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# examples/lb.toml, which the Debian package installs as /etc/lb/lb.toml (the file the shipped
+# unit runs), passes `lb check` without an error or a warning: a warning would be a feature that
+# `lb run` refuses, such as a [peer] table, and the unit would not start.
+#   usage: example_config_test.sh SOURCE_DIR LB_BINARY
+set -euo pipefail
+config=$1/examples/lb.toml
+lb=$2
+
+scratch=$(mktemp -d /tmp/sitelb-example-test.XXXXXX)
+trap 'rm -rf "$scratch"' EXIT
+status=0
+"$lb" check -c "$config" >"$scratch/out" 2>"$scratch/err" || status=$?
+out=$(cat "$scratch/out")
+err=$(cat "$scratch/err")
+printf '%s\n' "$out"
+printf '%s\n' "$err"
+[ "$status" -eq 0 ] || { echo "FAIL: lb check exited with $status"; exit 1; }
+[ -z "$err" ] || { echo "FAIL: lb check printed errors or warnings"; exit 1; }
+[ "$(tail -n 1 <<<"$out")" = "$config: ok" ] || { echo "FAIL: lb check did not end with \"$config: ok\""; exit 1; }
+# The example's two sites and two listeners, as its comments describe them.
+for part in site-a site-b https http; do
+    grep -qw -- "$part" <<<"$out" || { echo "FAIL: the summary does not name $part"; exit 1; }
+done
+echo "examples/lb.toml: no error, no warning"
