@@ -1,5 +1,5 @@
 // lb.toml → Config in two passes: one TableReader per table checks types and ranges (each key
-// read here is a key of DESIGN.md), then validate() checks the rules that span tables. Every
+// read here is a key of docs/configuration.md), then validate() checks the rules that span tables. Every
 // problem is reported; the Config is returned only when there is none.
 #include "config/load_config.h"
 

@@ -15,7 +15,7 @@ inline constexpr std::array<ConnectionError, kConnectionErrorCount> kConnectionE
     ConnectionError::ConnectRefused, ConnectionError::ConnectTimeout, ConnectionError::Reset,
     ConnectionError::Limit};
 
-// DESIGN.md's label: connect_refused | connect_timeout | reset | limit.
+// The documented label: connect_refused | connect_timeout | reset | limit.
 [[nodiscard]] constexpr std::string_view to_string(ConnectionError reason) {
     switch (reason) {
         case ConnectionError::ConnectRefused:

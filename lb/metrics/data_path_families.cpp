@@ -1,4 +1,4 @@
-// The four data-path families of DESIGN.md, with the names, labels and help they had as
+// The four data-path families (lb/metrics/README.md), with the names, labels and help they had as
 // registry families: dashboards and alerts see no difference.
 #include "lb/metrics/data_path_families.h"
 

@@ -1,5 +1,6 @@
-// The registry's families and their cached children. Names, types and labels are DESIGN.md's
-// contract with dashboards and alerts: change them only together with examples/.
+// The registry's families and their cached children. Names, types and labels are the documented
+// ones (README.md here) contract with dashboards and alerts: change them only together with
+// examples/.
 #include "lb/metrics/metrics.h"
 
 #include <prometheus/text_serializer.h>

@@ -1,7 +1,8 @@
-// Every Prometheus metric of DESIGN.md. The control plane's are registry families whose label
-// children are created up front and cached; the data path's are built at scrape time from the
-// data path's own counters (DataPathFamilies), so a connection touches no prometheus-cpp object.
-// Invariant: a child, once created, lives as long as the Metrics object (never removed).
+// Every Prometheus metric lb exports (lb/metrics/README.md). The control plane's are registry
+// families whose label children are created up front and cached; the data path's are built at
+// scrape time from the data path's own counters (DataPathFamilies), so a connection touches no
+// prometheus-cpp object. Invariant: a child, once created, lives as long as the Metrics object
+// (never removed).
 #pragma once
 
 #include <prometheus/counter.h>

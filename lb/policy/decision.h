@@ -33,7 +33,7 @@ using SiteHealth = health::Health;
 // new connections; the policy leaves it when the other site is up and ready.
 enum class AdminState { Ready, Drain, Maint };
 
-// Why the decision changed. The first four are DESIGN.md's `reason` label of
+// Why the decision changed. The first four are the documented `reason` label of
 // lb_failovers_total; `Admin` is an addition: the operator set the active site to drain/maint.
 enum class TransitionReason { Health, Pin, Failback, Peer, Admin };
 

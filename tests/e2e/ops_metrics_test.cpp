@@ -11,7 +11,7 @@
 namespace lb::test::ops {
 namespace {
 
-// DESIGN.md's metrics and their types.
+// The documented metrics (lb/metrics/README.md) and their types.
 const std::vector<std::pair<std::string, std::string>> kDesignMetrics = {
     {"lb_site_up", "gauge"},
     {"lb_site_active", "gauge"},

@@ -38,7 +38,7 @@ struct ListenerSpec {
     std::uint16_t target_port = 0;
 };
 
-// The config a test runs lb with, rendered in full (keys per DESIGN.md); the state file and admin
+// The config a test runs lb with, rendered in full (keys per docs/configuration.md); the state file and admin
 // socket are the workspace's. The environment variable LB_TEST_EXTRA_GLOBAL (e.g.
 // "splice = false") is appended to [global], so the same suite runs every data-path variant.
 struct LbConfig {

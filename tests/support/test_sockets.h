@@ -84,7 +84,7 @@ private:
 [[nodiscard]] std::uint16_t free_port(const std::string& ip = "127.0.0.1");
 [[nodiscard]] Fd listen_tcp(const std::string& ip, std::uint16_t port, int backlog);
 [[nodiscard]] std::uint16_t local_port(int fd);
-// "ip:port", or "[ip]:port" for IPv6, as in tcplog lines and DESIGN.md's bind values.
+// "ip:port", or "[ip]:port" for IPv6, as in tcplog lines and the config's bind values.
 [[nodiscard]] std::string endpoint(const std::string& ip, std::uint16_t port);
 
 // Connects with a deadline; an invalid Fd on refusal, timeout or error, with the errno in

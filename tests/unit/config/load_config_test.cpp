@@ -12,7 +12,7 @@ using namespace std::chrono_literals;
 using testing::kSitesAndListener;
 using testing::load;
 
-// DESIGN.md's example, with an IPv6 listener and an IPv6 site.
+// The documented example (docs/configuration.md), with an IPv6 listener and an IPv6 site.
 constexpr std::string_view kDesignExample = R"(
 [global]
 workers = 4

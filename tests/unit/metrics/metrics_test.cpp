@@ -1,4 +1,4 @@
-// Metrics: DESIGN.md's names, types and labels as a scraper parses them, values that move with
+// Metrics: the documented names, types and labels as a scraper parses them, values that move with
 // the API, and data-path counters (the workers' sinks, read at scrape time) that stay exact under
 // concurrent workers.
 #include "lb/metrics/metrics.h"
@@ -47,7 +47,7 @@ std::set<std::set<std::string>> label_sets(const Exposition& e, std::string_view
     return sets;
 }
 
-TEST_CASE("every metric of DESIGN.md is exported with its type and labels", "[unit][metrics]") {
+TEST_CASE("every documented metric is exported with its type and labels", "[unit][metrics]") {
     const Fixture f;
     const Exposition e = scrape(f.metrics);
 
@@ -270,7 +270,7 @@ TEST_CASE("a reload adds series and keeps counters and references", "[unit][metr
     CHECK(e.all("lb_connections_active").size() == 3);
 }
 
-TEST_CASE("connection error reasons have DESIGN.md's labels, one each", "[unit][metrics]") {
+TEST_CASE("connection error reasons have the documented labels, one each", "[unit][metrics]") {
     // Distinct labels, so each series names one reason; "" and "idle" are no reason.
     std::set<std::string_view> labels;
     for (const auto reason : kConnectionErrors) labels.insert(to_string(reason));
