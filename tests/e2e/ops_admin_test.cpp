@@ -537,7 +537,7 @@ TEST_CASE("admin: reload through the socket applies a new listener, a broken fil
 }
 
 TEST_CASE("lb ctl: exit 0 on a reply, 1 on an error reply, 2 when nothing answers",
-          "[e2e][ops][admin][ctl]") {
+          "[e2e][ops][admin][ctl][one-path]") {
     Rig rig;
     auto lb = rig.start();
     const std::string sock = rig.socket().string();
@@ -582,7 +582,7 @@ TEST_CASE("lb ctl: exit 0 on a reply, 1 on an error reply, 2 when nothing answer
     CHECK(r.exit_code == 2);
 }
 
-TEST_CASE("admin.mode sets the socket's permission bits", "[e2e][ops][admin][mode]") {
+TEST_CASE("admin.mode sets the socket's permission bits", "[e2e][ops][admin][mode][one-path]") {
     for (const auto& [text, mode] : {std::pair{"0600", 0600U}, std::pair{"0640", 0640U}}) {
         INFO("admin.mode = " << text);
         Rig rig;
@@ -596,7 +596,8 @@ TEST_CASE("admin.mode sets the socket's permission bits", "[e2e][ops][admin][mod
     }
 }
 
-TEST_CASE("admin: bad input never breaks the socket or lb", "[e2e][ops][admin][robustness]") {
+TEST_CASE("admin: bad input never breaks the socket or lb",
+          "[e2e][ops][admin][robustness][one-path]") {
     Rig rig;
     auto lb = rig.start();
     const auto sock = rig.socket();
