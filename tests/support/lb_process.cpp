@@ -300,4 +300,17 @@ std::optional<std::size_t> open_pipes(pid_t pid) {
     return count;
 }
 
+std::string describe_fds(pid_t pid) {
+    const std::filesystem::path dir = "/proc/" + std::to_string(pid) + "/fd";
+    std::error_code error;
+    std::filesystem::directory_iterator it(dir, error);
+    std::string out;
+    for (; !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
+        std::error_code gone;
+        const std::filesystem::path target = std::filesystem::read_symlink(it->path(), gone);
+        if (!gone) out += it->path().filename().string() + " -> " + target.string() + "\n";
+    }
+    return out;
+}
+
 }  // namespace lb::test

@@ -182,5 +182,7 @@ private:
 // The number of kernel pipes ("pipe:[INODE]" entries of /proc/PID/fd) process `pid` holds;
 // nullopt once it is gone.
 [[nodiscard]] std::optional<std::size_t> open_pipes(pid_t pid);
+// Every entry of /proc/PID/fd as "FD -> TARGET" lines (for messages); empty once it is gone.
+[[nodiscard]] std::string describe_fds(pid_t pid);
 
 }  // namespace lb::test
