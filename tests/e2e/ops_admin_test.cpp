@@ -243,9 +243,13 @@ TEST_CASE(
     const bool settled = wait_until(
         [&] {
             after = show_stat(sock);
+            // bout moves when lb's write to the client completes, which may be a moment after
+            // the client has read the bytes.
             return after.row("site-a") != nullptr &&
                    stat_number(*after.row("site-a"), "bin") ==
-                       stat_number(*before.row("site-a"), "bin") + bytes;
+                       stat_number(*before.row("site-a"), "bin") + bytes &&
+                   stat_number(*after.row("site-a"), "bout") ==
+                       stat_number(*before.row("site-a"), "bout") + bytes;
         },
         deadline_in(5s), 20ms);
     INFO("show stat:\n" << admin(sock, "show stat"));
