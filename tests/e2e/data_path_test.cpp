@@ -1,6 +1,7 @@
 // End-to-end tests of the data path against a real `lb` on loopback: bulk transfers both ways,
 // half-close in both directions, backpressure (bounded memory), IPv6, the tcplog line, many
-// concurrent sessions. Set LB_TEST_EXTRA_GLOBAL (e.g. "splice = false") to pick a variant.
+// concurrent sessions, and that the default config forwards by splice(2) (lb holds kernel pipes
+// while bytes wait in it). Set LB_TEST_EXTRA_GLOBAL (e.g. "splice = false") to pick a variant.
 #include <signal.h>
 #include <unistd.h>
 
