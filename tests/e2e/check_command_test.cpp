@@ -37,7 +37,7 @@ address = "fd00::12"
 role = "standby"
 )";
 
-TEST_CASE("lb check: a valid file gets a summary and exit 0", "[e2e][check]") {
+TEST_CASE("lb check: a valid file gets a summary and exit 0", "[e2e][check][one-path]") {
     TempDir dir;
     const CheckRun run = run_check(dir, std::string(kSites) + R"(
 [[listeners]]
@@ -52,7 +52,8 @@ bind = "[::]:443"
     CHECK(run.out.find(": ok") != std::string::npos);
 }
 
-TEST_CASE("lb check: every mistake as file:line:col with its key, exit 1", "[e2e][check]") {
+TEST_CASE("lb check: every mistake as file:line:col with its key, exit 1",
+          "[e2e][check][one-path]") {
     TempDir dir;
     const CheckRun run = run_check(dir, std::string("[timeouts]\nconnect = 5\n") + kSites + R"(
 [[listeners]]

@@ -57,9 +57,21 @@ void Gateway::start(std::source_location where) {
         checks.key_file = tls_->key_file;
         checks.locations = {
             NginxLocation{.path = kHealthPath, .exact = true, .status = 200, .body = "ok\n"}};
+        // Each request's SNI, as the server saw it ("-" without one); relative to the prefix.
+        checks.extra = "access_log tls-requests.log server_names;";
+        options.extra_http = "log_format server_names '$ssl_server_name $request_uri';";
         options.servers.push_back(checks);
     }
     nginx_.emplace(std::move(options), where);
+}
+
+std::vector<std::string> Gateway::tls_requests() const {
+    std::vector<std::string> out;
+    if (!nginx_) return out;
+    std::istringstream lines(
+        read_file(std::filesystem::path(nginx_->prefix()) / "tls-requests.log"));
+    for (std::string line; std::getline(lines, line);) out.push_back(line);
+    return out;
 }
 
 void Gateway::kill() {

@@ -50,6 +50,9 @@ public:
     // Starts NGINX and waits until it accepts; fails the test if it cannot (NginxServer).
     void start(std::source_location where = std::source_location::current());
     void kill();  // SIGKILL and reap; idempotent
+    // With `tls`: one line per request on the TLS port, "SERVER_NAME URI" (the SNI the client
+    // sent, "-" if none), in arrival order.
+    [[nodiscard]] std::vector<std::string> tls_requests() const;
     [[nodiscard]] bool running() const { return nginx_.has_value() && nginx_->running(); }
     [[nodiscard]] const std::string& site() const { return site_; }
     [[nodiscard]] std::uint16_t port() const { return port_; }

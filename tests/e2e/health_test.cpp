@@ -1,8 +1,10 @@
 // End-to-end tests of health checks at start and over TLS, with a real lb and real NGINX
 // gateways: a start never lands on the standby because it answered first; a start with the
 // primary's gateway down fails over once it is known down, retrying clients meanwhile; HTTPS
-// checks with verify = "none" and "ca", and the TLS reason when verification fails.
+// checks with verify = "none" and "ca" (the gateway sees the configured host as SNI), and the TLS
+// reason when verification fails.
 #include <algorithm>
+#include <numeric>
 
 #include "tests/e2e/failover_fixture.h"
 #include "tests/support/test_certs.h"
@@ -150,6 +152,18 @@ TEST_CASE("https checks against NGINX with TLS: verify none, verify ca, and fail
             CHECK(line.find(": http 200") != std::string::npos);
         }
         (void)require_answers(s.front, *lb, "site-a", 1);
+        // Every check named the configured host in its SNI.
+        for (const Gateway* gateway : {&sites.a, &sites.b}) {
+            const std::vector<std::string> requests = gateway->tls_requests();
+            INFO(gateway->site() << "'s TLS requests (SNI URI):\n"
+                                 << std::accumulate(requests.begin(), requests.end(), std::string(),
+                                                    [](std::string all, const std::string& line) {
+                                                        return all + line + "\n";
+                                                    }));
+            CHECK_FALSE(requests.empty());
+            for (const std::string& request : requests)
+                CHECK(request == "gateway.test " + std::string(kHealthPath));
+        }
     };
     const auto expect_down = [&](const FailoverSetup& s, std::string_view reason) {
         auto lb = start_lb(failover_config(s));

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <map>
 
 #include "tests/e2e/ops_fixture.h"
 
@@ -118,8 +119,16 @@ TEST_CASE("during a drain the admin socket answers and show info says Stopping: 
 
     lb->signal(SIGTERM);
     REQUIRE(wait_until([&] { return refused(rig.front); }, deadline_in(1s)));
-    const auto info = key_values(admin(rig.socket(), "show info"));
-    CHECK(info.at("CurrConns") == "1");
+    // A probe of refused() that lb accepted just before it closed its listeners counts until lb
+    // has seen it close.
+    std::map<std::string, std::string> info;
+    CHECK(wait_until(
+        [&] {
+            info = key_values(admin(rig.socket(), "show info"));
+            return info.at("CurrConns") == "1";
+        },
+        deadline_in(2s)));
+    INFO("show info: CurrConns " << info.at("CurrConns"));
     CHECK(info.at("Stopping") == "1");  // HAProxy's soft-stop flag, which scripts poll
     // The session still draining is listed with its client address.
     const std::string sessions = admin(rig.socket(), "show sessions");

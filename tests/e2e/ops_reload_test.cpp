@@ -326,6 +326,64 @@ TEST_CASE("reload applies new health checks and timeouts, open sessions stay",
     CHECK(lb->count_log(is_applied) == 2);
 }
 
+// The site named `name` in a `show status json` document.
+const json::Value& status_site(const json::Value& status, std::string_view name) {
+    const json::Value& site = by_name(status["sites"], name);
+    INFO("site " << name << " in show status json");
+    REQUIRE(site.is_object());
+    return site;
+}
+
+TEST_CASE("reload keeps the active site, a pin and the admin states drain and maint",
+          "[e2e][ops][reload][pin][drain]") {
+    Rig rig;
+    auto lb = rig.start();
+    const auto sock = rig.socket();
+    Session on_a = open_session(rig.front, rig.sites);
+    REQUIRE(on_a.site == "site-a");
+
+    // A pinned standby and a drained primary, as an operator leaves them before a reload.
+    REQUIRE_FALSE(is_error(admin(sock, "pin site-b")));
+    REQUIRE_FALSE(is_error(admin(sock, "set site site-a state drain")));
+    const auto require_kept = [&](std::string_view after, std::string_view a_state) {
+        INFO("after " << after);
+        const json::Value status = admin_json(sock, "show status json");
+        INFO("show status json: " << admin(sock, "show status json"));
+        CHECK(status["active_site"].string() == "site-b");
+        CHECK(status["pinned_site"].string() == "site-b");
+        CHECK(status_site(status, "site-b")["pinned"].boolean());
+        CHECK(status_site(status, "site-a")["admin_state"].string() == a_state);
+        CHECK(status_site(status, "site-b")["admin_state"].string() == "ready");
+        CHECK(route_of(rig.front, rig.sites) == "site-b");
+    };
+    require_kept("pin and drain", "drain");
+
+    // A changed file (another idle timeout), by the command and by SIGHUP.
+    LbConfig changed = rig.config;
+    changed.idle_timeout = "20s";
+    rig.ws.write_config(changed);
+    const std::string reply = admin(sock, "reload");
+    INFO("reload: " << reply);
+    REQUIRE(reply.starts_with("reloaded "));
+    require_kept("reload by command", "drain");
+    // The drained site's session is kept across the reload too.
+    CHECK(echo_once(on_a.fd.get(), "draining across a reload"));
+
+    rig.ws.write_config(rig.config);
+    lb->signal(SIGHUP);
+    REQUIRE(lb->wait_for_log(is_applied, deadline_in(10s), 2));
+    require_kept("reload by SIGHUP", "drain");
+    CHECK(echo_once(on_a.fd.get(), "still draining"));
+
+    // maint survives a reload as well.
+    REQUIRE_FALSE(is_error(admin(sock, "set site site-a state maint")));
+    CHECK(is_closed_within(on_a.fd.get(), deadline_in(5s)));
+    rig.ws.write_config(changed);
+    lb->signal(SIGHUP);
+    REQUIRE(lb->wait_for_log(is_applied, deadline_in(10s), 3));
+    require_kept("maint, then reload by SIGHUP", "maint");
+}
+
 TEST_CASE("reload: an invalid config is refused by SIGHUP and by the command, nothing changes",
           "[e2e][ops][reload]") {
     Rig rig;

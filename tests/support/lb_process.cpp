@@ -272,4 +272,45 @@ bool message_starts_with(std::string_view line, std::string_view prefix) {
     return log_message(line).starts_with(prefix);
 }
 
+std::string log_level(std::string_view line) {
+    if (line.starts_with("{")) {
+        const json::ParseResult parsed = json::parse(line);
+        if (!parsed.value || !parsed.value->is_object()) return {};
+        return (*parsed.value)["level"].string();
+    }
+    // "2026-11-25T08:12:16.078Z warning failover: ...": a connection line has no such stamp.
+    const auto space = line.find(' ');
+    if (space == std::string_view::npos || space < 20 || line[space - 1] != 'Z') return {};
+    line.remove_prefix(space + 1);
+    return std::string(line.substr(0, line.find(' ')));
+}
+
+std::optional<std::size_t> open_pipes(pid_t pid) {
+    const std::filesystem::path dir = "/proc/" + std::to_string(pid) + "/fd";
+    std::error_code error;
+    std::filesystem::directory_iterator it(dir, error);
+    if (error) return std::nullopt;
+    std::size_t count = 0;
+    for (; it != std::filesystem::directory_iterator(); it.increment(error)) {
+        if (error) return std::nullopt;
+        std::error_code gone;  // an fd closed since the listing is skipped
+        const std::filesystem::path target = std::filesystem::read_symlink(it->path(), gone);
+        if (!gone && target.string().starts_with("pipe:")) ++count;
+    }
+    return count;
+}
+
+std::string describe_fds(pid_t pid) {
+    const std::filesystem::path dir = "/proc/" + std::to_string(pid) + "/fd";
+    std::error_code error;
+    std::filesystem::directory_iterator it(dir, error);
+    std::string out;
+    for (; !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
+        std::error_code gone;
+        const std::filesystem::path target = std::filesystem::read_symlink(it->path(), gone);
+        if (!gone) out += it->path().filename().string() + " -> " + target.string() + "\n";
+    }
+    return out;
+}
+
 }  // namespace lb::test

@@ -176,5 +176,13 @@ private:
 // JSON line; empty for lines without one (connection lines).
 [[nodiscard]] std::string log_message(std::string_view line);
 [[nodiscard]] bool message_starts_with(std::string_view line, std::string_view prefix);
+// The level of a log line: the word after the timestamp in text mode ("warning"), the "level"
+// field of a JSON line; empty for lines without one (connection lines).
+[[nodiscard]] std::string log_level(std::string_view line);
+// The number of kernel pipes ("pipe:[INODE]" entries of /proc/PID/fd) process `pid` holds;
+// nullopt once it is gone.
+[[nodiscard]] std::optional<std::size_t> open_pipes(pid_t pid);
+// Every entry of /proc/PID/fd as "FD -> TARGET" lines (for messages); empty once it is gone.
+[[nodiscard]] std::string describe_fds(pid_t pid);
 
 }  // namespace lb::test

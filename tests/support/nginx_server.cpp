@@ -1,6 +1,7 @@
 // NginxServer: fork/exec with PR_SET_PDEATHSIG (so a crashed test leaves no NGINX behind) and
 // `master_process off` (one process to kill). Readiness is "every port accepts", polled with a
-// deadline; a port taken between picking and binding is retried with a new one.
+// deadline; ports come from free_port(), and one taken anyway between picking and binding is
+// retried with a new one.
 #include "tests/support/nginx_server.h"
 
 #include <arpa/inet.h>
@@ -23,6 +24,8 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+
+#include "tests/support/test_sockets.h"
 
 namespace lb::test {
 namespace {
@@ -49,20 +52,6 @@ Endpoint make_endpoint(const std::string& ip, std::uint16_t port) {
         out.length = sizeof(sockaddr_in6);
     }
     return out;
-}
-
-std::uint16_t pick_free_port(const std::string& ip) {
-    Endpoint ep = make_endpoint(ip, 0);
-    const int fd = ::socket(ep.storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return 0;
-    std::uint16_t port = 0;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&ep.storage), ep.length) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&ep.storage), &ep.length) == 0)
-        port = ntohs(ep.storage.ss_family == AF_INET6
-                         ? reinterpret_cast<sockaddr_in6*>(&ep.storage)->sin6_port
-                         : reinterpret_cast<sockaddr_in*>(&ep.storage)->sin_port);
-    ::close(fd);
-    return port;
 }
 
 bool accepts_connections(const std::string& ip, std::uint16_t port) {
@@ -159,7 +148,7 @@ NginxServer::NginxServer(NginxOptions options, std::source_location where)
     for (int attempt = 0; attempt < 3; ++attempt) {
         ports_.clear();
         for (const auto& server : options_.servers)
-            ports_.push_back(server.port != 0 ? server.port : pick_free_port(server.address));
+            ports_.push_back(server.port != 0 ? server.port : free_port(server.address));
         std::ofstream(prefix_ + "/nginx.conf") << render_config();
         if (launch_and_wait(why)) return;
         // Another test may have taken a picked port between the pick and NGINX's bind.

@@ -8,7 +8,9 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,7 +18,12 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <fstream>
+#include <mutex>
+#include <random>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 namespace lb::test {
 
@@ -196,7 +203,60 @@ std::string Payload::materialize() const {
     return out;
 }
 
+namespace {
+
+// The first port of the kernel's ephemeral range: bind(0) and connect() take ports from
+// [first, last], so a port below it is never handed out to anyone by the kernel.
+std::uint16_t ephemeral_first() {
+    std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+    unsigned first = 0;
+    if (!(in >> first) || first > 65535) return 0;
+    return static_cast<std::uint16_t>(first);
+}
+
+// A reservation of `port` among every test process on this host: an exclusive flock on
+// /tmp/lb-test-ports/PORT, held by an open file description that lives as long as this process
+// (a second open in this process conflicts too). Invalid if another process holds it.
+Fd reserve_port(std::uint16_t port) {
+    static const std::string dir = [] {
+        const std::string path = "/tmp/lb-test-ports";
+        if (::mkdir(path.c_str(), 01777) == 0) (void)::chmod(path.c_str(), 01777);
+        return path;
+    }();
+    const std::string path = dir + "/" + std::to_string(port);
+    Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666));
+    if (!fd || ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) return Fd();
+    return fd;
+}
+
+}  // namespace
+
 std::uint16_t free_port(const std::string& ip) {
+    // Below the ephemeral range, so no connect() or bind(0) anywhere can take the port between
+    // this pick and the bind of the process the test starts (lb, NGINX); reserved (flock) so no
+    // other test process picks it while this one runs. Without room below the range: bind(0).
+    static std::mutex mutex;
+    static std::vector<Fd> reservations;  // held until the process exits
+    constexpr std::uint16_t kLowest = 10000;
+    const std::uint16_t first = ephemeral_first();
+    if (first > kLowest + 1000) {
+        const std::lock_guard lock(mutex);
+        static std::minstd_rand random(std::random_device{}());
+        const unsigned span = first - kLowest;
+        const unsigned start = static_cast<unsigned>(random() % span);
+        for (unsigned i = 0; i < span; ++i) {
+            const auto port = static_cast<std::uint16_t>(kLowest + (start + i) % span);
+            Fd reservation = reserve_port(port);
+            if (!reservation) continue;
+            try {
+                (void)listen_tcp(ip, port, 1);  // free on `ip` now (and, for 0.0.0.0, on all)
+            } catch (const std::runtime_error&) {
+                continue;
+            }
+            reservations.push_back(std::move(reservation));
+            return port;
+        }
+    }
     const Fd fd = listen_tcp(ip, 0, 1);
     return local_port(fd.get());
 }

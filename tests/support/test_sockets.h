@@ -81,6 +81,9 @@ private:
 
 // Addresses are numeric ("127.0.0.2", "::1"). Every socket is created SOCK_CLOEXEC so spawned
 // `lb` processes inherit none of them.
+// A port free on `ip` for another process to bind: below the kernel's ephemeral range (no
+// connect() or bind(0) takes it meanwhile) and reserved among all test processes on the host
+// for the rest of this one, so parallel tests (`ctest -j`) never pick the same port.
 [[nodiscard]] std::uint16_t free_port(const std::string& ip = "127.0.0.1");
 [[nodiscard]] Fd listen_tcp(const std::string& ip, std::uint16_t port, int backlog);
 [[nodiscard]] std::uint16_t local_port(int fd);
