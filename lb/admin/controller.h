@@ -26,12 +26,17 @@ struct CheckSummary {
     std::uint64_t age_ms = 0;  // since the check finished
 };
 
+// Why a site in drain is drained: the operator's `state drain`, or HAProxy's spellings of it,
+// which HAProxy shows differently (weight 0 stays "UP", `health stopping` reads "NOLB").
+enum class DrainCause { None, Operator, Weight, Stopping };
+
 struct SiteStatus {
     std::string name;
     config::SiteRole role = config::SiteRole::Primary;
     std::string address;  // "10.0.0.11"
     health::Health health = health::Health::Unknown;
     policy::AdminState admin_state = policy::AdminState::Ready;
+    DrainCause drain_cause = DrainCause::None;  // set while admin_state is Drain
     bool active = false;
     bool pinned = false;
     std::optional<CheckSummary> last_check;

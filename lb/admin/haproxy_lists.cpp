@@ -39,12 +39,13 @@ std::string servers_state_row(std::size_t index, const ListenerStatus& l, std::s
                               const SiteStatus& site) {
     const CheckStatus check = check_status(site);
     const bool maint = site.admin_state == policy::AdminState::Maint;
-    const int op_state = !running(site) ? kOpStopped
-                         : site.admin_state == policy::AdminState::Drain ? kOpStopping
-                                                                          : kOpRunning;
-    const int admin = maint ? kAdminForcedMaint
-                      : site.admin_state == policy::AdminState::Drain ? kAdminForcedDrain
-                                                                       : 0;
+    const bool drain = site.admin_state == policy::AdminState::Drain;
+    const int op_state = !running(site)                                  ? kOpStopped
+                         : drain && site.drain_cause == DrainCause::Stopping ? kOpStopping
+                                                                             : kOpRunning;
+    const int admin = maint                                                ? kAdminForcedMaint
+                      : drain && site.drain_cause == DrainCause::Operator ? kAdminForcedDrain
+                                                                          : 0;
     int check_state = 0;
     if (site.check_kind) check_state = kCheckConfigured | kCheckEnabled | (maint ? kCheckPaused : 0);
     return fmt::format("{} {} {} {} {} {} {} {} 1 {} {} {} {} {} 0 0 0 - {} - 0 0 - - 0\n",

@@ -156,13 +156,21 @@ StatRecord backend_record(const Status& status, const ListenerStatus& l, std::ui
     return std::move(row.zero_unset());
 }
 
-bool proxy_matches(const std::optional<std::string>& filter, const ListenerStatus& l,
-                   std::uint64_t iid) {
-    if (!filter) return true;
-    if (*filter == l.name) return true;
+// HAProxy resolves a filter's proxy name to the first proxy of that name — the frontend, as
+// `frontend X` comes before `backend X` — and a number to that iid.
+std::optional<std::uint64_t> filter_iid(const std::optional<std::string>& filter,
+                                        const Status& status) {
+    if (!filter) return std::nullopt;
     std::uint64_t number = 0;
     const auto [end, ec] = std::from_chars(filter->data(), filter->data() + filter->size(), number);
-    return ec == std::errc{} && end == filter->data() + filter->size() && number == iid;
+    if (ec == std::errc{} && end == filter->data() + filter->size()) return number;
+    for (std::size_t i = 0; i < status.listeners.size(); ++i)
+        if (status.listeners[i].name == *filter) return frontend_iid(i);
+    return std::nullopt;
+}
+
+bool iid_matches(const std::optional<std::uint64_t>& wanted, std::uint64_t iid) {
+    return !wanted || *wanted == iid;
 }
 
 std::string render(const std::vector<StatRecord>& rows, HaproxyFormat format) {
@@ -190,19 +198,15 @@ std::uint64_t backend_iid(std::size_t listener_index) { return 2 * listener_inde
 
 Result<std::string> format_show_stat(const Status& status, const ShowStat& command) {
     const StatFilter& filter = command.filter;
-    if (filter.proxy) {
-        bool known = false;
-        for (std::size_t i = 0; i < status.listeners.size(); ++i)
-            known = known || proxy_matches(filter.proxy, status.listeners[i], frontend_iid(i)) ||
-                    proxy_matches(filter.proxy, status.listeners[i], backend_iid(i));
-        if (!known) return Error{"No such proxy."};
-    }
+    const std::optional<std::uint64_t> wanted = filter_iid(filter.proxy, status);
+    // An unknown name is an error; an unknown number just matches nothing (as in HAProxy).
+    if (filter.proxy && !wanted) return Error{"No such proxy."};
     std::vector<StatRecord> rows;
     for (std::size_t i = 0; i < status.listeners.size(); ++i) {
         const ListenerStatus& l = status.listeners[i];
-        if ((filter.types & kFrontendType) && proxy_matches(filter.proxy, l, frontend_iid(i)))
+        if ((filter.types & kFrontendType) && iid_matches(wanted, frontend_iid(i)))
             rows.push_back(frontend_record(status, l, frontend_iid(i)));
-        if (!proxy_matches(filter.proxy, l, backend_iid(i))) continue;
+        if (!iid_matches(wanted, backend_iid(i))) continue;
         if (filter.types & kServerType) {
             for (std::size_t j = 0; j < status.sites.size(); ++j) {
                 const SiteStatus& site = status.sites[j];

@@ -132,6 +132,9 @@ admin::SiteStatus OperatorConsole::site_status(std::size_t site, TimePoint now) 
     if (op.admin_changed_at && *op.admin_changed_at > changed) changed = *op.admin_changed_at;
     out.last_change_age_s = seconds_between(changed, now);
     out.weight = op.weight;
+    if (out.admin_state == policy::AdminState::Drain)
+        out.drain_cause = op.implied_drain == admin::DrainCause::None ? admin::DrainCause::Operator
+                                                                      : op.implied_drain;
     out.connections_active = counters.active;
     out.connections_max = counters.max;
     out.connections_total = counters.total;
@@ -229,7 +232,7 @@ admin::Outcome OperatorConsole::set_site_state(const std::string& site, const st
     if (!index) return {false, fmt::format("no site named '{}'", site)};
     const auto parsed = policy::parse_admin_state(state);
     if (!parsed) return {false, fmt::format("unknown state '{}': ready, drain or maint", state)};
-    operator_site(*index).implied_drain = false;  // the operator's own word replaces it
+    operator_site(*index).implied_drain = admin::DrainCause::None;  // the operator's own word replaces it
     return apply_admin_state(*index, *parsed);
 }
 
@@ -262,14 +265,14 @@ admin::Outcome OperatorConsole::set_site_health(const std::string& site,
     if (health == "stopping") {
         // HAProxy's NOLB: up, but no new connections. For a site that is a drain.
         if (admin != policy::AdminState::Ready) return {true, "site already drained"};
-        op.implied_drain = true;
+        op.implied_drain = admin::DrainCause::Stopping;
         return apply_admin_state(*index, policy::AdminState::Drain);
     }
     const health::Health forced = health == "up" ? health::Health::Up : health::Health::Down;
     if (health != "up" && health != "down")
         return {false, fmt::format("unknown health '{}': up, down or stopping", health)};
-    if (op.implied_drain && admin == policy::AdminState::Drain && op.weight > 0) {
-        op.implied_drain = false;
+    if (op.implied_drain == admin::DrainCause::Stopping && admin == policy::AdminState::Drain) {
+        op.implied_drain = admin::DrainCause::None;
         (void)apply_admin_state(*index, policy::AdminState::Ready);
     }
     if (!parts_.health.force_health(*index, forced)) return {false, "health checks are stopped"};
@@ -288,11 +291,12 @@ admin::Outcome OperatorConsole::set_site_weight(const std::string& site, unsigne
     op.weight = weight;
     const policy::AdminState admin = parts_.policy.policy().admin_state(*index);
     if (weight == 0 && admin == policy::AdminState::Ready) {
-        op.implied_drain = true;
+        op.implied_drain = admin::DrainCause::Weight;
         return apply_admin_state(*index, policy::AdminState::Drain);
     }
-    if (weight > 0 && op.implied_drain && admin == policy::AdminState::Drain) {
-        op.implied_drain = false;
+    if (weight > 0 && op.implied_drain == admin::DrainCause::Weight &&
+        admin == policy::AdminState::Drain) {
+        op.implied_drain = admin::DrainCause::None;
         return apply_admin_state(*index, policy::AdminState::Ready);
     }
     return {true, fmt::format("site {} weight {} (was {})", site, weight, before)};

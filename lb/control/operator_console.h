@@ -68,7 +68,7 @@ private:
         unsigned weight = 1;  // HAProxy's user weight
         // The drain this console set for weight 0 or `health stopping`, which weight > 0 or
         // `health up|down` lift again. An operator's own `state` command clears it.
-        bool implied_drain = false;
+        admin::DrainCause implied_drain = admin::DrainCause::None;  // Weight or Stopping
         std::optional<TimePoint> admin_changed_at;
         std::uint64_t maint_entries = 0;  // HAProxy counts them in chkdown
     };
