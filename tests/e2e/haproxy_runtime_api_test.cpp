@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <set>
 #include <sstream>
@@ -136,11 +138,27 @@ TEST_CASE("runtime API: every exchange of haproxy_runtime_api.txt is answered as
     const Target reference = rig.reference();
     const Target candidate = rig.candidate();
     std::vector<std::string> failed;  // "entry: first mismatch"
+    // LB_COMPAT_DUMP=DIR: every reply also goes to DIR/NN.LABEL (steps one after the other).
+    const char* dump = std::getenv("LB_COMPAT_DUMP");
+    int number = 0;
     for (const Entry& entry : script.entries) {
+        ++number;
         // The same order on both, so commands that change state leave both in the same state.
         const auto ref = run_entry(entry, reference.socket);
         const auto cand = run_entry(entry, candidate.socket);
         const auto mismatches = compare_entry(script, entry, ref, cand);
+        if (dump != nullptr && *dump != '\0') {
+            std::filesystem::create_directories(dump);
+            for (const auto& [label, steps] :
+                 {std::pair{reference.label, &ref}, std::pair{candidate.label, &cand}}) {
+                std::string text = "# " + entry.name + "\n";
+                for (const StepOutcome& step : *steps)
+                    text += step.bytes + (step.closed ? "<closed>\n" : "<open>\n");
+                char name[16];
+                std::snprintf(name, sizeof name, "%02d.", number);
+                write_file(std::filesystem::path(dump) / (name + label), text);
+            }
+        }
         constexpr std::size_t kShown = 10;
         for (std::size_t i = 0; i < mismatches.size() && i < kShown; ++i) {
             const Mismatch& m = mismatches[i];
