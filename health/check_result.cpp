@@ -35,6 +35,8 @@ std::string_view to_string(CheckCause cause) {
             return "bad_target";
         case CheckCause::Cancelled:
             return "cancelled";
+        case CheckCause::Forced:
+            return "forced";
     }
     return "passed";
 }

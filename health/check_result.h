@@ -25,6 +25,7 @@ enum class CheckCause {
     BodyMismatch,     // expect_body not found in the body
     BadTarget,        // the check cannot run as configured
     Cancelled,        // abandoned before a verdict (reload)
+    Forced,           // set by the operator (`set server B/S health up|down`), not checked
 };
 
 // Active: a probe of ours. Passive: a client connection the data path could not open.

@@ -43,6 +43,13 @@ std::optional<Health> CheckState::record(bool ok) {
     return std::nullopt;
 }
 
+std::optional<Health> CheckState::force(Health health) {
+    successes_ = 0;
+    failures_ = 0;
+    if (health_ == health) return std::nullopt;
+    return health_ = health;
+}
+
 void CheckState::set_thresholds(int rise, int fall) {
     rise_ = at_least_one(rise);
     fall_ = at_least_one(fall);

@@ -24,6 +24,10 @@ public:
     // threshold completes on the next verdict of its kind (no transition without a verdict).
     void set_thresholds(int rise, int fall);
 
+    // The operator sets the health (HAProxy's `set server B/S health up|down`): the streaks start
+    // over, so checks go on from the forced state. Returns the new health when it changed.
+    [[nodiscard]] std::optional<Health> force(Health health);
+
     [[nodiscard]] Health health() const { return health_; }
     // Streak lengths for status output; exactly one is non-zero once any verdict is counted.
     [[nodiscard]] int consecutive_successes() const { return successes_; }

@@ -5,6 +5,13 @@
 #include <algorithm>
 
 namespace lb::health {
+namespace {
+
+std::string fmt_forced(Health health) {
+    return std::string("set ") + to_string(health) + " by the operator";
+}
+
+}  // namespace
 
 SiteMonitor::SiteMonitor(int rise, int fall, Duration interval, TimePoint now)
     : state_(rise, fall), interval_(interval), last_start_(now), last_finish_(now) {}
@@ -76,6 +83,9 @@ SiteSnapshot SiteMonitor::snapshot() const {
                         .checks_failed = checks_failed_,
                         .passive_failures = passive_failures_,
                         .health_changes = health_changes_,
+                        .down_transitions = down_transitions_,
+                        .downtime = downtime_,
+                        .down_since = down_since_,
                         .check_in_flight = in_flight_};
 }
 
@@ -84,12 +94,34 @@ std::optional<HealthChange> SiteMonitor::record(TimePoint now, CheckResult resul
     const auto after = state_.record(result.ok);
     last_result_ = std::move(result);
     if (!after) return std::nullopt;
-    last_change_ = now;
-    ++health_changes_;
+    count_change(now, before, *after);
     return HealthChange{.from = before,
                         .to = *after,
                         .reason = describe(*last_result_),
                         .cause = last_result_->cause};
+}
+
+std::optional<HealthChange> SiteMonitor::force(TimePoint now, Health health) {
+    const Health before = state_.health();
+    const auto after = state_.force(health);
+    if (!after) return std::nullopt;
+    count_change(now, before, *after);
+    return HealthChange{.from = before,
+                        .to = *after,
+                        .reason = fmt_forced(*after),
+                        .cause = CheckCause::Forced};
+}
+
+void SiteMonitor::count_change(TimePoint now, Health from, Health to) {
+    last_change_ = now;
+    ++health_changes_;
+    if (to == Health::Down && from != Health::Down) {
+        ++down_transitions_;
+        down_since_ = now;
+    } else if (from == Health::Down && down_since_) {
+        if (now > *down_since_) downtime_ += now - *down_since_;
+        down_since_.reset();
+    }
 }
 
 }  // namespace lb::health

@@ -41,6 +41,10 @@ struct SiteSnapshot {
     std::uint64_t checks_failed = 0;         // of those, failed (HAProxy chkfail)
     std::uint64_t passive_failures = 0;
     std::uint64_t health_changes = 0;  // completed streaks, Unknown→Up/Down included
+    // Changes to Down from Up or Unknown (HAProxy's chkdown: it assumes a new server up).
+    std::uint64_t down_transitions = 0;
+    Duration downtime{0};                   // time spent Down, periods that ended
+    std::optional<TimePoint> down_since;    // set while Down
     bool check_in_flight = false;
 };
 
@@ -69,6 +73,10 @@ public:
     [[nodiscard]] std::optional<HealthChange> passive_failure(TimePoint now, CheckCause cause,
                                                               std::string reason);
 
+    // The operator sets the health (HAProxy's `set server health`); the streaks start over and
+    // active checks go on from there. A change is reported like a check's, with cause Forced.
+    [[nodiscard]] std::optional<HealthChange> force(TimePoint now, Health health);
+
     // Reload: new thresholds and interval; health, streaks and history are kept.
     void reconfigure(int rise, int fall, Duration interval);
 
@@ -77,6 +85,7 @@ public:
 
 private:
     [[nodiscard]] std::optional<HealthChange> record(TimePoint now, CheckResult result);
+    void count_change(TimePoint now, Health from, Health to);
 
     CheckState state_;
     Duration interval_;
@@ -92,6 +101,9 @@ private:
     std::uint64_t checks_failed_ = 0;
     std::uint64_t passive_failures_ = 0;
     std::uint64_t health_changes_ = 0;
+    std::uint64_t down_transitions_ = 0;
+    Duration downtime_{0};
+    std::optional<TimePoint> down_since_;
 };
 
 }  // namespace lb::health

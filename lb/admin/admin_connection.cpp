@@ -38,7 +38,11 @@ std::string frame(std::string_view body) {
 
 AdminConnection::AdminConnection(std::shared_ptr<Table> table, Controller& controller,
                                  const AdminLimits& limits)
-    : table_(std::move(table)), id_(table_->next_id()), controller_(controller), limits_(limits) {}
+    : table_(std::move(table)),
+      id_(table_->next_id()),
+      controller_(controller),
+      limits_(limits),
+      idle_timeout_(limits.idle_timeout) {}
 
 bool AdminConnection::accept_from(uv_stream_t* listener, bool refuse) {
     if (const int rc = uv_pipe_init(listener->loop, &pipe_, 0); rc != 0) {
@@ -46,6 +50,7 @@ bool AdminConnection::accept_from(uv_stream_t* listener, bool refuse) {
         return false;  // a failed init registered nothing
     }
     pipe_.data = this;
+    last_activity_ms_ = uv_now(listener->loop);
     if (const int rc = uv_accept(listener, stream()); rc != 0) {
         log::warning("admin: cannot accept a client: {}", uv_error_text(rc));
         close();
@@ -71,6 +76,14 @@ void AdminConnection::close() noexcept {
     uv_close(reinterpret_cast<uv_handle_t*>(&pipe_), &on_closed);
 }
 
+void AdminConnection::close_if_idle() noexcept {
+    if (closing_ || !slots_.empty() || writes_in_flight_ > 0) return;
+    const std::uint64_t now = uv_now(pipe_.loop);
+    if (now - last_activity_ms_ < static_cast<std::uint64_t>(idle_timeout_.count())) return;
+    log::debug("admin: closing a client idle for {} ms", now - last_activity_ms_);
+    close();
+}
+
 void AdminConnection::on_closed(uv_handle_t* handle) noexcept {
     auto* self = static_cast<AdminConnection*>(handle->data);
     self->table_->erase(self->id_);  // the only handle: frees the connection
@@ -89,7 +102,9 @@ void AdminConnection::on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t
         log::debug("admin: client gone: {}", uv_error_text(static_cast<int>(nread)));
         return self->close();
     }
+    self->last_activity_ms_ = uv_now(stream->loop);
     self->consume(std::string_view(self->read_buffer_.data(), static_cast<std::size_t>(nread)));
+    self->finish_if_done();  // non-interactive: nothing more to answer once this is answered
 }
 
 void AdminConnection::consume(std::string_view data) {
@@ -126,7 +141,15 @@ void AdminConnection::on_eof() {
 void AdminConnection::run_line() {
     const std::string line = std::move(line_);
     line_.clear();
-    auto parsed = parse_command(line);
+    // "a;b" is two commands, answered in order, as in HAProxy.
+    for (const std::string& command : split_commands(line)) {
+        if (quit_ || closing_) return;
+        run_command(command);
+    }
+}
+
+void AdminConnection::run_command(std::string_view text) {
+    auto parsed = parse_command(text);
     if (!parsed.ok()) return reply_now(parsed.error() + "\n");
     const Command& command = parsed.value();
     if (std::holds_alternative<Quit>(command)) {
@@ -134,19 +157,24 @@ void AdminConnection::run_line() {
         uv_read_stop(stream());
         return finish_if_done();
     }
+    if (std::holds_alternative<Prompt>(command)) interactive_ = !interactive_;
+    if (const auto* timeout = std::get_if<SetTimeoutCli>(&command)) idle_timeout_ = timeout->idle;
     if (is_async(command) && waiting_ >= limits_.max_waiting_replies)
         return reply_now(error_reply("too many commands waiting for a reply on this connection"));
-    if (changes_state(command)) log::info("admin: {}", line);
     const std::uint64_t seq = open_slot();
+    // Only what was done is an operator action worth the log: not a refused or invalid command.
+    const bool audit = changes_state(command);
     execute(controller_, command,
-            [table = std::weak_ptr<Table>(table_), id = id_, seq](std::string body) {
+            [table = std::weak_ptr<Table>(table_), id = id_, seq, audit,
+             line = std::string(text)](std::string body) {
+                if (audit && !is_error_reply(body)) log::info("admin: {}", line);
                 if (const auto live = table.lock())
                     if (AdminConnection* self = live->find(id)) self->complete(seq, body);
             });
 }
 
 std::uint64_t AdminConnection::open_slot() {
-    slots_.push_back(Slot{next_seq_, false, {}});
+    slots_.push_back(Slot{next_seq_, false, interactive_, {}});
     ++waiting_;
     return next_seq_++;
 }
@@ -157,7 +185,9 @@ void AdminConnection::complete(std::uint64_t seq, std::string_view body) {
         std::find_if(slots_.begin(), slots_.end(), [seq](const Slot& s) { return s.seq == seq; });
     if (slot == slots_.end() || slot->ready) return;
     slot->text = frame(body);
+    if (slot->prompt) slot->text += "> ";
     slot->ready = true;
+    answered_ = true;
     --waiting_;
     output_bytes_ += slot->text.size();
     flush();
@@ -196,6 +226,7 @@ void AdminConnection::on_written(uv_write_t* req, int status) noexcept {
     auto* request = static_cast<WriteRequest*>(req->data);
     auto* self = static_cast<AdminConnection*>(req->handle->data);
     self->output_bytes_ -= request->data.size();
+    self->last_activity_ms_ = uv_now(req->handle->loop);
     --self->writes_in_flight_;
     delete request;
     if (self->closing_) return;  // cancelled by close(), or finished just before it
@@ -207,7 +238,12 @@ void AdminConnection::on_written(uv_write_t* req, int status) noexcept {
 }
 
 void AdminConnection::finish_if_done() {
-    if ((read_eof_ || quit_) && slots_.empty() && writes_in_flight_ == 0) close();
+    if (closing_ || !slots_.empty() || writes_in_flight_ > 0) return;
+    // Non-interactive, as HAProxy: once what was received is answered, the connection ends,
+    // whether or not the client shut its side (a client waiting for EOF would hang otherwise).
+    // A line still arriving (no newline yet) is waited for.
+    const bool answered_all = !interactive_ && answered_ && line_.empty() && !discarding_;
+    if (read_eof_ || quit_ || answered_all) close();
 }
 
 }  // namespace lb::admin

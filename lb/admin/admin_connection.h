@@ -6,6 +6,7 @@
 #include <uv.h>
 
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -13,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "config/duration.h"
 #include "lb/admin/controller.h"
 #include "lb/base/handle_table.h"
 
@@ -27,6 +29,9 @@ struct AdminLimits {
     std::size_t max_waiting_replies = 16;
     // Clients at once; one more is told so and closed.
     std::size_t max_connections = 32;
+    // A client with nothing in flight for this long is disconnected (HAProxy's `stats
+    // timeout`, 10 s by default there; a client changes its own with `set timeout cli`).
+    Duration idle_timeout = std::chrono::seconds(60);
 };
 
 // Owned by its server's table (lb/base/handle_table.h); the pipe's close callback erases it,
@@ -48,6 +53,8 @@ public:
     [[nodiscard]] bool accept_from(uv_stream_t* listener, bool refuse);
     // Closes at once, dropping unsent replies and any reply still to come. Idempotent.
     void close() noexcept;
+    // Closes the connection if it has had nothing in flight for longer than its idle timeout.
+    void close_if_idle() noexcept;
 
     [[nodiscard]] Table::Id id() const { return id_; }
 
@@ -55,7 +62,8 @@ private:
     struct Slot {
         std::uint64_t seq = 0;
         bool ready = false;
-        std::string text;  // framed: body plus the terminating empty line
+        bool prompt = false;  // interactive mode when the command came: "> " after the reply
+        std::string text;     // framed: body, the terminating empty line, the prompt
     };
     struct WriteRequest {
         uv_write_t req{};
@@ -70,6 +78,7 @@ private:
     [[nodiscard]] uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&pipe_); }
     void consume(std::string_view data);
     void run_line();
+    void run_command(std::string_view text);
     void on_eof();
     [[nodiscard]] std::uint64_t open_slot();
     void complete(std::uint64_t seq, std::string_view body);
@@ -88,6 +97,12 @@ private:
     bool discarding_ = false;                // skipping the rest of an over-long line
     bool read_eof_ = false;                  // the client sent FIN (socat): reply, then close
     bool quit_ = false;                      // `quit` or refused: no more commands
+    // HAProxy's modes: non-interactive (the default) closes once every command received is
+    // answered; `prompt` toggles interactive mode, which keeps the connection and prompts.
+    bool interactive_ = false;
+    bool answered_ = false;  // a reply was completed (non-interactive: the end is near)
+    Duration idle_timeout_;
+    std::uint64_t last_activity_ms_ = 0;  // uv_now of the last byte in or reply out
     bool closing_ = false;
     std::deque<Slot> slots_;
     std::uint64_t next_seq_ = 0;

@@ -121,6 +121,15 @@ Result<Ok> AdminServer::start(const std::string& path, unsigned mode) {
         listener_.reset();  // closes fd with the handle
         return fail(fmt::format("cannot listen on admin socket {}: {}", path, uv_error_text(rc)));
     }
+    // Idle clients are swept once a second (each has its own timeout, see AdminLimits).
+    auto* sweep = new uv_timer_t;
+    if (uv_timer_init(loop_, sweep) != 0) {
+        delete sweep;
+    } else {
+        sweep->data = this;
+        sweep_timer_ = UvHandle<uv_timer_t>(sweep);
+        uv_timer_start(sweep, &AdminServer::on_sweep, 1000, 1000);
+    }
     path_ = path;
     device_ = st.st_dev;
     inode_ = st.st_ino;
@@ -130,6 +139,7 @@ Result<Ok> AdminServer::start(const std::string& path, unsigned mode) {
 
 void AdminServer::stop() noexcept {
     listener_.reset();
+    sweep_timer_.reset();
     connections_->close_all();  // each leaves the table from its close callback
     if (path_.empty()) return;
     // Unlink only our own file: another instance may have replaced it since.
@@ -137,6 +147,12 @@ void AdminServer::stop() noexcept {
     if (::lstat(path_.c_str(), &st) == 0 && st.st_dev == device_ && st.st_ino == inode_)
         ::unlink(path_.c_str());
     path_.clear();
+}
+
+void AdminServer::on_sweep(uv_timer_t* timer) noexcept {
+    auto* self = static_cast<AdminServer*>(timer->data);
+    if (self == nullptr) return;
+    self->connections_->for_each([](AdminConnection& c) { c.close_if_idle(); });
 }
 
 void AdminServer::on_connection(uv_stream_t* listener, int status) noexcept {

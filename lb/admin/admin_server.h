@@ -43,11 +43,13 @@ public:
 
 private:
     static void on_connection(uv_stream_t* listener, int status) noexcept;
+    static void on_sweep(uv_timer_t* timer) noexcept;
 
     uv_loop_t* loop_;
     Controller& controller_;
     AdminLimits limits_;
     UvHandle<uv_pipe_t> listener_;
+    UvHandle<uv_timer_t> sweep_timer_;
     // Outlives the server until the last connection's close callback (lb/base/handle_table.h).
     std::shared_ptr<AdminConnection::Table> connections_ = AdminConnection::Table::create();
     std::string path_;  // set while we own a socket file there

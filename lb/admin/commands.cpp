@@ -6,7 +6,10 @@
 #include <array>
 #include <type_traits>
 
-#include "lb/admin/haproxy_format.h"
+#include "lb/admin/haproxy_help.h"
+#include "lb/admin/haproxy_info.h"
+#include "lb/admin/haproxy_lists.h"
+#include "lb/admin/haproxy_stat.h"
 #include "lb/admin/status_format.h"
 
 namespace lb::admin {
@@ -15,28 +18,50 @@ namespace {
 template <typename>
 inline constexpr bool kAlwaysFalse = false;
 
-// HAProxy's error texts for the commands of its subset (src/server.c, src/proxy.c).
-constexpr std::array<std::string_view, 5> kHaproxyErrors = {
-    "No such backend.", "No such server.", "Require 'backend/server'.",
-    "'set server <srv> state' expects", "Can't find backend."};
+// HAProxy's error texts for the commands of its subset (src/server.c, src/proxy.c, src/cli.c).
+constexpr std::array<std::string_view, 13> kHaproxyErrors = {
+    "No such backend.",
+    "No such server.",
+    "No such proxy.",
+    "Require 'backend/server'.",
+    "Require <weight> or <weight%>.",
+    "'set server <srv> state' expects",
+    "'set server <srv> health' expects",
+    "'set timeout' only supports 'cli'.",
+    "Can't find backend.",
+    "Unknown command",
+    "usage: set server",
+    "Absolute weight can only be",
+    "Empty weight string",
+};
 
 std::string outcome_reply(const Outcome& outcome) {
     if (!outcome.ok) return error_reply(outcome.message.empty() ? "failed" : outcome.message);
     return one_line(outcome.message.empty() ? "ok" : outcome.message) + "\n";
 }
 
-std::string set_server_state(Controller& controller, const SetServerState& command) {
-    const Status status = controller.status();
-    const bool backend_known =
-        std::any_of(status.listeners.begin(), status.listeners.end(),
-                    [&](const ListenerStatus& l) { return l.name == command.backend; });
-    if (!backend_known) return "No such backend.\n";
-    const bool server_known =
-        std::any_of(status.sites.begin(), status.sites.end(),
-                    [&](const SiteStatus& s) { return s.name == command.server; });
-    if (!server_known) return "No such server.\n";
-    const Outcome outcome = controller.set_site_state(command.server, command.state);
-    return outcome.ok ? "" : outcome_reply(outcome);  // HAProxy answers success with nothing
+// HAProxy answers a successful `set server` with nothing, a refused one with its reason.
+std::string set_server(Controller& controller, const SetServer& command) {
+    if (auto error = haproxy::find_server_error(controller.status(), command.backend,
+                                                command.server))
+        return *error + "\n";
+    Outcome outcome;
+    switch (command.field) {
+        case SetServer::Field::State:
+            outcome = controller.set_site_state(command.server, command.state);
+            break;
+        case SetServer::Field::Health:
+            outcome = controller.set_site_health(command.server, command.state);
+            break;
+        case SetServer::Field::Weight:
+            outcome = controller.set_site_weight(command.server, command.weight);
+            break;
+    }
+    return outcome.ok ? "" : outcome_reply(outcome);
+}
+
+std::string text_or_error(Result<std::string> text) {
+    return text.ok() ? std::move(text.value()) : text.error() + "\n";
 }
 
 }  // namespace
@@ -54,28 +79,8 @@ bool is_error_reply(std::string_view body) {
 }
 
 bool is_async(const Command& command) {
-    return std::holds_alternative<ShowSessions>(command) || std::holds_alternative<Reload>(command);
-}
-
-std::string help_text() {
-    return "lb admin commands (one per line; the reply ends with an empty line):\n"
-           "  help                                  this list\n"
-           "  show status [json]                    active site, pin, peer role, sites, "
-           "listeners\n"
-           "  show sites [json]                     per-site health, state and counters\n"
-           "  show listeners [json]                 per-listener counters\n"
-           "  show sessions [json]                  open connections\n"
-           "  pin SITE [--kill]                     make SITE active regardless of health;\n"
-           "                                        --kill closes sessions on the other site\n"
-           "  unpin                                 let health decide again\n"
-           "  failback                              switch back to the primary if it is up\n"
-           "  set site SITE state ready|drain|maint\n"
-           "  reload                                re-read the config file (as SIGHUP)\n"
-           "  quit                                  close this connection\n"
-           "HAProxy runtime-API subset (listener = backend, site = server):\n"
-           "  show info | show stat | show servers state [BACKEND]\n"
-           "  set server BACKEND/SITE state ready|drain|maint\n"
-           "  disable server BACKEND/SITE | enable server BACKEND/SITE\n";
+    return std::holds_alternative<ShowSessions>(command) ||
+           std::holds_alternative<ShowSess>(command) || std::holds_alternative<Reload>(command);
 }
 
 void execute(Controller& controller, const Command& command, ReplyCallback reply) {
@@ -84,8 +89,13 @@ void execute(Controller& controller, const Command& command, ReplyCallback reply
             using C = std::decay_t<decltype(c)>;
             if constexpr (std::is_same_v<C, Help>) {
                 reply(help_text());
-            } else if constexpr (std::is_same_v<C, Empty> || std::is_same_v<C, Quit>) {
+            } else if constexpr (std::is_same_v<C, Quit> || std::is_same_v<C, Prompt> ||
+                                 std::is_same_v<C, SetTimeoutCli>) {
                 reply("");
+            } else if constexpr (std::is_same_v<C, Empty>) {
+                reply(unknown_command_text(""));
+            } else if constexpr (std::is_same_v<C, Unknown>) {
+                reply(unknown_command_text(c.verb));
             } else if constexpr (std::is_same_v<C, ShowStatus>) {
                 reply(format_status(controller.status(), c.format));
             } else if constexpr (std::is_same_v<C, ShowSites>) {
@@ -97,6 +107,10 @@ void execute(Controller& controller, const Command& command, ReplyCallback reply
                     [reply = std::move(reply), format = c.format](std::vector<SessionInfo> list) {
                         reply(format_sessions(list, format));
                     });
+            } else if constexpr (std::is_same_v<C, ShowSess>) {
+                controller.sessions([reply = std::move(reply)](std::vector<SessionInfo> list) {
+                    reply(haproxy::format_sess(list));
+                });
             } else if constexpr (std::is_same_v<C, Pin>) {
                 reply(outcome_reply(controller.pin(c.site, c.kill_other_sessions)));
             } else if constexpr (std::is_same_v<C, Unpin>) {
@@ -109,14 +123,25 @@ void execute(Controller& controller, const Command& command, ReplyCallback reply
                 controller.reload(
                     [reply = std::move(reply)](Outcome outcome) { reply(outcome_reply(outcome)); });
             } else if constexpr (std::is_same_v<C, ShowInfo>) {
-                reply(format_show_info(controller.status()));
+                reply(haproxy::format_show_info(controller.status(), c.format));
             } else if constexpr (std::is_same_v<C, ShowStat>) {
-                reply(format_show_stat(controller.status()));
+                reply(text_or_error(haproxy::format_show_stat(controller.status(), c)));
             } else if constexpr (std::is_same_v<C, ShowServersState>) {
-                auto text = format_servers_state(controller.status(), c.backend);
-                reply(text.ok() ? std::move(text.value()) : text.error() + "\n");
-            } else if constexpr (std::is_same_v<C, SetServerState>) {
-                reply(set_server_state(controller, c));
+                reply(text_or_error(haproxy::format_servers_state(controller.status(), c.backend)));
+            } else if constexpr (std::is_same_v<C, ShowServersConn>) {
+                reply(text_or_error(haproxy::format_servers_conn(controller.status(), c.backend)));
+            } else if constexpr (std::is_same_v<C, ShowBackend>) {
+                reply(haproxy::format_backends(controller.status()));
+            } else if constexpr (std::is_same_v<C, ShowEnv>) {
+                // sitelb exposes no environment variables (HAProxy's list is for its config).
+                reply(c.variable ? "Variable not found\n" : "");
+            } else if constexpr (std::is_same_v<C, ShowVersion>) {
+                reply(controller.status().version + "\n");
+            } else if constexpr (std::is_same_v<C, GetWeight>) {
+                reply(text_or_error(
+                    haproxy::format_weight(controller.status(), c.backend, c.server)));
+            } else if constexpr (std::is_same_v<C, SetServer>) {
+                reply(set_server(controller, c));
             } else {
                 static_assert(kAlwaysFalse<C>, "every command needs a case");
             }

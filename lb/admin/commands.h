@@ -15,13 +15,12 @@ namespace lb::admin {
 using ReplyCallback = std::function<void(std::string body)>;
 
 // Calls `reply` exactly once: at once for most commands, later (on the loop thread, from the
-// Controller) for `show sessions` and `reload`. `Quit` is the connection's business, not ours.
+// Controller) for `show sessions`, `show sess` and `reload`. Quit, Prompt and SetTimeoutCli are
+// the connection's business: the body is empty.
 void execute(Controller& controller, const Command& command, ReplyCallback reply);
 
 // Commands whose reply may come later; a connection bounds how many it waits for.
 [[nodiscard]] bool is_async(const Command& command);
-
-[[nodiscard]] std::string help_text();
 
 // True when a reply body reports a failure: lb's "error: ..." lines, or one of the HAProxy
 // error texts kept verbatim for compatibility ("No such backend.", ...). `lb ctl` exits 1 then.

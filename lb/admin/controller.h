@@ -36,9 +36,16 @@ struct SiteStatus {
     bool pinned = false;
     std::optional<CheckSummary> last_check;
     std::optional<config::CheckKind> check_kind;  // none: the site is not checked
+    int rise = 1;                                 // HAProxy check_rise
+    int fall = 1;                                 // HAProxy check_fall
+    int consecutive_successes = 0;                // the streak under way ("DOWN 1/2")
+    int consecutive_failures = 0;                 // ("UP 1/3")
     std::uint64_t checks_failed_total = 0;        // HAProxy chkfail
-    std::uint64_t health_changes_total = 0;       // HAProxy chkdown-ish
-    std::uint64_t last_change_age_s = 0;          // HAProxy lastchg
+    std::uint64_t health_changes_total = 0;       // every completed streak
+    std::uint64_t down_transitions_total = 0;     // HAProxy chkdown: went down (or into maint)
+    std::uint64_t downtime_s = 0;                 // HAProxy downtime: seconds spent down
+    std::uint64_t last_change_age_s = 0;          // HAProxy lastchg: health or admin state
+    unsigned weight = 1;                          // HAProxy's user weight: 0 drains the site
     std::uint64_t connections_active = 0;         // scur
     std::uint64_t connections_max = 0;            // smax
     std::uint64_t connections_total = 0;          // stot
@@ -65,6 +72,7 @@ struct ListenerStatus {
     std::string name;
     std::string bind;  // "0.0.0.0:443"
     std::uint16_t target_port = 0;
+    std::vector<std::uint16_t> site_ports;  // by site index: target_port or the site's override
     std::uint64_t connections_active = 0;
     std::uint64_t connections_max = 0;
     std::uint64_t connections_total = 0;
@@ -73,10 +81,24 @@ struct ListenerStatus {
     std::uint64_t rejected_total = 0;  // over max_connections
 };
 
+// Process-wide figures for HAProxy's `show info`.
+struct ProcessInfo {
+    std::string node;               // host name
+    std::uint64_t start_time_s = 0; // wall clock, seconds since the epoch
+    std::uint64_t ulimit_n = 0;     // RLIMIT_NOFILE soft limit
+    std::uint64_t conn_rate = 0;    // connections accepted over the last second
+    std::uint64_t conn_rate_max = 0;
+    std::uint64_t bytes_out_total = 0;  // bytes written to clients and sites
+    std::uint64_t bytes_out_rate = 0;   // over the last second
+    unsigned idle_pct = 100;            // workers' loops idle over the last second
+    bool splice = true;                 // the data path splices (bytes out are spliced bytes)
+};
+
 struct Status {
     std::string version;
     std::int64_t pid = 0;
     std::uint64_t uptime_s = 0;
+    ProcessInfo process;
     std::string active_site;
     std::optional<std::string> pinned_site;
     std::uint64_t epoch = 0;
@@ -125,6 +147,12 @@ public:
     virtual Outcome set_site_state(const std::string& site, const std::string& state) = 0;
     // Re-reads the config file; the answer comes once it was applied or rejected.
     virtual void reload(std::function<void(Outcome)> done) = 0;
+    // HAProxy's `set server B/S health up|down|stopping`: sets the site's health as a check
+    // would ("stopping" drains it); checks go on and may change it again.
+    virtual Outcome set_site_health(const std::string& site, const std::string& health) = 0;
+    // HAProxy's user weight, 0..256 (1 initially): 0 drains the site, non-zero undoes a drain
+    // that weight 0 caused.
+    virtual Outcome set_site_weight(const std::string& site, unsigned weight) = 0;
 };
 
 }  // namespace lb::admin

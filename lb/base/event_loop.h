@@ -4,6 +4,8 @@
 
 #include <uv.h>
 
+#include <cstdint>
+
 #include <functional>
 #include <mutex>
 #include <vector>
@@ -18,6 +20,9 @@ public:
     EventLoop& operator=(const EventLoop&) = delete;
 
     [[nodiscard]] uv_loop_t* raw() { return &loop_; }
+    // Nanoseconds this loop has spent waiting for events since it first ran. Any thread (libuv
+    // guards the figure with a lock).
+    [[nodiscard]] std::uint64_t idle_time_ns() { return uv_metrics_idle_time(&loop_); }
 
     // Runs `task` on this loop's thread. Any thread. After shutdown_inbox() the task is dropped
     // and post() returns false.

@@ -53,6 +53,13 @@ public:
         for (auto& [id, member] : members_) member->close();
     }
 
+    // Calls `visit(member)` for every member not erased yet. `visit` may close members (they
+    // leave later, from their close callbacks) but must not adopt new ones.
+    template <typename Visit>
+    void for_each(Visit&& visit) {
+        for (auto& [id, member] : members_) visit(*member);
+    }
+
     // Members not erased yet, closing ones included.
     [[nodiscard]] std::size_t size() const { return members_.size(); }
 

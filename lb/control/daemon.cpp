@@ -56,7 +56,7 @@ Daemon::Daemon(config::Config config)
       passive_checks_(loop_, health_),
       console_(OperatorConsole::Parts{.config = config_,
                                       .main_loop = loop_,
-                                      .clock = scheduler_,
+                                      .scheduler = scheduler_,
                                       .policy = policy_,
                                       .health = health_,
                                       .workers = workers_,
@@ -101,6 +101,7 @@ Result<Ok> Daemon::start() {
         workers_.back()->start(std::move(fds));
     }
     if (auto watched = watch_signals(); !watched.ok()) return watched;
+    console_.start();
 
     std::string binds;
     for (const auto& listener : config_.listeners)
@@ -175,6 +176,7 @@ void Daemon::stop(Duration drain) {
             self->passive_checks_.stop();
             self->health_.stop();
             self->policy_.stop();
+            self->console_.stop();
             self->loop_.shutdown_inbox();
             log::info("stopped");
         });

@@ -71,6 +71,13 @@ void HealthRunner::record_passive_failure(std::size_t site_index, health::CheckC
     if (change) events_.on_health_changed(site_index, *change);
 }
 
+bool HealthRunner::force_health(std::size_t site_index, health::Health health) {
+    if (stopped_ || site_index >= sites_.size()) return false;
+    const auto change = sites_[site_index]->monitor.force(scheduler_.now(), health);
+    if (change) events_.on_health_changed(site_index, *change);
+    return true;
+}
+
 void HealthRunner::update(const config::Config& config) {
     if (stopped_) return;
     std::vector<std::unique_ptr<Site>> next;

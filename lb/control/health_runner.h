@@ -53,6 +53,11 @@ public:
     void record_passive_failure(std::size_t site_index, health::CheckCause cause,
                                 std::string reason);
 
+    // The operator sets a site's health (`set server B/S health up|down`): reported at once like a
+    // completed streak; active checks go on and may change it again. False: unknown index or
+    // stopped.
+    bool force_health(std::size_t site_index, health::Health health);
+
     // Reload. Sites are matched by name: a surviving site keeps its health, streaks and history
     // and takes the new rise/fall/interval (the next check is due at last start + new
     // interval); if its check target changed, the check in flight is abandoned and the next one

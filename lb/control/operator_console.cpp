@@ -2,8 +2,10 @@
 // operator's commands (pin, unpin, failback, drain/maint, reload).
 #include "lb/control/operator_console.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 
@@ -20,7 +22,67 @@ admin::Outcome outcome(const policy::CommandResult& result) {
     return admin::Outcome{result.status != policy::CommandStatus::Refused, result.message};
 }
 
+std::uint64_t seconds_between(TimePoint from, TimePoint to) { return ms_between(from, to) / 1000; }
+
+std::string host_name() {
+    char name[256] = {};
+    if (::gethostname(name, sizeof name - 1) != 0) return "-";
+    return name;
+}
+
 }  // namespace
+
+OperatorConsole::OperatorConsole(Parts parts)
+    : parts_(std::move(parts)),
+      started_at_(parts_.scheduler.now()),
+      started_wall_s_(static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::seconds>(
+              std::chrono::system_clock::now().time_since_epoch())
+              .count())) {}
+
+void OperatorConsole::start() {
+    sampler_timer_ = parts_.scheduler.make_timer([this] { sample_rates(); });
+    sample_rates();
+}
+
+void OperatorConsole::sample_rates() {
+    RateSampler::Totals totals;
+    for (const auto& listener : parts_.config.listeners) {
+        const ListenerTotals counters = parts_.traffic.listener(listener.name);
+        totals.connections += counters.total;
+        totals.bytes_out += counters.bytes_to_site + counters.bytes_to_client;
+    }
+    for (auto& worker : parts_.workers) totals.idle_ns += worker->idle_time_ns();
+    totals.loops = parts_.workers.size();
+    rates_.sample(parts_.scheduler.now(), totals);
+    if (sampler_timer_) sampler_timer_->arm(std::chrono::seconds(1));
+}
+
+OperatorConsole::OperatorSite& OperatorConsole::operator_site(std::size_t site) {
+    if (operator_sites_.size() != parts_.config.sites.size())
+        operator_sites_.assign(parts_.config.sites.size(), OperatorSite{});
+    return operator_sites_.at(site);
+}
+
+admin::ProcessInfo OperatorConsole::process_info() const {
+    admin::ProcessInfo out;
+    out.node = host_name();
+    out.start_time_s = started_wall_s_;
+    rlimit files{};
+    if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY)
+        out.ulimit_n = static_cast<std::uint64_t>(files.rlim_cur);
+    const RateSampler::Rates& rates = rates_.rates();
+    out.conn_rate = rates.connections_per_s;
+    out.conn_rate_max = rates.connections_per_s_max;
+    out.bytes_out_rate = rates.bytes_out_per_s;
+    out.idle_pct = rates.idle_pct;
+    out.splice = parts_.config.global.splice;
+    for (const auto& listener : parts_.config.listeners) {
+        const ListenerTotals counters = parts_.traffic.listener(listener.name);
+        out.bytes_out_total += counters.bytes_to_site + counters.bytes_to_client;
+    }
+    return out;
+}
 
 std::optional<std::size_t> OperatorConsole::site_index(const std::string& name) const {
     for (std::size_t i = 0; i < parts_.config.sites.size(); ++i)
@@ -53,9 +115,23 @@ admin::SiteStatus OperatorConsole::site_status(std::size_t site, TimePoint now) 
         check.age_ms = ms_between(health.last_check_at.value_or(now), now);
         out.last_check = check;
     }
+    out.rise = health.rise;
+    out.fall = health.fall;
+    out.consecutive_successes = health.consecutive_successes;
+    out.consecutive_failures = health.consecutive_failures;
     out.checks_failed_total = health.checks_failed;
     out.health_changes_total = health.health_changes;
-    out.last_change_age_s = ms_between(health.last_change.value_or(started_at_), now) / 1000;
+    const OperatorSite& op = operator_site(site);
+    // HAProxy counts entering maintenance as going down too.
+    out.down_transitions_total = health.down_transitions + op.maint_entries;
+    Duration downtime = health.downtime;
+    if (health.down_since && now > *health.down_since) downtime += now - *health.down_since;
+    out.downtime_s = static_cast<std::uint64_t>(downtime.count()) / 1000;
+    // lastchg: the last change of health or of admin state, whichever is newer.
+    TimePoint changed = health.last_change.value_or(started_at_);
+    if (op.admin_changed_at && *op.admin_changed_at > changed) changed = *op.admin_changed_at;
+    out.last_change_age_s = seconds_between(changed, now);
+    out.weight = op.weight;
     out.connections_active = counters.active;
     out.connections_max = counters.max;
     out.connections_total = counters.total;
@@ -66,12 +142,13 @@ admin::SiteStatus OperatorConsole::site_status(std::size_t site, TimePoint now) 
 }
 
 admin::Status OperatorConsole::status() {
-    const TimePoint now = parts_.clock.now();
+    const TimePoint now = parts_.scheduler.now();
     const auto& p = parts_.policy.policy();
     admin::Status out;
     out.version = LB_VERSION;
     out.pid = ::getpid();
-    out.uptime_s = ms_between(started_at_, now) / 1000;
+    out.uptime_s = seconds_between(started_at_, now);
+    out.process = process_info();
     out.active_site = p.site_name(p.active());
     if (p.decision().pinned) out.pinned_site = p.site_name(*p.decision().pinned);
     out.epoch = p.decision().epoch;
@@ -89,6 +166,8 @@ admin::Status OperatorConsole::status() {
         l.name = listener.name;
         l.bind = listener.bind.to_string();
         l.target_port = listener.target_port;
+        for (const auto& site : parts_.config.sites)
+            l.site_ports.push_back(parts_.config.site_port(site, listener));
         l.connections_active = counters.active;
         l.connections_max = counters.max;
         l.connections_total = counters.total;
@@ -150,15 +229,73 @@ admin::Outcome OperatorConsole::set_site_state(const std::string& site, const st
     if (!index) return {false, fmt::format("no site named '{}'", site)};
     const auto parsed = policy::parse_admin_state(state);
     if (!parsed) return {false, fmt::format("unknown state '{}': ready, drain or maint", state)};
-    auto result = outcome(parts_.policy.set_admin_state(*index, *parsed));
-    if (result.ok && *parsed == policy::AdminState::Maint) {
-        // maint: the site's open sessions go too (drain keeps them).
-        for (auto& worker : parts_.workers) worker->close_sessions_on_site(*index);
+    operator_site(*index).implied_drain = false;  // the operator's own word replaces it
+    return apply_admin_state(*index, *parsed);
+}
+
+admin::Outcome OperatorConsole::apply_admin_state(std::size_t site, policy::AdminState state) {
+    const policy::AdminState before = parts_.policy.policy().admin_state(site);
+    auto result = outcome(parts_.policy.set_admin_state(site, state));
+    if (result.ok && state != before) {
+        OperatorSite& op = operator_site(site);
+        op.admin_changed_at = parts_.scheduler.now();
+        if (state == policy::AdminState::Maint) ++op.maint_entries;
     }
+    if (result.ok && state == policy::AdminState::Maint) {
+        // maint: the site's open sessions go too (drain keeps them).
+        for (auto& worker : parts_.workers) worker->close_sessions_on_site(site);
+    }
+    const std::string& name = parts_.config.sites[site].name;
+    const std::string_view words = policy::to_string(state);
     log::event(log::Level::Info, "admin_state",
-               fmt::format("site {} set to {}: {}", site, state, result.message),
-               {{"site", site}, {"state", state}});
+               fmt::format("site {} set to {}: {}", name, words, result.message),
+               {{"site", name}, {"state", std::string(words)}});
     return result;
+}
+
+admin::Outcome OperatorConsole::set_site_health(const std::string& site,
+                                                const std::string& health) {
+    const auto index = site_index(site);
+    if (!index) return {false, fmt::format("no site named '{}'", site)};
+    OperatorSite& op = operator_site(*index);
+    const policy::AdminState admin = parts_.policy.policy().admin_state(*index);
+    if (health == "stopping") {
+        // HAProxy's NOLB: up, but no new connections. For a site that is a drain.
+        if (admin != policy::AdminState::Ready) return {true, "site already drained"};
+        op.implied_drain = true;
+        return apply_admin_state(*index, policy::AdminState::Drain);
+    }
+    const health::Health forced = health == "up" ? health::Health::Up : health::Health::Down;
+    if (health != "up" && health != "down")
+        return {false, fmt::format("unknown health '{}': up, down or stopping", health)};
+    if (op.implied_drain && admin == policy::AdminState::Drain && op.weight > 0) {
+        op.implied_drain = false;
+        (void)apply_admin_state(*index, policy::AdminState::Ready);
+    }
+    if (!parts_.health.force_health(*index, forced)) return {false, "health checks are stopped"};
+    log::event(log::Level::Info, "admin_health",
+               fmt::format("site {} health set {} by the operator", site, health),
+               {{"site", site}, {"health", health}});
+    return {true, fmt::format("site {} health set {}", site, health)};
+}
+
+admin::Outcome OperatorConsole::set_site_weight(const std::string& site, unsigned weight) {
+    const auto index = site_index(site);
+    if (!index) return {false, fmt::format("no site named '{}'", site)};
+    if (weight > 256) return {false, "a weight is at most 256"};
+    OperatorSite& op = operator_site(*index);
+    const unsigned before = op.weight;
+    op.weight = weight;
+    const policy::AdminState admin = parts_.policy.policy().admin_state(*index);
+    if (weight == 0 && admin == policy::AdminState::Ready) {
+        op.implied_drain = true;
+        return apply_admin_state(*index, policy::AdminState::Drain);
+    }
+    if (weight > 0 && op.implied_drain && admin == policy::AdminState::Drain) {
+        op.implied_drain = false;
+        return apply_admin_state(*index, policy::AdminState::Ready);
+    }
+    return {true, fmt::format("site {} weight {} (was {})", site, weight, before)};
 }
 
 void OperatorConsole::reload(std::function<void(admin::Outcome)> done) {

@@ -72,6 +72,9 @@ public:
     // Closes every session on `site` (maint, pin --kill). Any thread.
     void close_sessions_on_site(std::size_t site);
 
+    // Nanoseconds this worker's loop has waited for events (HAProxy's Idle_pct). Any thread.
+    [[nodiscard]] std::uint64_t idle_time_ns() { return loop_.idle_time_ns(); }
+
 private:
     void run(std::vector<int> listen_fds);
     void apply(std::shared_ptr<const ProxySettings> settings, std::map<std::string, int> fresh_fds);

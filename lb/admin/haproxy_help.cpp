@@ -1,0 +1,111 @@
+#include "lb/admin/haproxy_help.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <vector>
+
+namespace lb::admin {
+namespace {
+
+struct HelpLine {
+    std::string_view usage;
+    std::string_view description;
+};
+
+// Sorted by usage. The HAProxy commands keep HAProxy 2.6's text (src/cli.c, src/server.c,
+// src/stats.c, ...), so a runbook's `help | grep` finds what it expects.
+constexpr std::array<HelpLine, 23> kCommands = {{
+    {"disable server (DEPRECATED)",
+     "disable a server for maintenance (use 'set server' instead)"},
+    {"enable server  (DEPRECATED)", "enable a disabled server (use 'set server' instead)"},
+    {"failback", "make the primary site active again if it is up (sitelb)"},
+    {"get weight <bk>/<srv>", "report a server's current weight"},
+    {"pin <site> [--kill]", "make <site> active whatever its health (sitelb)"},
+    {"reload", "re-read the config file, as SIGHUP (sitelb)"},
+    {"set server <bk>/<srv> [opts]", "change a server's state, weight, address or ssl"},
+    {"set site <site> state <state>", "set a site ready, drain or maint (sitelb)"},
+    {"set timeout [cli] <delay>", "change a timeout setting"},
+    {"set weight <bk>/<srv>  (DEPRECATED)",
+     "change a server's weight (use 'set server' instead)"},
+    {"show backend", "list backends in the current running config"},
+    {"show env [var]", "dump environment variables known to the process"},
+    {"show info [desc|json|typed|float]*", "report information about the running process"},
+    {"show listeners [json]", "per-listener counters (sitelb)"},
+    {"show servers conn [<backend>]",
+     "dump server connections status (all or for a single backend)"},
+    {"show servers state [<backend>]",
+     "dump volatile server information (all or for a single backend)"},
+    {"show sess [id]", "report the list of current sessions or dump this exact session"},
+    {"show sessions [json]", "open connections with their site and age (sitelb)"},
+    {"show sites [json]", "per-site health, admin state and counters (sitelb)"},
+    {"show stat [desc|json|no-maint|typed|up]*", "report counters for each proxy and server"},
+    {"show status [json]", "active site, pin, epoch, peer role, sites, listeners (sitelb)"},
+    {"show version", "show version of the current process"},
+    {"unpin", "let health decide the active site again (sitelb)"},
+}};
+
+// Always last, as in HAProxy.
+constexpr std::array<HelpLine, 3> kSessionCommands = {{
+    {"help [<command>]", "list matching or all commands"},
+    {"prompt", "toggle interactive mode with prompt"},
+    {"quit", "disconnect"},
+}};
+
+std::string line(const HelpLine& help) {
+    return fmt::format("  {:<40}: {}\n", help.usage, help.description);
+}
+
+std::string session_lines() {
+    std::string out;
+    for (const HelpLine& help : kSessionCommands) out += line(help);
+    return out;
+}
+
+std::string all_lines() {
+    std::string out;
+    for (const HelpLine& help : kCommands) out += line(help);
+    return out + session_lines();
+}
+
+std::string_view first_word(std::string_view usage) { return usage.substr(0, usage.find(' ')); }
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t above = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+}  // namespace
+
+std::string help_text() { return "The following commands are valid at this level:\n" + all_lines(); }
+
+std::string unknown_command_text(std::string_view verb) {
+    if (verb.empty())
+        return "Unknown command. Please enter one of the following commands only:\n" +
+               all_lines();
+    // The five commands whose first word is nearest to the verb.
+    std::vector<std::pair<std::size_t, std::size_t>> ranked;  // distance, index
+    for (std::size_t i = 0; i < kCommands.size(); ++i)
+        ranked.emplace_back(edit_distance(verb, first_word(kCommands[i].usage)), i);
+    std::stable_sort(ranked.begin(), ranked.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    ranked.resize(std::min<std::size_t>(ranked.size(), 5));
+    std::sort(ranked.begin(), ranked.end(),
+              [](const auto& a, const auto& b) { return a.second < b.second; });
+    std::string out = "Unknown command, but maybe one of the following ones is a better match:\n";
+    for (const auto& [distance, index] : ranked) out += line(kCommands[index]);
+    return out + session_lines();
+}
+
+}  // namespace lb::admin
