@@ -3,6 +3,7 @@
 // replies (and whether the connection was closed) are compared by that file's rules. Then two
 // real clients of the API, prometheus-haproxy-exporter and hatop, are pointed at both.
 // LB_COMPAT_AGAINST=haproxy puts a second HAProxy in lb's place: the rules must let it pass.
+// LB_COMPAT_DUMP=DIR keeps every reply of both. Run: build/tests/e2e_tests "[haproxy-compat]".
 #include <signal.h>
 #include <unistd.h>
 
