@@ -182,6 +182,97 @@ TEST_CASE("runtime API: every exchange of haproxy_runtime_api.txt is answered as
     WARN(summary.str());
 }
 
+// The rules catch what they must (the HAProxy-against-HAProxy run shows they are not too strict).
+TEST_CASE("runtime API: the comparison rules see a difference where there is one",
+          "[e2e][one-path][haproxy-compat]") {
+    Script script;
+    script.shape_sets["stat"] = {"lastchg=number", "check_status=check-status"};
+    const std::string header = "# pxname,svname,status,lastchg,check_status,-,\n";
+    struct Row {
+        const char* what;
+        const char* mode;
+        std::vector<std::string> shapes;
+        std::string reference;
+        std::string candidate;
+        bool differ;
+    };
+    const std::vector<Row> rows = {
+        {"exact, equal", "exact", {}, "# name\nweb\n\n", "# name\nweb\n\n", false},
+        {"exact, no empty line", "exact", {}, "# name\nweb\n\n", "# name\nweb\n", true},
+        {"csv, a shaped cell",
+         "csv-stat",
+         {"stat"},
+         header + "web,a,UP,5,L4OK,-,\n\n",
+         header + "web,a,UP,17,* L4OK,-,\n\n",
+         false},
+        {"csv, a shaped cell of the wrong form",
+         "csv-stat",
+         {"stat"},
+         header + "web,a,UP,5,L4OK,-,\n\n",
+         header + "web,a,UP,5s,L4OK,-,\n\n",
+         true},
+        {"csv, an exact cell",
+         "csv-stat",
+         {"stat"},
+         header + "web,a,UP,5,L4OK,-,\n\n",
+         header + "web,a,DOWN,5,L4OK,-,\n\n",
+         true},
+        {"csv, a row's own rule",
+         "csv-stat",
+         {"stat", "a.status=any"},
+         header + "web,a,UP,5,L4OK,-,\n\n",
+         header + "web,a,DOWN,5,L4OK,-,\n\n",
+         false},
+        {"csv, rows in another order",
+         "csv-stat",
+         {},
+         header + "web,a,UP,5,,-,\nweb,b,UP,5,,-,\n\n",
+         header + "web,b,UP,5,,-,\nweb,a,UP,5,,-,\n\n",
+         true},
+        {"csv, an error text instead",
+         "csv-stat",
+         {},
+         header + "web,a,UP,5,,-,\n\n",
+         "No such proxy.\n\n",
+         true},
+        {"key-value, keys in another order",
+         "key-value",
+         {},
+         "A: 1\nB: 2\n\n",
+         "B: 2\nA: 1\n\n",
+         true},
+        {"typed, another type",
+         "typed",
+         {},
+         "0.Name.1:POS:str:HAProxy\n\n",
+         "0.Name.1:POS:u32:HAProxy\n\n",
+         true},
+        {"json, a member more", "json", {}, "[{\"a\":1}]\n\n", "[{\"a\":1,\"b\":2}]\n\n", true},
+        {"json, a number for a string", "json", {}, "[{\"a\":\"1\"}]\n\n", "[{\"a\":1}]\n\n", true},
+        {"table, a cell",
+         "table",
+         {},
+         "1\n# be_name srv_name w\nweb a 1\n\n",
+         "1\n# be_name srv_name w\nweb a 0\n\n",
+         true},
+    };
+    for (const Row& row : rows) {
+        Comparison comparison;
+        comparison.mode = row.mode;
+        comparison.shapes = row.shapes;
+        comparison.header_lines = 2;
+        comparison.key = {"be_name", "srv_name"};
+        const auto found = compare_replies(comparison, ShapeRules(script, comparison),
+                                           row.reference, row.candidate);
+        INFO(row.what << ": " << (found.empty() ? "no difference" : found.front().field));
+        CHECK(found.empty() != row.differ);
+    }
+    CHECK(split_replies("# name\nweb\n\n\nx\n\n").size() == 3);
+    std::string error;
+    CHECK(unescape("show backend;\\x20\\n", error) == "show backend; \n");
+    CHECK(error.empty());
+}
+
 // --- prometheus-haproxy-exporter -------------------------------------------------------------
 
 struct Scrape {

@@ -210,7 +210,11 @@ Script load_script(const std::filesystem::path& path) {
         } else if (key == "key") {
             step->comparison.key = words(value);
         } else if (key == "header-lines") {
-            step->comparison.header_lines = std::stoi(value);
+            if (value.empty() || value.size() > 2 ||
+                value.find_first_not_of("0123456789") != std::string::npos)
+                fail(number, "header-lines is a small number");
+            else
+                step->comparison.header_lines = std::stoi(value);
         } else {
             fail(number, "unknown key '" + key + "'");
         }
