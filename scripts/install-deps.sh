@@ -6,11 +6,14 @@ set -euo pipefail
 # file: CPack's shlibdeps (`cpack -G DEB`) runs it to find the libraries lb links.
 # prometheus: promtool, which checks examples/prometheus.yml and examples/alerts*.yml.
 # systemd: systemd-analyze, which checks examples/lb.service. jq: the Grafana dashboard's test.
+# haproxy, hatop, prometheus-haproxy-exporter, tmux: the runtime-API compatibility test compares
+# the admin socket with a real HAProxy and drives hatop (in tmux) and the exporter against both.
 packages=(
     build-essential cmake pkg-config file
     libuv1-dev libtomlplusplus-dev libfmt-dev nlohmann-json3-dev catch2 prometheus-cpp-dev libssl-dev
     nginx-light openssl curl socat iproute2 procps chromium
     prometheus systemd jq
+    haproxy hatop prometheus-haproxy-exporter tmux
 )
 
 missing=()
@@ -26,11 +29,12 @@ sudo=""
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-# Debian starts the packaged nginx (port 80) and prometheus (port 9090) as services; the tests
-# and the demo run their own nginx instances and only need promtool. (--no-install-recommends
+# Debian starts the packaged nginx (port 80), prometheus (port 9090), haproxy and
+# prometheus-haproxy-exporter (port 9101) as services; the tests and the demo run their own
+# nginx and haproxy instances and exporters, and only need promtool. (--no-install-recommends
 # keeps out prometheus-node-exporter, which would take port 9100, the metrics port of the demo.)
 if command -v systemctl >/dev/null; then
-    for service in nginx prometheus; do
+    for service in nginx prometheus haproxy prometheus-haproxy-exporter; do
         if systemctl is-active --quiet "$service" 2>/dev/null; then
             $sudo systemctl stop "$service" || true
         fi
