@@ -85,6 +85,7 @@ struct Listener {
 
 struct Peer {
     std::string id;
+    std::string peer_id;  // the partner's id: adverts from any other id are dropped
     int priority = 100;
     SocketAddress bind;
     std::vector<SocketAddress> peers;

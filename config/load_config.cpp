@@ -178,6 +178,7 @@ Listener read_listener(TableReader& r) {
 Peer read_peer(TableReader& r) {
     Peer peer;
     read_name(r, "id", peer.id);
+    read_name(r, "peer_id", peer.peer_id);
     set(peer.priority, r.int_in("priority", 1, 254));
     if (r.require("bind")) set(peer.bind, r.endpoint("bind"));
     if (r.require("peers")) {

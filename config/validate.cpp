@@ -150,6 +150,8 @@ private:
 
     void check_peer() {
         if (!config_.peer) return;
+        if (config_.peer->peer_id == config_.peer->id)
+            error("peer.peer_id", "the partner's id must differ from this instance's id");
         if (!config_.peer->vip.empty() && config_.peer->interface.empty())
             error("peer.vip", "a vip needs interface = \"...\" to add it to");
     }

@@ -60,7 +60,7 @@ Result<Ok> PeerDriver::start(const AdvertPolicy& policy) {
     if (auto bound = transport_->start(settings_.bind, settings_.peers); !bound.ok())
         return bound;
     notify_ = std::make_unique<NotifyHook>(loop_, settings_.notify);
-    guard_ = std::make_unique<ReplayGuard>(settings_.peer_ids);
+    guard_ = std::make_unique<ReplayGuard>(std::vector<std::string>{settings_.peer_id});
     machine_ = std::make_unique<PeerMachine>(settings_, random_boot_id(), policy);
     timer_ = scheduler_.make_timer([this] { on_timer(); });
     announce_timer_ = scheduler_.make_timer([this] { on_announce_timer(); });

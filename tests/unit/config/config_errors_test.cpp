@@ -169,10 +169,10 @@ TEST_CASE("a mistake in [peer] is reported like any other", "[unit][config]") {
     const std::string base(kSitesAndListener);
     const std::string peer =
         "[peer]\nid = \"lb1\"\nbind = \"0.0.0.0:5405\"\npeers = [\"10.0.0.2:5405\"]\n"
-        "key_file = \"/etc/lb/peer.key\"\n";
+        "key_file = \"/etc/lb/peer.key\"\npeer_id = \"lb2\"\n";
     check_rows({
         {"priority 255", peer + "priority = 255\n" + base,
-         "lb.toml:6:12: error: peer.priority: must be from 1 to 254, got 255"},
+         "lb.toml:7:12: error: peer.priority: must be from 1 to 254, got 255"},
         {"empty key_file", with(peer, "\"/etc/lb/peer.key\"", "\"\"") + base,
          "lb.toml:5:12: error: peer.key_file: must not be empty"},
         {"missing key_file", with(peer, "key_file = \"/etc/lb/peer.key\"\n", "") + base,
@@ -183,14 +183,18 @@ TEST_CASE("a mistake in [peer] is reported like any other", "[unit][config]") {
         {"no peers", with(peer, "[\"10.0.0.2:5405\"]", "[]") + base,
          "lb.toml:4:9: error: peer.peers: must list at least one peer address"},
         {"zero advert interval", peer + "advert_interval = \"0s\"\n" + base,
-         R"(lb.toml:6:19: error: peer.advert_interval: must be greater than zero, got "0s")"},
+         R"(lb.toml:7:19: error: peer.advert_interval: must be greater than zero, got "0s")"},
         {"vip without a prefix length",
          peer + "vip = \"10.0.0.100\"\ninterface = \"eth0\"\n" + base,
-         R"(lb.toml:6:7: error: peer.vip: expected an address with a prefix length such as "10.0.0.100/24", got string "10.0.0.100")"},
+         R"(lb.toml:7:7: error: peer.vip: expected an address with a prefix length such as "10.0.0.100/24", got string "10.0.0.100")"},
         {"bad track target", peer + "track = [\"tcp://10.0.0.50:27017\", \"10.0.0.51\"]\n" + base,
-         R"(lb.toml:6:35: error: peer.track[1]: expected "tcp://ADDRESS:PORT" such as "tcp://10.0.0.50:27017", got string "10.0.0.51")"},
+         R"(lb.toml:7:35: error: peer.track[1]: expected "tcp://ADDRESS:PORT" such as "tcp://10.0.0.50:27017", got string "10.0.0.51")"},
+        {"missing peer_id", with(peer, "peer_id = \"lb2\"\n", "") + base,
+         "lb.toml:1:1: error: peer.peer_id: missing required key"},
+        {"peer_id is this instance's id", with(peer, "\"lb2\"", "\"lb1\"") + base,
+         "lb.toml:6:11: error: peer.peer_id: the partner's id must differ from this instance's id"},
         {"vip without an interface", peer + "vip = \"10.0.0.100/24\"\n" + base,
-         R"(lb.toml:6:7: error: peer.vip: a vip needs interface = "..." to add it to)"},
+         R"(lb.toml:7:7: error: peer.vip: a vip needs interface = "..." to add it to)"},
     });
 }
 

@@ -71,6 +71,7 @@ accept_proxy = true
 
 [peer]
 id = "lb1"
+peer_id = "lb2"
 priority = 150
 bind = "0.0.0.0:5405"
 peers = ["10.0.0.2:5405"]
@@ -134,6 +135,7 @@ TEST_CASE("the design example loads with the values it spells out", "[unit][conf
 
     REQUIRE(c.peer.has_value());
     CHECK(c.peer->id == "lb1");
+    CHECK(c.peer->peer_id == "lb2");
     CHECK(c.peer->priority == 150);
     CHECK(c.peer->bind.to_string() == "0.0.0.0:5405");
     REQUIRE(c.peer->peers.size() == 1);
