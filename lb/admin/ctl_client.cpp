@@ -1,6 +1,7 @@
 // A blocking client with one deadline for the whole exchange: connect, send the line, shut down
-// writing (so the server closes once it has answered), read until the empty line that ends the
-// reply. The reply never contains an empty line, so the first one found is the terminator.
+// writing (so the server closes once it has answered), then print every reply until the server
+// closes. A line may hold several commands ("show info;show stat"), each answered with its own
+// reply; a reply never contains an empty line, so each empty line ends one.
 #include "lb/admin/ctl_client.h"
 
 #include <fmt/format.h>
@@ -76,12 +77,17 @@ bool wait_for(int fd, short events, Clock::time_point deadline) {
     }
 }
 
-// The reply body (terminator removed) once `received` holds a complete reply.
-std::optional<std::string> complete_reply(const std::string& received) {
-    if (received.starts_with("\n")) return std::string();
+// Takes the first complete reply out of `received`: its body, terminator removed.
+std::optional<std::string> take_reply(std::string& received) {
+    if (received.starts_with("\n")) {
+        received.erase(0, 1);
+        return std::string();
+    }
     const std::size_t end = received.find("\n\n");
     if (end == std::string::npos) return std::nullopt;
-    return received.substr(0, end + 1);
+    std::string body = received.substr(0, end + 1);
+    received.erase(0, end + 2);
+    return body;
 }
 
 }  // namespace
@@ -145,31 +151,52 @@ int run_ctl(const std::string& socket_path, const std::vector<std::string>& word
     }
     ::shutdown(sock.get(), SHUT_WR);  // nothing more to say: the server closes after replying
 
+    // Every reply is printed as it completes; the exchange ends when the server closes, which
+    // it does once every command of the line is answered (it saw our FIN).
     std::string received;
+    std::size_t replies = 0;
+    bool error_reply = false;
     char buffer[16384];
     for (;;) {
-        if (auto body = complete_reply(received)) {
+        for (;;) {
+            // After `prompt` (interactive mode) each reply is followed by "> ": not part of any.
+            if (replies > 0 && received.starts_with("> ")) received.erase(0, 2);
+            auto body = take_reply(received);
+            if (!body) break;
+            // Between two replies the empty line that separates them, as socat shows it; the
+            // last reply's terminator is not printed.
+            if (replies > 0) out << '\n';
             out << *body << std::flush;
-            return is_error_reply(*body) ? kErrorReply : kOk;
+            ++replies;
+            error_reply = error_reply || is_error_reply(*body);
         }
         if (!wait_for(sock.get(), POLLIN, deadline)) {
-            err << fmt::format("lb ctl: no reply from {} within {} ms\n", socket_path,
-                               timeout.count());
+            if (replies == 0)
+                err << fmt::format("lb ctl: no reply from {} within {} ms\n", socket_path,
+                                   timeout.count());
+            else
+                err << fmt::format("lb ctl: {} did not finish replying within {} ms\n", socket_path,
+                                   timeout.count());
             return kNoReply;
         }
         const ssize_t n = ::recv(sock.get(), buffer, sizeof buffer, 0);
         if (n > 0) {
             received.append(buffer, static_cast<std::size_t>(n));
         } else if (n == 0) {
-            err << fmt::format("lb ctl: {} closed the connection before the reply was complete\n",
-                               socket_path);
-            return kNoReply;
+            break;
         } else if (errno != EAGAIN && errno != EINTR) {
             err << fmt::format("lb ctl: cannot read from {}: {}\n", socket_path,
                                std::generic_category().message(errno));
             return kNoReply;
         }
     }
+    if (replies > 0 && received == "> ") received.clear();
+    if (replies == 0 || !received.empty()) {
+        err << fmt::format("lb ctl: {} closed the connection before the reply was complete\n",
+                           socket_path);
+        return kNoReply;
+    }
+    return error_reply ? kErrorReply : kOk;
 }
 
 int run_ctl(const std::string& socket_path, const std::vector<std::string>& words) {

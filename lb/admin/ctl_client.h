@@ -11,8 +11,10 @@
 namespace lb::admin {
 
 // Joins `words` with spaces into one command line, sends it to the admin socket at
-// `socket_path`, waits (at most 10 s) for the reply's terminating empty line and prints the
-// reply without it to stdout. Problems are one line on stderr. Blocking; any thread.
+// `socket_path`, and prints each reply without its terminating empty line to stdout until the
+// server closes (at most 10 s): a line of several commands ("show info;show stat") prints each
+// reply in order, an empty line between two. Exit status 1 if any reply is an error. Problems
+// are one line on stderr. Blocking; any thread.
 [[nodiscard]] int run_ctl(const std::string& socket_path, const std::vector<std::string>& words);
 
 // The same, printing to `out` and `err` and waiting at most `timeout` (for tests).

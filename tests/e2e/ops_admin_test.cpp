@@ -32,11 +32,13 @@ TEST_CASE("admin: show status/sites/listeners/sessions/info, text and JSON, matc
     const auto sock = rig.socket();
 
     const std::string help = admin(sock, "help");
-    for (const char* command : {"show status [json]", "show sites [json]", "show listeners [json]",
-                                "show sessions [json]", "pin SITE [--kill]", "unpin", "failback",
-                                "set site SITE state ready|drain|maint", "reload", "show info",
-                                "show stat", "show servers state", "set server BACKEND/SITE state",
-                                "disable server BACKEND/SITE", "enable server BACKEND/SITE"}) {
+    CHECK(help.starts_with("The following commands are valid at this level:\n"));
+    for (const char* command :
+         {"show status [json]", "show sites [json]", "show listeners [json]",
+          "show sessions [json]", "pin <site> [--kill]", "unpin", "failback",
+          "set site <site> state <state>", "reload", "show info", "show stat", "show servers state",
+          "set server <bk>/<srv> [opts]", "disable server", "enable server",
+          "get weight <bk>/<srv>", "prompt", "quit"}) {
         INFO("help:\n" << help << "missing: " << command);
         CHECK(help.find(command) != std::string::npos);
     }
@@ -299,11 +301,12 @@ TEST_CASE(
     CHECK(servers[0].at("srv_addr") == kSiteA);
     CHECK(servers[0].at("srv_op_state") == "2");     // SRV_ST_RUNNING
     CHECK(servers[0].at("srv_admin_state") == "0");  // no maint, no drain
-    CHECK(servers[0].at("srv_uweight") == "1");      // the active site
+    CHECK(servers[0].at("be_id") == "3");            // the backend's iid, as in show stat
+    CHECK(servers[0].at("srv_uweight") == "1");      // the user weight, 1 unless set
     CHECK(servers[0].at("srv_port") == std::to_string(rig.sites.port()));
     CHECK(servers[1].at("srv_name") == "site-b");
     CHECK(servers[1].at("srv_op_state") == "2");
-    CHECK(servers[1].at("srv_uweight") == "0");
+    CHECK(servers[1].at("srv_uweight") == "1");  // the standby too: weight is not activity
     CHECK(admin(sock, "show servers state front") == state);
     CHECK(admin(sock, "show servers state nope") == "Can't find backend.\n");
 }
@@ -455,8 +458,8 @@ TEST_CASE("admin: disable server / enable server (HAProxy) put a site in maint a
         CHECK(status["active_site"].string() == "site-b");
         const std::string state = admin(sock, "show servers state");
         INFO("show servers state:\n" << state);
-        CHECK(state.find("1 front 1 site-a " + std::string(kSiteA) + " 2 1 ") !=
-              std::string::npos);  // srv_admin_state 1: SRV_ADMF_FMAINT
+        CHECK(state.find("3 front 1 site-a " + std::string(kSiteA) + " 0 1 ") !=
+              std::string::npos);  // stopped, srv_admin_state 1: SRV_ADMF_FMAINT
     }
     CHECK(route_of(rig.front, rig.sites) == "site-b");
 
@@ -567,7 +570,9 @@ TEST_CASE("lb ctl: exit 0 on a reply, 1 on an error reply, 2 when nothing answer
 
     r = run_ctl({"-s", sock, "frobnicate"});
     CHECK(r.exit_code == 1);
-    CHECK(r.out.starts_with("error: unknown command"));
+    CHECK(
+        r.out.starts_with("Unknown command, but maybe one of the following ones is a better "
+                          "match:\n"));
     r = run_ctl({"-s", sock, "disable", "server", "nope/site-a"});
     CHECK(r.exit_code == 1);
     CHECK(r.out == "No such backend.\n");
@@ -608,7 +613,9 @@ TEST_CASE("admin: bad input never breaks the socket or lb",
     const std::string pid_line = "Pid: " + std::to_string(lb->pid()) + "\n";
     AdminClient client(sock);
     REQUIRE(client.connected());
-    // After each bad input: the same connection and a new one both still answer.
+    // Interactive, so that the connection may outlive a reply: after each bad input the same
+    // connection and a new one both still answer.
+    REQUIRE(client.prompt());
     const auto still_works = [&](std::string_view after) {
         INFO("after " << after);
         const auto same = client.command("show info");
@@ -622,15 +629,17 @@ TEST_CASE("admin: bad input never breaks the socket or lb",
 
     auto reply = client.command("frobnicate --now");
     REQUIRE(reply);
-    CHECK(reply->starts_with("error: unknown command 'frobnicate'"));
+    CHECK(reply->starts_with(
+        "Unknown command, but maybe one of the following ones is a better match:\n"));
     still_works("an unknown command");
 
+    // HAProxy answers an empty command with the list of commands.
     reply = client.command("");
     REQUIRE(reply);
-    CHECK(reply->empty());
+    CHECK(reply->starts_with("Unknown command. Please enter one of the following commands only:"));
     reply = client.command("   \t ");
     REQUIRE(reply);
-    CHECK(reply->empty());
+    CHECK(reply->starts_with("Unknown command. Please enter one of the following commands only:"));
     still_works("empty lines");
 
     REQUIRE(client.send(std::string(std::size_t{1} << 20, 'x') + "\n") == IoStatus::Ok);
@@ -642,10 +651,15 @@ TEST_CASE("admin: bad input never breaks the socket or lb",
     std::string garbage;
     for (int i = 0; i < 256; ++i)
         if (i != '\n') garbage += static_cast<char>(i);
+    // Each copy holds a ';', which splits the line as in HAProxy: three binary commands, three
+    // errors.
     REQUIRE(client.send(garbage + garbage + "\n") == IoStatus::Ok);
-    reply = client.read_reply();
-    REQUIRE(reply);
-    CHECK(reply->starts_with("error:"));
+    for (int part = 0; part < 3; ++part) {
+        INFO("part " << part);
+        reply = client.read_reply();
+        REQUIRE(reply);
+        CHECK(*reply == "error: binary data in command; commands are one line of ASCII text\n");
+    }
     still_works("binary garbage");
 
     // CRLF line ends are tolerated; pipelined commands are answered in order.
@@ -656,7 +670,7 @@ TEST_CASE("admin: bad input never breaks the socket or lb",
     REQUIRE((info && status && help));
     CHECK(info->starts_with("Name: sitelb"));
     CHECK(json::parse(*status).value.has_value());
-    CHECK(help->starts_with("lb admin commands"));
+    CHECK(help->starts_with("The following commands are valid at this level:"));
 
     // Clients leaving mid-reply: replies still queued, half written, or still to come
     // (show sessions answers later, from the workers).
@@ -690,6 +704,90 @@ TEST_CASE("admin: bad input never breaks the socket or lb",
     AdminClient after_quit(sock);
     REQUIRE(after_quit.connected());
     CHECK(after_quit.command("show info").has_value());
+}
+
+TEST_CASE("admin: HAProxy's CLI modes against a real lb: close after replying, ';', prompt",
+          "[e2e][ops][admin][haproxy][one-path]") {
+    Rig rig;
+    auto lb = rig.start();
+    const auto sock = rig.socket();
+
+    // Non-interactive, no FIN from the client (a script that waits for EOF): reply, then EOF.
+    {
+        AdminClient client(sock);
+        REQUIRE(client.connected());
+        REQUIRE(client.send("show info\n") == IoStatus::Ok);
+        const auto reply = client.read_reply();
+        REQUIRE(reply);
+        CHECK(reply->find("Pid: " + std::to_string(lb->pid()) + "\n") != std::string::npos);
+        const Received rest = recv_until_eof(client.fd(), deadline_in(5s));
+        CHECK(rest.status == IoStatus::Eof);
+        CHECK(rest.data.empty());
+    }
+    // Two commands on one line: two framed replies, then EOF.
+    {
+        AdminClient client(sock);
+        REQUIRE(client.send("show backend;show version\n") == IoStatus::Ok);
+        const Received all = recv_until_eof(client.fd(), deadline_in(5s));
+        CHECK(all.status == IoStatus::Eof);
+        CHECK(all.data == "# name\nfront\n\n" LB_VERSION "\n\n");
+    }
+    const CtlResult ctl = run_ctl({"-s", sock.string(), "show", "backend;show", "version"});
+    CHECK(ctl.exit_code == 0);
+    CHECK(ctl.out == "# name\nfront\n\n" LB_VERSION "\n");
+
+    // Interactive: the connection outlives its replies until its idle timeout.
+    AdminClient prompted(sock);
+    REQUIRE(prompted.prompt());
+    CHECK(prompted.command("show version") == LB_VERSION "\n");
+    CHECK(prompted.command("get weight front/site-a") == "1 (initial 1)\n");
+    CHECK(prompted.command("set timeout cli 1") == "");
+    const auto idle_since = std::chrono::steady_clock::now();
+    CHECK(wait_closed(prompted.fd(), deadline_in(800ms)) == IoStatus::Timeout);
+    CHECK(wait_closed(prompted.fd(), deadline_in(5s)) == IoStatus::Eof);
+    CHECK(std::chrono::steady_clock::now() - idle_since < 4s);
+    CHECK(lb->running());
+}
+
+TEST_CASE("admin: set server weight 0 drains a site, health down is forced then checked again",
+          "[e2e][ops][admin][haproxy]") {
+    Rig rig;
+    auto lb = rig.start();
+    const auto sock = rig.socket();
+    CHECK(route_of(rig.front, rig.sites) == "site-a");
+
+    // Forced down: the change is counted (chkdown), then the checks bring site-b back up.
+    CHECK(admin(sock, "set server front/site-b health down") == "");
+    CHECK(lb->wait_for_log(
+        [](std::string_view line) {
+            return message_starts_with(line, "site site-b health set down by the operator");
+        },
+        deadline_in(5s)));
+    require_sites_up(sock);
+    CHECK(show_stat(sock).row("site-b")->at("chkdown") == "1");
+
+    // Weight 0: no new connections (a drain), traffic moves to site-b; back to 1: ready again.
+    CHECK(admin(sock, "set server front/site-a weight 0") == "");
+    CHECK(admin(sock, "get weight front/site-a") == "0 (initial 1)\n");
+    require_active(sock, "site-b");
+    {
+        const StatCsv stat = show_stat(sock);
+        CHECK(stat.row("site-a")->at("weight") == "0");
+        CHECK(stat.row("site-a")->at("status") == "DRAIN");
+        CHECK(site_of(admin_json(sock, "show status json"), "site-a")["admin_state"].string() ==
+              "drain");
+    }
+    CHECK(route_of(rig.front, rig.sites) == "site-b");
+    CHECK(admin(sock, "set weight front/site-a 100%") == "");
+    CHECK(admin(sock, "get weight front/site-a") == "1 (initial 1)\n");
+    CHECK(site_of(admin_json(sock, "show status json"), "site-a")["admin_state"].string() ==
+          "ready");
+    CHECK(show_stat(sock).row("site-a")->at("status") == "UP");
+    CHECK(route_of(rig.front, rig.sites) == "site-b");  // sticky: failback is manual
+
+    CHECK(admin(sock, "set server front/site-a weight 300") ==
+          "Absolute weight can only be between 0 and 256 inclusive.\n");
+    CHECK(admin(sock, "set server front/nope health up") == "No such server.\n");
 }
 
 }  // namespace

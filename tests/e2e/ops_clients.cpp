@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cerrno>
 #include <cstdlib>
@@ -87,25 +88,54 @@ std::optional<std::string> AdminClient::read_reply(Deadline deadline) {
     }
     std::vector<char> chunk(64 << 10);
     // Bounded by the deadline: every wait inside recv_some ends there.
-    for (;;) {
+    for (bool eof = false;;) {
+        std::optional<std::size_t> body_size;  // the body with its lines' "\n"
+        std::size_t used = 0;                  // the body, the empty line and the prompt
         if (buffer_.starts_with("\n")) {
-            buffer_.erase(0, 1);
-            last_status_ = IoStatus::Ok;
-            return std::string();
+            body_size = 0;
+            used = 1;
+        } else if (const auto end = buffer_.find("\n\n"); end != std::string::npos) {
+            body_size = end + 1;
+            used = end + 2;
         }
-        if (const auto end = buffer_.find("\n\n"); end != std::string::npos) {
-            std::string body = buffer_.substr(0, end + 1);
-            buffer_.erase(0, end + 2);
+        // Interactive: the prompt comes with the reply; wait for it unless the server is gone.
+        const bool prompt_due = interactive_ && buffer_.size() < used + 2 && !eof;
+        if (body_size && !prompt_due) {
+            if (interactive_ && buffer_.compare(used, 2, "> ") == 0) used += 2;
+            std::string body = buffer_.substr(0, *body_size);
+            buffer_.erase(0, used);
             last_status_ = IoStatus::Ok;
             return body;
         }
         const ReadResult r = recv_some(fd_.get(), chunk, deadline);
+        if (r.status == IoStatus::Eof && body_size) {
+            eof = true;  // a complete reply without its prompt: the last one
+            continue;
+        }
         if (r.status != IoStatus::Ok) {
             last_status_ = r.status;
             return std::nullopt;
         }
         buffer_.append(chunk.data(), r.bytes);
     }
+}
+
+bool AdminClient::prompt(Deadline deadline) {
+    if (interactive_) return true;
+    if (send("prompt\n", deadline) != IoStatus::Ok) return false;
+    std::vector<char> chunk(64);
+    while (buffer_.size() < 3) {
+        const ReadResult r = recv_some(fd_.get(), chunk, deadline);
+        if (r.status != IoStatus::Ok) {
+            last_status_ = r.status;
+            return false;
+        }
+        buffer_.append(chunk.data(), r.bytes);
+    }
+    if (!buffer_.starts_with("\n> ")) return false;
+    buffer_.erase(0, 3);
+    interactive_ = true;
+    return true;
 }
 
 std::optional<std::string> AdminClient::command(std::string_view line, Deadline deadline) {
@@ -233,18 +263,22 @@ std::optional<StatCsv> parse_show_stat(std::string_view text, std::string& error
         return std::nullopt;
     }
     out.header = csv_fields(std::string_view(line).substr(2));
-    // HAProxy ends the header and every row with "-," : a "-" column, then an empty one.
-    if (out.header.size() < 3 || out.header.back() != "" ||
-        out.header[out.header.size() - 2] != "-") {
-        error = "the header does not end with '-,': " + line;
+    // HAProxy 2.6 ends the header and every row with a comma (an empty last cell), and puts a
+    // "-" column between the static fields and the modules' (whose rows hold "-" there).
+    const auto dash = std::find(out.header.begin(), out.header.end(), "-");
+    if (out.header.size() < 3 || out.header.back() != "" || dash == out.header.end()) {
+        error = "the header has no '-' column or does not end with ',': " + line;
         return std::nullopt;
     }
-    out.header.resize(out.header.size() - 2);
+    const std::size_t dash_column = static_cast<std::size_t>(dash - out.header.begin());
+    out.header.pop_back();
     for (int number = 2; std::getline(in, line); ++number) {
         std::vector<std::string> cells = csv_fields(line);
-        if (cells.size() != out.header.size() + 2) {
+        if (cells.size() != out.header.size() + 1 || cells.back() != "" ||
+            cells[dash_column] != "-") {
             error = "row " + std::to_string(number) + " has " + std::to_string(cells.size()) +
-                    " cells, the header " + std::to_string(out.header.size() + 2) + ": " + line;
+                    " cells, the header " + std::to_string(out.header.size() + 1) +
+                    ", or no '-' under '-': " + line;
             return std::nullopt;
         }
         std::map<std::string, std::string> row;

@@ -25,7 +25,10 @@ using namespace std::chrono_literals;
 // --- the admin socket ------------------------------------------------------------------------
 
 // A client of the admin socket: raw bytes out, framed replies in (a reply is its lines followed
-// by an empty line; a reply never contains an empty line).
+// by an empty line; a reply never contains an empty line). As in HAProxy, lb answers what it
+// received and then closes (non-interactive mode): one command per connection, or several sent
+// at once. A client that asks again after a reply switches to interactive mode first
+// (prompt()), after which read_reply() also consumes the "> " that follows each reply.
 class AdminClient {
 public:
     explicit AdminClient(const std::filesystem::path& socket);
@@ -38,6 +41,10 @@ public:
     [[nodiscard]] std::optional<std::string> read_reply(Deadline deadline = deadline_in(10s));
     [[nodiscard]] std::optional<std::string> command(std::string_view line,
                                                      Deadline deadline = deadline_in(10s));
+    // Sends "prompt" and consumes its reply ("\n> "): the connection stays open until `quit`,
+    // `prompt` again or its idle timeout. False if the reply did not come.
+    [[nodiscard]] bool prompt(Deadline deadline = deadline_in(10s));
+    [[nodiscard]] bool interactive() const { return interactive_; }
     [[nodiscard]] IoStatus last_status() const { return last_status_; }
     void close() { fd_.reset(); }
 
@@ -46,6 +53,7 @@ private:
     int error_ = 0;
     std::string buffer_;
     IoStatus last_status_ = IoStatus::Ok;
+    bool interactive_ = false;
 };
 
 // One command on a new connection; REQUIREs a reply.
@@ -74,7 +82,8 @@ json::Value require_status(const std::filesystem::path& socket,
 [[nodiscard]] std::vector<std::map<std::string, std::string>> table_rows(std::string_view text,
                                                                          std::size_t columns);
 
-// `show stat` as HAProxy writes it: "# field,field,...,-," then one CSV row per proxy/server.
+// `show stat` as HAProxy 2.6 writes it: "# field,...,-,module field,...," then one CSV row per
+// proxy/server. `header` keeps the "-" column (each row's cell there is "-").
 struct StatCsv {
     std::vector<std::string> header;
     std::vector<std::map<std::string, std::string>> rows;

@@ -1,9 +1,13 @@
 // lb's own admin commands end to end over the socket against a FakeController: what the
 // operator reads (text), what scripts parse (JSON, checked by a strict parser), what was called.
+// A client that asks several times uses interactive mode (`prompt`), as an operator at a
+// `socat readline` would.
 #include <catch2/catch.hpp>
+#include <sstream>
 
 #include "tests/component/admin/admin_fixture.h"
 #include "tests/support/json_reader.h"
+#include "tests/support/stderr_capture.h"
 
 namespace lb::admin::test {
 namespace {
@@ -24,11 +28,33 @@ TEST_CASE("help lists every command", "[component][admin]") {
     AdminFixture f;
     AdminClient client(f.path);
     const std::string help = f.ask(client, "help");
-    for (const char* command : {"show status [json]", "show sites [json]", "show listeners [json]",
-                                "show sessions [json]", "pin SITE [--kill]", "unpin", "failback",
-                                "set site SITE state ready|drain|maint", "reload", "show info",
-                                "show stat", "show servers state", "set server BACKEND/SITE state",
-                                "disable server BACKEND/SITE", "enable server BACKEND/SITE"}) {
+    CHECK(help.starts_with("The following commands are valid at this level:\n"));
+    for (const char* command : {"show status [json]",
+                                "show sites [json]",
+                                "show listeners [json]",
+                                "show sessions [json]",
+                                "pin <site> [--kill]",
+                                "unpin",
+                                "failback",
+                                "set site <site> state <state>",
+                                "reload",
+                                "show info",
+                                "show stat",
+                                "show servers state",
+                                "show servers conn",
+                                "set server <bk>/<srv> [opts]",
+                                "disable server",
+                                "enable server",
+                                "set weight <bk>/<srv>",
+                                "get weight <bk>/<srv>",
+                                "set timeout [cli] <delay>",
+                                "show backend",
+                                "show version",
+                                "show env",
+                                "show sess",
+                                "help [<command>]",
+                                "prompt",
+                                "quit"}) {
         INFO(command);
         CHECK(help.find(command) != std::string::npos);
     }
@@ -37,6 +63,7 @@ TEST_CASE("help lists every command", "[component][admin]") {
 TEST_CASE("show status as text and as JSON", "[component][admin]") {
     AdminFixture f;
     AdminClient client(f.path);
+    f.prompt(client);
     const std::string text = f.ask(client, "show status");
     for (const char* line :
          {"version:         0.1.0\n", "uptime:          1d 2h03m04s\n", "active site:     site-a\n",
@@ -81,6 +108,7 @@ TEST_CASE("show status as text and as JSON", "[component][admin]") {
 TEST_CASE("show sites and show listeners", "[component][admin]") {
     AdminFixture f;
     AdminClient client(f.path);
+    f.prompt(client);
     const std::string sites = f.ask(client, "show sites");
     CHECK(sites.starts_with("NAME    ROLE     ADDRESS    CHECK  HEALTH  STATE  ACTIVE  PINNED"));
     CHECK(sites.find("\nsite-a  primary  10.0.0.11  http   up      ready  yes     no") !=
@@ -115,6 +143,7 @@ TEST_CASE("show sites and show listeners", "[component][admin]") {
 TEST_CASE("show sessions, text and JSON, answered later", "[component][admin]") {
     AdminFixture f;
     AdminClient client(f.path);
+    f.prompt(client);
     CHECK(f.ask(client, "show sessions") == "no open sessions\n");
     CHECK(json_reply(f.ask(client, "show sessions json")).at("sessions").items().empty());
 
@@ -138,6 +167,7 @@ TEST_CASE("show sessions, text and JSON, answered later", "[component][admin]") 
 TEST_CASE("pin, unpin, failback and set site call the Controller", "[component][admin]") {
     AdminFixture f;
     AdminClient client(f.path);
+    f.prompt(client);
     CHECK(f.ask(client, "pin site-b") == "pinned site-b\n");
     CHECK(f.ask(client, "pin site-a --kill") == "pinned site-a\n");
     CHECK(f.ask(client, "pin nowhere") == "error: unknown site 'nowhere'\n");
@@ -157,6 +187,7 @@ TEST_CASE("pin, unpin, failback and set site call the Controller", "[component][
 TEST_CASE("reload answers once the Controller has applied or rejected", "[component][admin]") {
     AdminFixture f;
     AdminClient client(f.path);
+    f.prompt(client);
     CHECK(f.ask(client, "reload") == "configuration reloaded\n");
     f.controller.reload_outcome = {false, "lb.toml:3:9: error: timeouts.idle: expected a duration"};
     CHECK(f.ask(client, "reload") ==
@@ -183,6 +214,46 @@ TEST_CASE("async commands waiting at once on a connection are bounded", "[compon
     CHECK(f.reply(client) == "no open sessions\n");
     CHECK(f.reply(client) == "no open sessions\n");
     CHECK(f.reply(client) == "error: too many commands waiting for a reply on this connection\n");
+}
+
+TEST_CASE("only accepted commands are logged as operator actions", "[component][admin]") {
+    AdminFixture f;
+    AdminClient client(f.path);
+    f.prompt(client);
+    std::string log;
+    {
+        const lb::test::StderrCapture capture;
+        // Refused: by the Controller, by a name check, by the parser.
+        CHECK(f.ask(client, "pin nowhere") == "error: unknown site 'nowhere'\n");
+        CHECK(f.ask(client, "set site elsewhere state drain") ==
+              "error: unknown site 'elsewhere'\n");
+        CHECK(f.ask(client, "set server web/nope state maint") == "No such backend.\n");
+        CHECK(f.ask(client, "set server https/nope state maint") == "No such server.\n");
+        CHECK(f.ask(client, "set server https/site-a state up")
+                  .starts_with("'set server <srv> state' expects"));
+        CHECK(f.ask(client, "failback") == "error: the primary site-a is not up\n");
+        // Accepted.
+        CHECK(f.ask(client, "set server https/site-b state maint") == "");
+        CHECK(f.ask(client, "pin site-b") == "pinned site-b\n");
+        // Not a change: never logged.
+        CHECK(f.ask(client, "show version") == "0.1.0\n");
+        // A chain: each accepted command on its own line, as it was written.
+        REQUIRE(f.send_all(client, "unpin;pin nowhere;set weight https/site-a 0\n"));
+        CHECK(f.reply(client) == "unpinned\n");
+        CHECK(f.reply(client) == "error: unknown site 'nowhere'\n");
+        CHECK(f.reply(client) == "");
+        log = capture.text();
+    }
+    INFO("log:\n" << log);
+    std::vector<std::string> actions;
+    std::istringstream lines(log);
+    for (std::string line; std::getline(lines, line);) {
+        const std::size_t at = line.find(" admin: ");
+        if (at != std::string::npos) actions.push_back(line.substr(at + 8));
+    }
+    CHECK(actions == std::vector<std::string>{"set server https/site-b state maint", "pin site-b",
+                                              "unpin", "set weight https/site-a 0"});
+    CHECK(log.find(" info ") != std::string::npos);
 }
 
 }  // namespace

@@ -97,15 +97,15 @@ void FakeController::sessions(std::function<void(std::vector<SessionInfo>)> done
         done(open_sessions);
 }
 
-bool FakeController::known_site(const std::string& name) const {
-    for (const SiteStatus& site : canned.sites)
-        if (site.name == name) return true;
-    return false;
+SiteStatus* FakeController::find_site(const std::string& name) {
+    for (SiteStatus& site : canned.sites)
+        if (site.name == name) return &site;
+    return nullptr;
 }
 
 Outcome FakeController::pin(const std::string& site, bool kill_other_sessions) {
     calls.push_back(fmt::format("pin {} {}", site, kill_other_sessions ? "kill" : "keep"));
-    if (!known_site(site)) return {false, fmt::format("unknown site '{}'", site)};
+    if (find_site(site) == nullptr) return {false, fmt::format("unknown site '{}'", site)};
     return {true, fmt::format("pinned {}", site)};
 }
 
@@ -121,7 +121,7 @@ Outcome FakeController::failback() {
 
 Outcome FakeController::set_site_state(const std::string& site, const std::string& state) {
     calls.push_back(fmt::format("set_site_state {} {}", site, state));
-    if (!known_site(site)) return {false, fmt::format("unknown site '{}'", site)};
+    if (find_site(site) == nullptr) return {false, fmt::format("unknown site '{}'", site)};
     return {true, fmt::format("site {} is now {}", site, state)};
 }
 
@@ -131,6 +131,24 @@ void FakeController::reload(std::function<void(Outcome)> done) {
         pending_reloads.push_back(std::move(done));
     else
         done(reload_outcome);
+}
+
+Outcome FakeController::set_site_health(const std::string& site, const std::string& health) {
+    calls.push_back(fmt::format("set_site_health {} {}", site, health));
+    SiteStatus* found = find_site(site);
+    if (found == nullptr) return {false, fmt::format("unknown site '{}'", site)};
+    if (health == "up") found->health = health::Health::Up;
+    if (health == "down") found->health = health::Health::Down;
+    if (health == "stopping") found->admin_state = policy::AdminState::Drain;
+    return {true, fmt::format("site {} is now {}", site, health)};
+}
+
+Outcome FakeController::set_site_weight(const std::string& site, unsigned weight) {
+    calls.push_back(fmt::format("set_site_weight {} {}", site, weight));
+    SiteStatus* found = find_site(site);
+    if (found == nullptr) return {false, fmt::format("unknown site '{}'", site)};
+    found->weight = weight;
+    return {true, fmt::format("site {} has weight {}", site, weight)};
 }
 
 bool FakeController::called(std::string_view call) const {
@@ -188,15 +206,29 @@ void AdminClient::pump() {
 }
 
 std::optional<std::string> AdminClient::take_reply() {
-    if (buffer_.starts_with("\n")) {
-        buffer_.erase(0, 1);
-        return std::string();
+    std::size_t body_size = 0;  // the body, its lines' "\n" included
+    std::size_t used = 1;       // the body, the empty line and the prompt, if any
+    if (!buffer_.starts_with("\n")) {
+        const std::size_t end = buffer_.find("\n\n");
+        if (end == std::string::npos) return std::nullopt;
+        body_size = end + 1;
+        used = end + 2;
     }
-    const std::size_t end = buffer_.find("\n\n");
-    if (end == std::string::npos) return std::nullopt;
-    std::string body = buffer_.substr(0, end + 1);
-    buffer_.erase(0, end + 2);
+    if (interactive_) {
+        // The prompt comes with the reply (one write); wait for it unless the server is gone.
+        if (buffer_.size() < used + 2 && !peer_closed_) return std::nullopt;
+        if (buffer_.compare(used, 2, "> ") == 0) used += 2;
+    }
+    std::string body = buffer_.substr(0, body_size);
+    buffer_.erase(0, used);
     return body;
+}
+
+bool AdminClient::take_prompt_reply() {
+    if (!buffer_.starts_with("\n> ")) return false;
+    buffer_.erase(0, 3);
+    interactive_ = true;
+    return true;
 }
 
 AdminFixture::AdminFixture(AdminLimits limits, unsigned mode) {
@@ -254,6 +286,27 @@ bool AdminFixture::send_all(AdminClient& client, std::string_view data) {
 std::string AdminFixture::ask(AdminClient& client, std::string_view line) {
     REQUIRE(send_all(client, std::string(line) + "\n"));
     return reply(client);
+}
+
+void AdminFixture::prompt(AdminClient& client) {
+    REQUIRE_FALSE(client.interactive());
+    REQUIRE(send_all(client, "prompt\n"));
+    const bool got = run_until([&] {
+        client.pump();
+        return client.take_prompt_reply() || client.peer_closed();
+    });
+    INFO("received so far: " << client.unread());
+    REQUIRE(got);
+    REQUIRE(client.interactive());
+}
+
+bool AdminFixture::closed_by_server(AdminClient& client, std::chrono::milliseconds timeout) {
+    return run_until(
+        [&] {
+            client.pump();
+            return client.peer_closed();
+        },
+        timeout);
 }
 
 }  // namespace lb::admin::test

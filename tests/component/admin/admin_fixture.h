@@ -40,14 +40,21 @@ public:
     Outcome failback() override;
     Outcome set_site_state(const std::string& site, const std::string& state) override;
     void reload(std::function<void(Outcome)> done) override;
+    // Both record the call ("set_site_health site-a down", "set_site_weight site-b 0") and, for
+    // a known site, apply it to `canned`, so later `show` and `get weight` replies see it.
+    Outcome set_site_health(const std::string& site, const std::string& health) override;
+    Outcome set_site_weight(const std::string& site, unsigned weight) override;
 
     [[nodiscard]] bool called(std::string_view call) const;
 
 private:
-    [[nodiscard]] bool known_site(const std::string& name) const;
+    [[nodiscard]] SiteStatus* find_site(const std::string& name);
 };
 
-// A raw client: a connected, non-blocking Unix socket and what it has received so far.
+// A raw client: a connected, non-blocking Unix socket and what it has received so far. Like
+// HAProxy's, the server answers what it received and then closes (non-interactive mode); a
+// client that asks several times with pauses between switches to interactive mode first
+// (AdminFixture::prompt), after which take_reply() also consumes the "> " after each reply.
 class AdminClient {
 public:
     explicit AdminClient(const std::string& path);
@@ -63,8 +70,14 @@ public:
     void close(bool reset = false);
     // Reads whatever is pending; notes EOF or a reset.
     void pump();
-    // The next complete reply (body without the terminating empty line), if one arrived.
+    // The next complete reply (body without the terminating empty line), if one arrived. In
+    // interactive mode the reply is complete once the prompt after it arrived (or the server
+    // closed), and the prompt is consumed with it.
     [[nodiscard]] std::optional<std::string> take_reply();
+    // Consumes the reply to `prompt` ("\n> ") if it arrived; from then on replies are followed
+    // by "> ". False if it has not arrived (yet).
+    [[nodiscard]] bool take_prompt_reply();
+    [[nodiscard]] bool interactive() const { return interactive_; }
     [[nodiscard]] bool peer_closed() const { return peer_closed_; }
     [[nodiscard]] const std::string& unread() const { return buffer_; }
 
@@ -72,6 +85,7 @@ private:
     int fd_ = -1;
     std::string buffer_;
     bool peer_closed_ = false;
+    bool interactive_ = false;
 };
 
 class AdminFixture {
@@ -91,6 +105,13 @@ public:
     bool send_all(AdminClient& client, std::string_view data);
     // Sends `line` + "\n" and returns the reply.
     std::string ask(AdminClient& client, std::string_view line);
+    // Sends "prompt" and waits for its "\n> ": the connection stays open across pauses and
+    // asks. FAILs the test if the reply does not come.
+    void prompt(AdminClient& client);
+    // Runs the loop until the server has closed `client`'s connection; false if `timeout`
+    // passed first.
+    bool closed_by_server(AdminClient& client,
+                          std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
     std::string path;  // the admin socket
     FakeController controller;

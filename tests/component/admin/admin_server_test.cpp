@@ -1,6 +1,8 @@
 // The admin socket's contract on a real Unix socket: the file (mode, stale, live, not a socket),
 // the line protocol (order, blank, over-long, binary, CRLF, FIN) and bounded, crash-free
-// behaviour when clients vanish or never read.
+// behaviour when clients vanish or never read. Tests that talk on one connection across pauses
+// use interactive mode (`prompt`); the non-interactive close has its own tests
+// (admin_modes_test.cpp).
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -41,7 +43,7 @@ TEST_CASE("the socket gets the permission bits asked for", "[component][admin]")
     AdminFixture f({}, 0600);
     CHECK(file_mode(f.path) == 0600);
     AdminClient client(f.path);
-    CHECK(f.ask(client, "help").starts_with("lb admin commands"));
+    CHECK(f.ask(client, "help").starts_with("The following commands are valid at this level:\n"));
 }
 
 TEST_CASE("a stale socket file is replaced; stop() removes ours", "[component][admin]") {
@@ -57,6 +59,7 @@ TEST_CASE("a stale socket file is replaced; stop() removes ours", "[component][a
     REQUIRE(started.ok());
     AdminClient client(f.path);
     REQUIRE(client.connected());
+    f.prompt(client);  // stays open: stop() must close it
     CHECK(f.ask(client, "unpin") == "unpinned\n");
     again.stop();
     CHECK_FALSE(std::filesystem::exists(f.path));
@@ -106,11 +109,17 @@ TEST_CASE("several commands on one connection are answered in order", "[componen
     AdminClient client(f.path);
     REQUIRE(f.send_all(client, "unpin\nfoo\r\n\npin site-b --kill\nshow listeners\n"));
     CHECK(f.reply(client) == "unpinned\n");
-    CHECK(f.reply(client) == "error: unknown command 'foo'; try 'help'\n");
-    CHECK(f.reply(client) == "");  // a blank line gets an empty reply; the connection stays
+    // HAProxy's answers to an unknown and to an empty command: the command lists.
+    CHECK(f.reply(client).starts_with(
+        "Unknown command, but maybe one of the following ones is a better match:\n"));
+    CHECK(f.reply(client).starts_with(
+        "Unknown command. Please enter one of the following commands only:\n"));
     CHECK(f.reply(client) == "pinned site-b\n");
     CHECK(f.reply(client).starts_with("NAME   BIND"));
     CHECK(f.controller.called("pin site-b kill"));
+    // Non-interactive: every line received was answered, so the server closes.
+    CHECK(f.closed_by_server(client));
+    CHECK(client.unread().empty());
 }
 
 TEST_CASE("a slow reply is not overtaken by the next command's", "[component][admin]") {
@@ -131,6 +140,7 @@ TEST_CASE("a slow reply is not overtaken by the next command's", "[component][ad
 TEST_CASE("an over-long line is refused without buffering it", "[component][admin]") {
     AdminFixture f;
     AdminClient client(f.path);
+    f.prompt(client);  // the same connection goes on after each refusal
     const std::string mib(std::size_t{1} << 20, 'x');
     REQUIRE(f.send_all(client, mib));
     CHECK(f.reply(client) == "error: line too long (over 4096 bytes); ignored\n");
@@ -144,6 +154,7 @@ TEST_CASE("an over-long line is refused without buffering it", "[component][admi
 TEST_CASE("binary garbage gets an error and the connection stays", "[component][admin]") {
     AdminFixture f;
     AdminClient client(f.path);
+    f.prompt(client);  // in interactive mode: non-interactive would close after any reply
     // A TLS ClientHello start, NUL bytes included.
     REQUIRE(f.send_all(client, std::string("\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03\n", 12)));
     CHECK(f.reply(client) ==
@@ -229,6 +240,7 @@ TEST_CASE("a client that never reads is cut off at the output cap", "[component]
     limits.max_output_bytes = 64 * 1024;
     AdminFixture f(limits);
     AdminClient hog(f.path);
+    f.prompt(hog);  // interactive: only the output cap may close it, not the replies' end
     AdminClient polite(f.path);
     const std::string burst = [] {
         std::string s;
@@ -267,6 +279,7 @@ TEST_CASE("connections beyond the limit are told so and closed", "[component][ad
 TEST_CASE("stop() closes every connection and removes the socket", "[component][admin]") {
     AdminFixture f;
     AdminClient client(f.path);
+    f.prompt(client);  // stays open: stop() must close it
     CHECK(f.ask(client, "unpin") == "unpinned\n");
     f.server->stop();
     CHECK_FALSE(f.server->listening());

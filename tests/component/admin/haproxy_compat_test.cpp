@@ -6,22 +6,10 @@
 #include <sstream>
 
 #include "tests/component/admin/admin_fixture.h"
+#include "tests/support/haproxy_reference.h"
 
 namespace lb::admin::test {
 namespace {
-
-// HAProxy 2.6's `show stat` header, copied from a real HAProxy 2.6 (src/stats.c), not from ours.
-constexpr std::string_view kHaproxy26Header =
-    "# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,"
-    "wredis,status,weight,act,bck,chkfail,chkdown,lastchg,downtime,qlimit,pid,iid,sid,throttle,"
-    "lbtot,tracked,type,rate,rate_lim,rate_max,check_status,check_code,check_duration,hrsp_1xx,"
-    "hrsp_2xx,hrsp_3xx,hrsp_4xx,hrsp_5xx,hrsp_other,hanafail,req_rate,req_rate_max,req_tot,"
-    "cli_abrt,srv_abrt,comp_in,comp_out,comp_byp,comp_rsp,lastsess,last_chk,last_agt,qtime,"
-    "ctime,rtime,ttime,agent_status,agent_code,agent_duration,check_desc,agent_desc,check_rise,"
-    "check_fall,check_health,agent_rise,agent_fall,agent_health,addr,cookie,mode,algo,conn_rate,"
-    "conn_rate_max,conn_tot,intercepted,dcon,dses,wrew,connect,reuse,cache_lookups,cache_hits,"
-    "srv_icur,src_ilim,qtime_max,ctime_max,rtime_max,ttime_max,eint,idle_conn_cur,safe_conn_cur,"
-    "used_conn_cur,need_conn_est,uweight,agg_server_check_status,-,";
 
 std::vector<std::string> split(std::string_view line, char sep) {
     std::vector<std::string> out;
@@ -51,7 +39,7 @@ using Row = std::map<std::string, std::string>;
 std::map<std::string, Row> parse_stat(const std::string& body) {
     const auto lines = lines_of(body);
     REQUIRE_FALSE(lines.empty());
-    REQUIRE(lines[0] == kHaproxy26Header);
+    REQUIRE(lines[0] == lb::test::kHaproxy26StatHeader);
     const auto header = split(lines[0].substr(2), ',');
     std::map<std::string, Row> rows;
     for (std::size_t i = 1; i < lines.size(); ++i) {
@@ -70,6 +58,7 @@ TEST_CASE("show stat: HAProxy's columns, a row per frontend, server, backend",
           "[component][admin]") {
     AdminFixture f;
     AdminClient client(f.path);
+    f.prompt(client);
     auto rows = parse_stat(f.ask(client, "show stat"));
     REQUIRE(rows.size() == 8);  // two listeners × (FRONTEND + two sites + BACKEND)
 
@@ -82,7 +71,7 @@ TEST_CASE("show stat: HAProxy's columns, a row per frontend, server, backend",
     CHECK(fe["bin"] == "800");
     CHECK(fe["bout"] == "8000");
     CHECK(fe["mode"] == "tcp");
-    CHECK(fe["iid"] == "1");
+    CHECK(fe["iid"] == "2");  // HAProxy's numbering of `frontend https` + `backend https`
 
     Row& a = rows.at("https/site-a");
     CHECK(a["status"] == "UP");
@@ -105,7 +94,7 @@ TEST_CASE("show stat: HAProxy's columns, a row per frontend, server, backend",
     CHECK(b["status"] == "DOWN");
     CHECK(b["act"] == "0");
     CHECK(b["bck"] == "1");
-    CHECK(b["weight"] == "0");
+    CHECK(b["weight"] == "1");  // the user weight, as HAProxy prints a down server's
     CHECK(b["check_status"] == "L4CON");
     CHECK(b["check_code"].empty());
     CHECK(b["last_chk"] == "connect refused");
@@ -115,11 +104,12 @@ TEST_CASE("show stat: HAProxy's columns, a row per frontend, server, backend",
     CHECK(be["type"] == "1");
     CHECK(be["act"] == "1");
     CHECK(be["bck"] == "0");
-    CHECK(be["lastchg"] == "120");
+    CHECK(be["weight"] == "1");       // the usable primary's
+    CHECK(be["lastchg"] == "93784");  // up since start: the uptime
 
     CHECK(rows.at("ssh/site-a")["addr"] == "10.0.0.11:2222");
     CHECK(rows.at("ssh/FRONTEND")["dcon"] == "1");
-    CHECK(rows.at("ssh/BACKEND")["iid"] == "2");
+    CHECK(rows.at("ssh/BACKEND")["iid"] == "5");
 
     f.controller.canned.sites[0].admin_state = policy::AdminState::Drain;
     f.controller.canned.sites[1].admin_state = policy::AdminState::Maint;
@@ -155,6 +145,7 @@ TEST_CASE("show info: HAProxy-style Key: value lines", "[component][admin]") {
 TEST_CASE("show servers state: HAProxy's state file format", "[component][admin]") {
     AdminFixture f;
     AdminClient client(f.path);
+    f.prompt(client);
     const auto lines = lines_of(f.ask(client, "show servers state"));
     REQUIRE(lines.size() == 6);
     CHECK(lines[0] == "1");
@@ -164,21 +155,23 @@ TEST_CASE("show servers state: HAProxy's state file format", "[component][admin]
           "srv_check_health srv_check_state srv_agent_state bk_f_forced_id srv_f_forced_id "
           "srv_fqdn srv_port srvrecord srv_use_ssl srv_check_port srv_check_addr srv_agent_addr "
           "srv_agent_port");
-    CHECK(lines[2] == "1 https 1 site-a 10.0.0.11 2 0 1 1 3600 15 3 1 6 0 0 0 - 443 - 0 0 - - 0");
-    CHECK(lines[3] == "1 https 2 site-b 10.0.0.12 0 0 0 0 120 8 2 0 6 0 0 0 - 443 - 0 0 - - 0");
-    CHECK(lines[5].starts_with("2 ssh 2 site-b 10.0.0.12 "));
+    // be_id is the backend's iid (as in show stat); weights are user and initial weight, 1.
+    CHECK(lines[2] == "3 https 1 site-a 10.0.0.11 2 0 1 1 3600 15 3 1 6 0 0 0 - 443 - 0 0 - - 0");
+    CHECK(lines[3] == "3 https 2 site-b 10.0.0.12 0 0 1 1 120 8 2 0 6 0 0 0 - 443 - 0 0 - - 0");
+    CHECK(lines[5].starts_with("5 ssh 2 site-b 10.0.0.12 "));
     for (std::size_t i = 2; i < lines.size(); ++i) CHECK(split(lines[i], ' ').size() == 25);
 
     f.controller.canned.sites[1].admin_state = policy::AdminState::Maint;
     const auto ssh = lines_of(f.ask(client, "show servers state ssh"));
     REQUIRE(ssh.size() == 4);
-    CHECK(ssh[3].starts_with("2 ssh 2 site-b 10.0.0.12 0 1 "));
+    CHECK(ssh[3].starts_with("5 ssh 2 site-b 10.0.0.12 0 1 "));
     CHECK(f.ask(client, "show servers state nope") == "Can't find backend.\n");
 }
 
 TEST_CASE("set, disable and enable server act on the site", "[component][admin]") {
     AdminFixture f;
     AdminClient client(f.path);
+    f.prompt(client);
     CHECK(f.ask(client, "set server https/site-b state drain") == "");  // HAProxy: empty reply
     CHECK(f.ask(client, "disable server ssh/site-a") == "");
     CHECK(f.ask(client, "enable server ssh/site-a") == "");
@@ -193,6 +186,61 @@ TEST_CASE("set, disable and enable server act on the site", "[component][admin]"
     CHECK(changes == std::vector<std::string>{"set_site_state site-b drain",
                                               "set_site_state site-a maint",
                                               "set_site_state site-a ready"});
+}
+
+TEST_CASE("set server health and weight reach the Controller; get weight reads it back",
+          "[component][admin]") {
+    AdminFixture f;
+    AdminClient client(f.path);
+    f.prompt(client);
+    CHECK(f.ask(client, "get weight https/site-a") == "1 (initial 1)\n");
+    CHECK(f.ask(client, "set server https/site-b health up") == "");
+    CHECK(f.ask(client, "set server ssh/site-a health stopping") == "");
+    CHECK(f.ask(client, "set server https/site-a health down") == "");
+    CHECK(f.ask(client, "set server https/site-a weight 0") == "");
+    CHECK(f.ask(client, "get weight https/site-a") == "0 (initial 1)\n");
+    CHECK(f.ask(client, "get weight ssh/site-a") == "0 (initial 1)\n");  // the site's, per site
+    CHECK(f.ask(client, "set weight ssh/site-a 100%") == "");
+    CHECK(f.ask(client, "get weight https/site-a") == "1 (initial 1)\n");
+    CHECK(f.ask(client, "set server https/site-b weight 50%") == "");
+    CHECK(f.ask(client, "get weight https/site-b") == "0 (initial 1)\n");
+
+    // Refused before the Controller is asked: HAProxy's texts.
+    CHECK(f.ask(client, "set server https/site-z health up") == "No such server.\n");
+    CHECK(f.ask(client, "set server nope/site-a weight 1") == "No such backend.\n");
+    CHECK(f.ask(client, "set server https/site-a weight 300") ==
+          "Absolute weight can only be between 0 and 256 inclusive.\n");
+    CHECK(f.ask(client, "set server https/site-a health sideways") ==
+          "'set server <srv> health' expects 'up', 'stopping', or 'down'.\n");
+    CHECK(f.ask(client, "set weight https/site-a") == "Require <weight> or <weight%>.\n");
+    CHECK(f.ask(client, "get weight https/site-z") == "No such server.\n");
+    CHECK(f.ask(client, "get weight nope/site-a") == "No such backend.\n");
+    CHECK(f.ask(client, "get weight https") == "Require 'backend/server'.\n");
+
+    std::vector<std::string> changes;
+    for (const std::string& call : f.controller.calls)
+        if (call != "status") changes.push_back(call);
+    CHECK(changes ==
+          std::vector<std::string>{"set_site_health site-b up", "set_site_health site-a stopping",
+                                   "set_site_health site-a down", "set_site_weight site-a 0",
+                                   "set_site_weight site-a 1", "set_site_weight site-b 0"});
+}
+
+TEST_CASE("show stat follows health and weight set through the socket", "[component][admin]") {
+    AdminFixture f;
+    AdminClient client(f.path);
+    f.prompt(client);
+    CHECK(f.ask(client, "set server https/site-a weight 0") == "");
+    auto rows = parse_stat(f.ask(client, "show stat"));
+    CHECK(rows.at("https/site-a")["weight"] == "0");
+    CHECK(rows.at("https/site-a")["uweight"] == "0");
+    CHECK(rows.at("https/BACKEND")["status"] == "DOWN");  // site-a drained, site-b down
+    CHECK(f.ask(client, "set server https/site-b health up") == "");
+    rows = parse_stat(f.ask(client, "show stat"));
+    CHECK(rows.at("https/site-b")["status"] == "UP");
+    CHECK(rows.at("https/BACKEND")["status"] == "UP");
+    CHECK(rows.at("https/BACKEND")["bck"] == "1");
+    CHECK(rows.at("https/BACKEND")["act"] == "0");
 }
 
 }  // namespace

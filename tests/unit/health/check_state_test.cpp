@@ -100,5 +100,37 @@ TEST_CASE("health names", "[unit][health]") {
     CHECK(std::string(to_string(Health::Down)) == "down");
 }
 
+TEST_CASE("force sets the health at once and starts the streaks over", "[unit][health]") {
+    CheckState state(2, 3);
+    CHECK(state.force(Health::Up) == Health::Up);
+    CHECK(state.health() == Health::Up);
+    CHECK(state.consecutive_successes() == 0);
+    CHECK(state.consecutive_failures() == 0);
+
+    // From the forced state, checks go on as usual: `fall` failures to go down.
+    CHECK(feed(state, {false, false}) == std::vector<std::optional<Health>>{{}, {}});
+    CHECK(state.consecutive_failures() == 2);
+    CHECK(state.force(Health::Down) == Health::Down);
+    CHECK(state.consecutive_failures() == 0);
+    CHECK(feed(state, {true, true}) == std::vector<std::optional<Health>>{{}, Health::Up});
+}
+
+TEST_CASE("forcing the health a site already has changes nothing but the streaks",
+          "[unit][health]") {
+    CheckState state(2, 3, Health::Up);
+    CHECK(feed(state, {false, false}) == std::vector<std::optional<Health>>{{}, {}});
+    CHECK_FALSE(state.force(Health::Up).has_value());
+    CHECK(state.health() == Health::Up);
+    CHECK(state.consecutive_failures() == 0);
+    // The streak started over: two more failures are not enough.
+    CHECK(feed(state, {false, false}) == std::vector<std::optional<Health>>{{}, {}});
+    CHECK(state.record(false) == Health::Down);
+
+    CheckState unknown(1, 1);
+    CHECK_FALSE(unknown.force(Health::Unknown).has_value());
+    CHECK(unknown.force(Health::Down) == Health::Down);
+    CHECK(unknown.record(true) == Health::Up);  // rise 1: the next success brings it up
+}
+
 }  // namespace
 }  // namespace lb::health

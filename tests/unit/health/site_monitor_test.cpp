@@ -149,5 +149,119 @@ TEST_CASE("snapshot reports the last result and counts", "[unit][health]") {
     CHECK_FALSE(snap.last_change.has_value());
 }
 
+TEST_CASE("force reports a change with cause Forced and counts it", "[unit][health]") {
+    SiteMonitor monitor(2, 3, 1s, t0);
+    const auto down = monitor.force(t0 + 1s, Health::Down);
+    REQUIRE(down.has_value());
+    CHECK(*down == HealthChange{.from = Health::Unknown,
+                                .to = Health::Down,
+                                .reason = "set down by the operator",
+                                .cause = CheckCause::Forced});
+    SiteSnapshot snap = monitor.snapshot();
+    CHECK(snap.health == Health::Down);
+    CHECK(snap.health_changes == 1);
+    CHECK(snap.down_transitions == 1);
+    CHECK(snap.last_change == t0 + 1s);
+    CHECK(snap.down_since == t0 + 1s);
+    CHECK(snap.checks == 0);  // not a check
+
+    CHECK_FALSE(monitor.force(t0 + 2s, Health::Down).has_value());  // already down
+    CHECK(monitor.snapshot().health_changes == 1);
+
+    const auto up = monitor.force(t0 + 4s, Health::Up);
+    REQUIRE(up.has_value());
+    CHECK(up->from == Health::Down);
+    CHECK(up->to == Health::Up);
+    CHECK(up->reason == "set up by the operator");
+    CHECK(up->cause == CheckCause::Forced);
+    snap = monitor.snapshot();
+    CHECK(snap.down_transitions == 1);
+    CHECK(snap.downtime == 3s);
+    CHECK_FALSE(snap.down_since.has_value());
+    CHECK(snap.consecutive_successes == 0);
+}
+
+TEST_CASE("checks go on from a forced health", "[unit][health]") {
+    SiteMonitor monitor(2, 3, 1s, t0);
+    TimePoint now = t0;
+    CHECK_FALSE(run_check(monitor, now, bad()).has_value());
+    REQUIRE(monitor.force(now, Health::Up).has_value());
+    CHECK(monitor.snapshot().consecutive_failures == 0);  // the streak started over
+    CHECK_FALSE(run_check(monitor, now, bad()).has_value());
+    CHECK_FALSE(run_check(monitor, now, bad()).has_value());
+    const auto change = run_check(monitor, now, bad("connect refused"));
+    REQUIRE(change.has_value());
+    CHECK(change->from == Health::Up);
+    CHECK(change->to == Health::Down);
+    CHECK(monitor.snapshot().down_transitions == 1);
+}
+
+TEST_CASE("down transitions count Unknown->Down and Up->Down, not Unknown->Up", "[unit][health]") {
+    {
+        SiteMonitor monitor(1, 1, 1s, t0);
+        TimePoint now = t0;
+        REQUIRE(run_check(monitor, now, ok())->to == Health::Up);  // Unknown -> Up
+        CHECK(monitor.snapshot().down_transitions == 0);
+        CHECK_FALSE(monitor.snapshot().down_since.has_value());
+        REQUIRE(run_check(monitor, now, bad())->to == Health::Down);  // Up -> Down
+        CHECK(monitor.snapshot().down_transitions == 1);
+        REQUIRE(run_check(monitor, now, ok())->to == Health::Up);
+        REQUIRE(run_check(monitor, now, bad())->to == Health::Down);
+        CHECK(monitor.snapshot().down_transitions == 2);
+        CHECK(monitor.snapshot().health_changes == 4);
+    }
+    {
+        SiteMonitor monitor(1, 1, 1s, t0);
+        TimePoint now = t0;
+        REQUIRE(run_check(monitor, now, bad())->to == Health::Down);  // Unknown -> Down
+        CHECK(monitor.snapshot().down_transitions == 1);
+        CHECK_FALSE(run_check(monitor, now, bad()).has_value());  // still down: no new count
+        CHECK(monitor.snapshot().down_transitions == 1);
+    }
+    {
+        SiteMonitor monitor(2, 2, 10s, t0);
+        TimePoint now = t0;
+        REQUIRE(run_check(monitor, now, ok()) == std::nullopt);
+        REQUIRE(run_check(monitor, now, ok())->to == Health::Up);
+        CHECK_FALSE(
+            monitor.passive_failure(now + 1ms, CheckCause::ConnectRefused, "refused").has_value());
+        const auto passive =
+            monitor.passive_failure(now + 2ms, CheckCause::ConnectRefused, "refused");
+        REQUIRE(passive.has_value());
+        CHECK(passive->to == Health::Down);
+        CHECK(monitor.snapshot().down_transitions == 1);  // passive failures count too
+        CHECK(monitor.snapshot().down_since == now + 2ms);
+    }
+}
+
+TEST_CASE("downtime adds up the periods spent down", "[unit][health]") {
+    SiteMonitor monitor(1, 1, 1s, t0);
+    TimePoint now = t0;
+    REQUIRE(run_check(monitor, now, bad(), 0ms)->to == Health::Down);
+    const TimePoint first_down = now;
+    CHECK(monitor.snapshot().down_since == first_down);
+    CHECK(monitor.snapshot().downtime == 0ms);  // a period counts once it ended
+
+    // Down for the next 4 checks' starts (1 s apart), up at the fifth, which lasts 5 ms.
+    for (int i = 0; i < 4; ++i) CHECK_FALSE(run_check(monitor, now, bad(), 0ms).has_value());
+    REQUIRE(run_check(monitor, now, ok())->to == Health::Up);
+    SiteSnapshot snap = monitor.snapshot();
+    CHECK(snap.downtime == now - first_down);
+    CHECK(snap.downtime == 5s + 5ms);
+    CHECK_FALSE(snap.down_since.has_value());
+
+    // Up for a while: downtime does not move.
+    for (int i = 0; i < 3; ++i) CHECK_FALSE(run_check(monitor, now, ok()).has_value());
+    CHECK(monitor.snapshot().downtime == 5s + 5ms);
+
+    // A second period, forced: 2 s.
+    now += 10s;
+    REQUIRE(monitor.force(now, Health::Down).has_value());
+    REQUIRE(monitor.force(now + 2s, Health::Up).has_value());
+    snap = monitor.snapshot();
+    CHECK(snap.downtime == 7s + 5ms);
+    CHECK(snap.down_transitions == 2);
+}
+
 }  // namespace
 }  // namespace lb::health
