@@ -4,7 +4,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstdlib>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -179,20 +182,24 @@ Result<std::pair<std::string, std::string>> backend_server(const Words& words, s
     return std::pair{std::string(arg.substr(0, slash)), std::string(arg.substr(slash + 1))};
 }
 
-// HAProxy's weight syntax: "N" (0..256) or "N%" of the initial weight, which is 1 here, so any
-// percentage from 100% gives 1 and below it 0 (HAProxy's integer arithmetic).
+// HAProxy's weight syntax (src/server.c, server_parse_weight_change_request): "N" from 0 to 256,
+// or "N%" of the initial weight, which is 1 here (so 100% and above give 1, less gives 0, as
+// HAProxy's integer arithmetic does). strtol's leniency (a leading '+' or blank) is HAProxy's.
 Result<unsigned> parse_weight(const Words& words, std::size_t index) {
     if (words.size() <= index) return Error{std::string(kRequireWeight)};
-    std::string_view text = words[index];
-    const bool percent = text.ends_with('%');
-    if (percent) text.remove_suffix(1);
-    long value = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || ec == std::errc::invalid_argument) return Error{std::string(kWeightGarbage)};
-    if (ec != std::errc{} || end != text.data() + text.size() || value < 0)
+    const std::string text(words[index]);
+    errno = 0;
+    char* end = nullptr;
+    long value = std::strtol(text.c_str(), &end, 10);
+    if (end == text.c_str()) return Error{std::string(kWeightGarbage)};
+    if (end[0] == '%' && end[1] == '\0') {
+        if (value < 0) return Error{"Relative weight must be positive."};
+        value = std::min<long>(errno == ERANGE ? 256 : value / 100, 256);  // 1 × value%
+    } else if (errno == ERANGE || value < 0 || value > 256) {
         return Error{std::string(kWeightRange)};
-    if (percent) value = value / 100;  // initial weight 1 × value%
-    if (value > 256) return Error{std::string(kWeightRange)};
+    } else if (end[0] != '\0') {
+        return Error{"Trailing garbage in weight string"};
+    }
     return static_cast<unsigned>(value);
 }
 
@@ -242,14 +249,16 @@ Result<Command> parse_set_timeout(const Words& words) {
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     const std::string_view unit = text.substr(static_cast<std::size_t>(end - text.data()));
     std::int64_t ms = -1;
-    if (ec == std::errc{} && value > 0) {
+    // HAProxy's timers hold at most 2^31 - 1 ms (about 24.8 days); more is refused.
+    constexpr std::int64_t kMaxMs = 2'147'483'647;
+    if (ec == std::errc{} && value > 0 && value <= kMaxMs) {
         if (unit.empty() || unit == "s") ms = value * 1000;
         else if (unit == "ms") ms = value;
         else if (unit == "m") ms = value * 60'000;
         else if (unit == "h") ms = value * 3'600'000;
         else if (unit == "d") ms = value * 86'400'000;
     }
-    if (ms <= 0) return Error{"Invalid timeout value."};
+    if (ms <= 0 || ms > kMaxMs) return Error{"Invalid timeout value."};
     return Command{SetTimeoutCli{Duration(ms)}};
 }
 

@@ -19,7 +19,7 @@ template <typename>
 inline constexpr bool kAlwaysFalse = false;
 
 // HAProxy's error texts for the commands of its subset (src/server.c, src/proxy.c, src/cli.c).
-constexpr std::array<std::string_view, 13> kHaproxyErrors = {
+constexpr std::array<std::string_view, 18> kHaproxyErrors = {
     "No such backend.",
     "No such server.",
     "No such proxy.",
@@ -33,6 +33,11 @@ constexpr std::array<std::string_view, 13> kHaproxyErrors = {
     "usage: set server",
     "Absolute weight can only be",
     "Empty weight string",
+    "Trailing garbage in weight string",
+    "Relative weight must be positive.",
+    "Expects an integer value.",
+    "Invalid timeout value.",
+    "Variable not found",
 };
 
 std::string outcome_reply(const Outcome& outcome) {

@@ -232,7 +232,13 @@ admin::Outcome OperatorConsole::set_site_state(const std::string& site, const st
     if (!index) return {false, fmt::format("no site named '{}'", site)};
     const auto parsed = policy::parse_admin_state(state);
     if (!parsed) return {false, fmt::format("unknown state '{}': ready, drain or maint", state)};
-    operator_site(*index).implied_drain = admin::DrainCause::None;  // the operator's own word replaces it
+    OperatorSite& op = operator_site(*index);
+    op.implied_drain = admin::DrainCause::None;  // the operator's own word replaces it
+    // Ready with weight 0 still takes no new connections, as a HAProxy server of weight 0.
+    if (*parsed == policy::AdminState::Ready && op.weight == 0) {
+        op.implied_drain = admin::DrainCause::Weight;
+        return apply_admin_state(*index, policy::AdminState::Drain);
+    }
     return apply_admin_state(*index, *parsed);
 }
 

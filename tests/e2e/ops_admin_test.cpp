@@ -706,7 +706,7 @@ TEST_CASE("admin: bad input never breaks the socket or lb",
     CHECK(after_quit.command("show info").has_value());
 }
 
-TEST_CASE("admin: HAProxy's CLI modes against a real lb: close after replying, ';', prompt",
+TEST_CASE("admin: HAProxy's CLI modes against a real lb: close after replying, semicolons, prompt",
           "[e2e][ops][admin][haproxy][one-path]") {
     Rig rig;
     auto lb = rig.start();
@@ -773,11 +773,16 @@ TEST_CASE("admin: set server weight 0 drains a site, health down is forced then 
     {
         const StatCsv stat = show_stat(sock);
         CHECK(stat.row("site-a")->at("weight") == "0");
-        CHECK(stat.row("site-a")->at("status") == "DRAIN");
+        CHECK(stat.row("site-a")->at("status") == "UP");  // HAProxy leaves weight 0 servers UP
         CHECK(site_of(admin_json(sock, "show status json"), "site-a")["admin_state"].string() ==
               "drain");
     }
     CHECK(route_of(rig.front, rig.sites) == "site-b");
+    // `enable server` (state ready) does not override weight 0: still no new connections.
+    CHECK(admin(sock, "enable server front/site-a") == "");
+    CHECK(site_of(admin_json(sock, "show status json"), "site-a")["admin_state"].string() ==
+          "drain");
+    CHECK(admin(sock, "get weight front/site-a") == "0 (initial 1)\n");
     CHECK(admin(sock, "set weight front/site-a 100%") == "");
     CHECK(admin(sock, "get weight front/site-a") == "1 (initial 1)\n");
     CHECK(site_of(admin_json(sock, "show status json"), "site-a")["admin_state"].string() ==

@@ -87,7 +87,7 @@ TEST_CASE("config and health stand below lb", "[unit][architecture]") {
     }
 }
 
-TEST_CASE("admin acts only through its Controller; nothing but the wiring includes control",
+TEST_CASE("admin acts only through its Controller, nothing but the wiring includes control",
           "[unit][architecture]") {
     for (const Include& inc : project_includes()) {
         INFO(inc.file << " includes " << inc.target);

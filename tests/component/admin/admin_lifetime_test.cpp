@@ -49,7 +49,7 @@ TEST_CASE("admin: stop() with replies half written to a client that does not rea
 }
 
 TEST_CASE(
-    "admin: destroying the server mid-request frees every connection; late answers go "
+    "admin: destroying the server mid-request frees every connection, late answers go "
     "nowhere",
     "[component][admin][lifetime]") {
     AdminFixture f(roomy());

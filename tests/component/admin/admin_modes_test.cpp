@@ -76,7 +76,7 @@ TEST_CASE("non-interactive: a line still arriving is waited for", "[component][a
     CHECK(f.closed_by_server(client));
 }
 
-TEST_CASE("';' chains commands: one framed reply each, in order", "[component][admin]") {
+TEST_CASE("semicolons chain commands: one framed reply each, in order", "[component][admin]") {
     AdminFixture f;
     AdminClient client(f.path);
     REQUIRE(f.send_all(client, "show backend;show version\n"));
@@ -95,7 +95,7 @@ TEST_CASE("';' chains commands: one framed reply each, in order", "[component][a
     CHECK(f.controller.calls == std::vector<std::string>{"pin a;b keep", "unpin"});
 }
 
-TEST_CASE("a slow reply in a ';' chain keeps the order and the connection", "[component][admin]") {
+TEST_CASE("a slow reply in a semicolon chain keeps the order and the connection", "[component][admin]") {
     AdminFixture f;
     f.controller.defer_sessions = true;
     AdminClient client(f.path);

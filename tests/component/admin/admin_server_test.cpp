@@ -46,7 +46,7 @@ TEST_CASE("the socket gets the permission bits asked for", "[component][admin]")
     CHECK(f.ask(client, "help").starts_with("The following commands are valid at this level:\n"));
 }
 
-TEST_CASE("a stale socket file is replaced; stop() removes ours", "[component][admin]") {
+TEST_CASE("a stale socket file is replaced, stop() removes ours", "[component][admin]") {
     AdminFixture f;
     f.server->stop();
     REQUIRE_FALSE(std::filesystem::exists(f.path));

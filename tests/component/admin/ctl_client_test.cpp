@@ -71,7 +71,7 @@ TEST_CASE("lb ctl prints the reply and exits 0, or 1 on an error reply", "[compo
     CHECK(haproxy.out == "No such backend.\n");
 }
 
-TEST_CASE("lb ctl prints every reply of a ';'-chained line, an empty line between",
+TEST_CASE("lb ctl prints every reply of a semicolon-chained line, an empty line between",
           "[component][admin]") {
     AdminFixture f;
     const CtlRun two = ctl(f, f.path, {"show", "backend;show", "version"});

@@ -188,7 +188,7 @@ TEST_CASE("set, disable and enable server act on the site", "[component][admin]"
                                               "set_site_state site-a ready"});
 }
 
-TEST_CASE("set server health and weight reach the Controller; get weight reads it back",
+TEST_CASE("set server health and weight reach the Controller, get weight reads it back",
           "[component][admin]") {
     AdminFixture f;
     AdminClient client(f.path);

@@ -196,7 +196,7 @@ TEST_CASE("forwarder: a reset is reported once, as a failure of the side that re
     CHECK(loop.close() == 0);
 }
 
-TEST_CASE("forwarder: while the site does not read, the client is not read; buffering is bounded",
+TEST_CASE("forwarder: while the site does not read, the client is not read, buffering is bounded",
           "[component][proxy]") {
     const auto strategy = GENERATE(ForwardingStrategy::Copy, ForwardingStrategy::Splice);
     INFO("strategy " << to_string(strategy));

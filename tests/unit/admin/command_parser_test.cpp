@@ -179,6 +179,10 @@ TEST_CASE("set server, set weight, enable and disable server parse to SetServer"
         {"weight 50%", "set server https/site-a weight 50%", set_weight("https", "site-a", 0)},
         {"weight 0%", "set server https/site-a weight 0%", set_weight("https", "site-a", 0)},
         {"weight 250%", "set server https/site-a weight 250%", set_weight("https", "site-a", 2)},
+        {"weight 30000% is capped", "set server https/site-a weight 30000%",
+         set_weight("https", "site-a", 256)},
+        {"weight +5 (strtol's sign)", "set server https/site-a weight +5",
+         set_weight("https", "site-a", 5)},
         {"set weight (older spelling)", "set weight ssh/site-b 0", set_weight("ssh", "site-b", 0)},
         {"set weight 100%", "set weight ssh/site-b 100%", set_weight("ssh", "site-b", 1)},
     });
@@ -290,6 +294,13 @@ TEST_CASE("bad HAProxy commands give HAProxy's exact texts", "[unit][admin]") {
          "Empty weight string empty or preceded by garbage"},
         {"bare percent", "set server https/site-a weight %",
          "Empty weight string empty or preceded by garbage"},
+        // HAProxy 2.6.12's own answers to these, read off the real program.
+        {"trailing garbage", "set server https/site-a weight 10x",
+         "Trailing garbage in weight string"},
+        {"negative percent", "set server https/site-a weight -1%",
+         "Relative weight must be positive."},
+        {"timeout past 2^31 ms", "set timeout cli 99999999999999d", "Invalid timeout value."},
+        {"timeout 25 days", "set timeout cli 25d", "Invalid timeout value."},
         {"timeout other than cli", "set timeout client 5", "'set timeout' only supports 'cli'."},
         {"timeout alone", "set timeout", "'set timeout' only supports 'cli'."},
         {"timeout without delay", "set timeout cli", "Expects an integer value."},
@@ -310,7 +321,7 @@ TEST_CASE("a line of exactly the maximum length is accepted", "[unit][admin]") {
     CHECK(parse_command(line + "\r").ok());  // the tolerated CR does not count
 }
 
-TEST_CASE("split_commands cuts a line at each ';' that is not escaped", "[unit][admin]") {
+TEST_CASE("split_commands cuts a line at each semicolon that is not escaped", "[unit][admin]") {
     using Parts = std::vector<std::string>;
     struct Row {
         const char* what;
@@ -341,7 +352,7 @@ TEST_CASE("split_commands cuts a line at each ';' that is not escaped", "[unit][
     }
 }
 
-TEST_CASE("an escaped ';' reaches the command as a plain ';'", "[unit][admin]") {
+TEST_CASE("an escaped semicolon reaches the command as a plain semicolon", "[unit][admin]") {
     const auto parts = split_commands("pin a\\;b;unpin");
     REQUIRE(parts.size() == 2);
     const auto pin = parse_command(parts[0]);

@@ -153,9 +153,8 @@ TEST_CASE("show stat filters by proxy iid or name, type mask and server id", "[u
         {"backend iid 5",
          filtered("5", 7, std::nullopt),
          {"ssh/site-a", "ssh/site-b", "ssh/BACKEND"}},
-        {"by name: frontend and backend",
-         filtered("ssh", 7, std::nullopt),
-         {"ssh/FRONTEND", "ssh/site-a", "ssh/site-b", "ssh/BACKEND"}},
+        // HAProxy resolves a name to the first proxy of that name: the frontend.
+        {"by name: the frontend", filtered("ssh", 7, std::nullopt), {"ssh/FRONTEND"}},
         {"frontends only",
          filtered(std::nullopt, 1, std::nullopt),
          {"web/FRONTEND", "ssh/FRONTEND"}},
@@ -163,16 +162,18 @@ TEST_CASE("show stat filters by proxy iid or name, type mask and server id", "[u
         {"servers only",
          filtered(std::nullopt, 4, std::nullopt),
          {"web/site-a", "web/site-b", "ssh/site-a", "ssh/site-b"}},
-        {"backends and servers of web",
-         filtered("web", 6, std::nullopt),
+        {"a name has no servers or backend", filtered("web", 6, std::nullopt), {}},
+        {"backends and servers of web's backend",
+         filtered("3", 6, std::nullopt),
          {"web/site-a", "web/site-b", "web/BACKEND"}},
-        {"one server", filtered("web", 4, 2), {"web/site-b"}},
+        {"one server", filtered("3", 4, 2), {"web/site-b"}},
+        {"an unknown iid matches nothing", filtered("99", 7, std::nullopt), {}},
         {"one server id everywhere",
          filtered(std::nullopt, 7, 1),
          {"web/FRONTEND", "web/site-a", "web/BACKEND", "ssh/FRONTEND", "ssh/site-a",
           "ssh/BACKEND"}},
         {"type 0 matches nothing", filtered("web", 0, std::nullopt), {}},
-        {"a server id that does not exist", filtered("web", 4, 9), {}},
+        {"a server id that does not exist", filtered("3", 4, 9), {}},
     };
     for (const Case& c : cases) {
         INFO(c.what);
@@ -182,7 +183,8 @@ TEST_CASE("show stat filters by proxy iid or name, type mask and server id", "[u
 
 TEST_CASE("show stat of an unknown proxy is HAProxy's \"No such proxy.\"", "[unit][admin]") {
     const Status status = two_listeners();
-    for (const char* proxy : {"nope", "WEB", "web2", "1", "6", "3x"}) {
+    // A name must exist; a number need not (it matches nothing, as in HAProxy).
+    for (const char* proxy : {"nope", "WEB", "web2", "3x"}) {
         INFO(proxy);
         const auto reply = format_show_stat(status, filtered(proxy, 7, std::nullopt));
         REQUIRE_FALSE(reply.ok());
@@ -231,7 +233,7 @@ TEST_CASE("up and no-maint hide servers and count the running ones in the backen
 
 TEST_CASE("show stat typed and json render the same rows", "[unit][admin]") {
     const Status status = two_listeners();
-    ShowStat typed = filtered("web", 7, std::nullopt);
+    ShowStat typed = filtered(std::nullopt, 7, std::nullopt);
     typed.format = HaproxyFormat::Typed;
     const auto reply = format_show_stat(status, typed);
     REQUIRE(reply.ok());
@@ -243,7 +245,7 @@ TEST_CASE("show stat typed and json render the same rows", "[unit][admin]") {
     CHECK(text.find("# pxname") == std::string::npos);  // no CSV header
     CHECK(text.find("\n\n") == std::string::npos);
 
-    ShowStat as_json = filtered("web", 7, std::nullopt);
+    ShowStat as_json = filtered(std::nullopt, 7, std::nullopt);
     as_json.format = HaproxyFormat::Json;
     const auto json_reply = format_show_stat(status, as_json);
     REQUIRE(json_reply.ok());
@@ -251,7 +253,7 @@ TEST_CASE("show stat typed and json render the same rows", "[unit][admin]") {
     INFO(parsed.error << "\n" << json_reply.value());
     REQUIRE(parsed.value.has_value());
     const json::Value& objects = *parsed.value;
-    REQUIRE(objects.size() == 4);  // frontend, two servers, backend: an array each
+    REQUIRE(objects.size() == 8);  // per listener: frontend, two servers, backend, an array each
     const std::vector<std::string> types = {"Frontend", "Server", "Server", "Backend"};
     for (std::size_t i = 0; i < types.size(); ++i) {
         INFO("object " << i);

@@ -84,7 +84,7 @@ TEST_CASE("thresholds below 1 act as 1", "[unit][health]") {
     CHECK(state.record(false) == Health::Down);
 }
 
-TEST_CASE("reload keeps health and streaks; a lowered threshold applies on the next verdict",
+TEST_CASE("reload keeps health and streaks, a lowered threshold applies on the next verdict",
           "[unit][health]") {
     CheckState state(2, 5, Health::Up);
     CHECK_FALSE(feed(state, {false, false, false}).back().has_value());

@@ -269,7 +269,7 @@ TEST_CASE("pinning a down site is allowed with a warning", "[unit][policy]") {
     CHECK(policy.pin(7, kStart).status == CommandStatus::Refused);
 }
 
-TEST_CASE("no auto failback while pinned; unpin starts the hold-down", "[unit][policy]") {
+TEST_CASE("no auto failback while pinned, unpin starts the hold-down", "[unit][policy]") {
     FailoverPolicy policy = healthy_policy(auto_failback(30s));
     REQUIRE(policy.pin(kB, kStart).transition);
     CHECK_FALSE(policy.next_deadline());
