@@ -62,7 +62,8 @@ struct HeardPeer {
     TimePoint at{};
 };
 
-// Rules (tests/unit/peer/peer_machine_test.cpp walks through each):
+// Rules (tests/unit/peer/peer_machine_test.cpp, peer_machine_fault_test.cpp and, for two
+// machines through the real codec, peer_pair_test.cpp walk through each):
 // - start(): INIT → BACKUP (or FAULT if a fault is already set).
 // - BACKUP → MASTER when master_down_interval() passes without an advert that holds it back:
 //   3 × the advert interval + skew, skew = ((256 − priority) × interval) / 256, the interval
@@ -71,9 +72,10 @@ struct HeardPeer {
 // - The better of two instances has the higher advertised priority; at equal priority the higher
 //   instance id, compared bytewise (VRRP compares IP addresses; ids are what adverts carry).
 // - What holds a BACKUP back: an advert from a MASTER (priority > 0) that is better, or any
-//   MASTER while `preempt` is false; an advert from a better BACKUP, which will take over itself.
-//   With `preempt` true a better BACKUP ignores a worse MASTER's adverts and takes over when its
-//   timer runs out.
+//   MASTER while `preempt` is false or a step-down holds; an advert from a better BACKUP, which
+//   will take over itself. With `preempt` true a better BACKUP ignores a worse MASTER's adverts
+//   and takes over when its timer runs out. Nothing else holds it back: a FAULT peer, or one at
+//   priority 0, does not. The pair is two instances: the last advert heard is "the peer".
 // - Two MASTERs that hear each other: the worse steps down to BACKUP at once; the better stays
 //   MASTER, announces the VIP again (AnnounceVip) and sends an advert at once, on every conflict
 //   it wins (a worse MASTER's advert, or its parting one). `preempt` plays no part here: it only
