@@ -169,7 +169,7 @@ TEST_CASE("step-down as backup advertises priority 0 and holds off", "[unit][pee
     CHECK(bench.changes.back().second.cause == "no advert from a peer for 5100ms");
 }
 
-TEST_CASE("a newer epoch in an advert is adopted once; the local decision is advertised",
+TEST_CASE("a newer epoch in an advert is adopted once, and the local decision is advertised",
           "[unit][peer]") {
     Bench bench;
     Advert peer = from_peer(PeerRole::Master, 150);

@@ -88,7 +88,7 @@ TEST_CASE("a backup that hears nobody becomes master at master_down_interval, no
 }
 
 TEST_CASE(
-    "a master's adverts hold a backup back; silence promotes it master_down_interval after "
+    "a master's adverts hold a backup back, and silence promotes it master_down_interval after "
     "the last",
     "[unit][peer]") {
     Bench bench;
@@ -119,7 +119,7 @@ TEST_CASE("master_down_interval uses the interval the master advertises", "[unit
     CHECK(bench.machine.role() == PeerRole::Master);
 }
 
-TEST_CASE("among backups the higher priority waits for nobody; ties go to the higher id",
+TEST_CASE("among backups the higher priority waits for nobody, and ties go to the higher id",
           "[unit][peer]") {
     struct Row {
         const char* what;

@@ -272,7 +272,7 @@ TEST_CASE("the master's fault hands the VIP over after the peer's skew", "[unit]
     CHECK(pair.one().holds_vip);
 }
 
-TEST_CASE("a restarted peer is accepted; recordings, strangers and forgeries are not",
+TEST_CASE("a restarted peer is accepted, but not recordings, strangers or forgeries",
           "[unit][peer]") {
     Pair pair = steady_pair();
     pair.run_until(kT0 + 5s);

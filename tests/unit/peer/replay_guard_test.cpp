@@ -55,7 +55,7 @@ TEST_CASE("within one boot only a higher sequence is admitted", "[unit][peer]") 
     check_admitted(guard, advert("lb2", 0xaa, 10), false);
 }
 
-TEST_CASE("a restarted peer is admitted; its old boot is not, whatever the sequence",
+TEST_CASE("a restarted peer is admitted, its old boot never again, whatever the sequence",
           "[unit][peer]") {
     ReplayGuard guard({"lb2"});
     check_admitted(guard, advert("lb2", 0xaa, 500), true);
