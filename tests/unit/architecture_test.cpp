@@ -100,6 +100,18 @@ TEST_CASE("admin acts only through its Controller, nothing but the wiring includ
     }
 }
 
+TEST_CASE("peer speaks only the policy's vocabulary, and only the wiring uses peer",
+          "[unit][architecture]") {
+    for (const Include& inc : project_includes()) {
+        INFO(inc.file << " includes " << inc.target);
+        if (under(inc.file, "lb/peer"))
+            CHECK((under(inc.target, "lb/peer") || under(inc.target, "lb/base") ||
+                   under(inc.target, "config") || inc.target == "lb/policy/decision.h"));
+        if (under(inc.target, "lb/peer"))
+            CHECK((under(inc.file, "lb/peer") || under(inc.file, "lb/control")));
+    }
+}
+
 TEST_CASE("no include cycle between folders", "[unit][architecture]") {
     std::map<std::string, std::set<std::string>> edges;
     for (const Include& inc : project_includes()) {

@@ -1,0 +1,319 @@
+// The peer role machine. Every input first ends an expired step-down hold, then applies one rule;
+// role changes go through enter(), so leaving MASTER always releases the VIP and every change
+// sends an advert and runs the notify hook.
+#include "lb/peer/peer_machine.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+#include "lb/base/assert.h"
+
+namespace lb::peer {
+namespace {
+
+template <class... Ts>
+struct Overloaded : Ts... {
+    using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+std::string upper(std::string_view text) {
+    std::string out(text);
+    for (char& c : out)
+        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    return out;
+}
+
+}  // namespace
+
+std::string to_string(const PeerAction& action) {
+    return std::visit(
+        Overloaded{
+            [](const SendAdvert&) { return std::string("send_advert"); },
+            [](const AcquireVip&) { return std::string("acquire_vip"); },
+            [](const ReleaseVip&) { return std::string("release_vip"); },
+            [](const AnnounceVip&) { return std::string("announce_vip"); },
+            [](const RunNotify& notify) { return "notify " + upper(to_string(notify.role)); },
+            [](const AdoptPolicy&) { return std::string("adopt_policy"); },
+        },
+        action);
+}
+
+PeerMachine::PeerMachine(const config::Peer& settings, std::uint64_t boot_id, AdvertPolicy policy)
+    : id_(settings.id),
+      priority_(settings.priority),
+      interval_(settings.advert_interval),
+      preempt_(settings.preempt),
+      boot_id_(boot_id),
+      policy_(std::move(policy)),
+      known_epoch_(policy_.epoch) {
+    LB_CHECK(priority_ >= 1 && priority_ <= 255);
+    LB_CHECK(interval_.count() >= 1 &&
+             interval_.count() <= std::numeric_limits<std::uint32_t>::max());
+}
+
+// --- inputs ---------------------------------------------------------------------------------
+
+Reaction PeerMachine::start(TimePoint now) {
+    Reaction out;
+    if (role_ != PeerRole::Init) return out;
+    expire_hold(now);
+    if (fault_)
+        enter(PeerRole::Fault, "started in fault: " + *fault_, now, out);
+    else
+        enter(PeerRole::Backup, "started", now, out);
+    return out;
+}
+
+Reaction PeerMachine::on_advert(const Advert& advert, TimePoint now) {
+    Reaction out;
+    if (role_ == PeerRole::Init || advert.instance_id == id_) return out;
+    expire_hold(now);
+    if (advert.policy.epoch > known_epoch_) {
+        known_epoch_ = advert.policy.epoch;
+        out.actions.emplace_back(AdoptPolicy{advert.policy, advert.instance_id});
+    }
+    const bool was_master = heard_ && heard_->role == PeerRole::Master && heard_->priority > 0;
+    const bool after_silence = !heard_ || now - heard_->at >= master_down_interval();
+    heard_ =
+        HeardPeer{advert.instance_id, advert.role, advert.priority, advert.advert_interval, now};
+    if (held() && advert.role == PeerRole::Master && advert.priority > 0) handed_over_ = true;
+    if (role_ == PeerRole::Master) on_advert_as_master(advert, after_silence, now, out);
+    if (role_ == PeerRole::Backup) on_advert_as_backup(advert, was_master, now);
+    return out;
+}
+
+Reaction PeerMachine::tick(TimePoint now) {
+    Reaction out;
+    if (role_ == PeerRole::Init) return out;
+    expire_hold(now);
+    if (role_ == PeerRole::Backup && now >= promotion_at())
+        enter(PeerRole::Master, promotion_cause(now), now, out);
+    if (now >= next_advert_) send(role_, advertised_priority(), now, out);
+    return out;
+}
+
+std::optional<TimePoint> PeerMachine::next_deadline() const {
+    if (role_ == PeerRole::Init) return std::nullopt;
+    if (role_ == PeerRole::Backup) return std::min(next_advert_, promotion_at());
+    return next_advert_;
+}
+
+Reaction PeerMachine::set_fault(bool faulted, std::string_view reason, TimePoint now) {
+    Reaction out;
+    if (role_ != PeerRole::Init) expire_hold(now);
+    if (faulted) {
+        fault_ = std::string(reason);
+        if (role_ == PeerRole::Backup || role_ == PeerRole::Master)
+            enter(PeerRole::Fault, "fault: " + std::string(reason), now, out);
+        return out;
+    }
+    if (!fault_) return out;
+    fault_.reset();
+    if (role_ == PeerRole::Fault)
+        enter(
+            PeerRole::Backup,
+            reason.empty() ? std::string("fault cleared") : "fault cleared: " + std::string(reason),
+            now, out);
+    return out;
+}
+
+Reaction PeerMachine::step_down(TimePoint now, Duration hold, std::string_view cause) {
+    Reaction out;
+    if (role_ != PeerRole::Init) expire_hold(now);
+    hold_until_ = now + hold;
+    handed_over_ = false;
+    if (role_ == PeerRole::Master) {
+        enter(PeerRole::Backup, "step-down: " + std::string(cause), now, out);
+    } else if (role_ == PeerRole::Backup) {
+        send(PeerRole::Backup, 0, now, out);
+    }
+    return out;
+}
+
+Reaction PeerMachine::set_policy(const AdvertPolicy& policy, TimePoint now) {
+    Reaction out;
+    if (policy == policy_) return out;
+    policy_ = policy;
+    known_epoch_ = std::max(known_epoch_, policy.epoch);
+    if (role_ == PeerRole::Init) return out;
+    expire_hold(now);
+    send(role_, advertised_priority(), now, out);
+    return out;
+}
+
+// --- queries --------------------------------------------------------------------------------
+
+int PeerMachine::advertised_priority() const {
+    if (fault_ || role_ == PeerRole::Fault) return 0;
+    if (held() && role_ != PeerRole::Master) return 0;
+    return priority_;
+}
+
+Duration PeerMachine::skew() const {
+    const Duration interval = heard_ ? heard_->advert_interval : interval_;
+    return Duration((256 - priority_) * interval.count() / 256);
+}
+
+Duration PeerMachine::master_down_interval() const {
+    const Duration interval = heard_ ? heard_->advert_interval : interval_;
+    return 3 * interval + skew();
+}
+
+const std::string& PeerMachine::fault_reason() const {
+    static const std::string kNone;
+    return fault_ ? *fault_ : kNone;
+}
+
+// --- rules ----------------------------------------------------------------------------------
+
+void PeerMachine::expire_hold(TimePoint now) {
+    if (hold_until_ && now >= *hold_until_) {
+        hold_until_.reset();
+        handed_over_ = false;
+    }
+}
+
+bool PeerMachine::ranks_above(const Advert& peer) const {
+    const int mine = advertised_priority();
+    if (peer.priority != mine) return peer.priority > mine;
+    return peer.instance_id > id_;
+}
+
+std::string PeerMachine::ranking(const Advert& peer) const {
+    const int mine = advertised_priority();
+    if (peer.priority != mine)
+        return fmt::format("priority {} {} {}", peer.priority, peer.priority > mine ? ">" : "<",
+                           mine);
+    return fmt::format("same priority {}, id {} {} {}", mine, peer.instance_id,
+                       peer.instance_id > id_ ? ">" : "<", id_);
+}
+
+TimePoint PeerMachine::promotion_at() const {
+    if (held() && !handed_over_) return std::max(down_at_, *hold_until_);
+    return down_at_;
+}
+
+std::string PeerMachine::promotion_cause(TimePoint now) const {
+    if (!heard_)
+        return fmt::format("no advert from a peer for {}", format_duration(now - waiting_since_));
+    const HeardPeer& peer = *heard_;
+    if (peer_gave_up_)
+        return fmt::format("{} gave mastership up (priority 0); took over after the skew of {}",
+                           peer.id, format_duration(skew()));
+    if (preempting_)
+        return fmt::format("preempting {}, a master that ranks lower ({})", peer.id, *preempting_);
+    if (now - peer.at >= master_down_interval())
+        return fmt::format("no advert from {} for {}", peer.id, format_duration(now - peer.at));
+    if (peer.role == PeerRole::Fault) return fmt::format("{} is in fault", peer.id);
+    if (peer.priority == 0) return fmt::format("{} advertises priority 0", peer.id);
+    return fmt::format("{} is {} and ranks lower (priority {})", peer.id, to_string(peer.role),
+                       peer.priority);
+}
+
+void PeerMachine::on_advert_as_master(const Advert& advert, bool after_silence, TimePoint now,
+                                      Reaction& out) {
+    if (advert.role == PeerRole::Master) {
+        if (ranks_above(advert)) {
+            enter(PeerRole::Backup,
+                  fmt::format("{} is also master and ranks higher ({})", advert.instance_id,
+                              ranking(advert)),
+                  now, out);
+            return;
+        }
+        // A conflict won, or the loser's parting advert: neighbours may have learnt the
+        // other's MAC for the VIP, so announce it again, and advert at once.
+        out.actions.emplace_back(
+            AnnounceVip{advert.priority == 0
+                            ? fmt::format("{} gave mastership up (priority 0)", advert.instance_id)
+                            : fmt::format("{} is also master and ranks lower ({})",
+                                          advert.instance_id, ranking(advert))});
+        send(PeerRole::Master, priority_, now, out);
+        return;
+    }
+    // The first advert after a silence (a partition healing, the peer's first): the peer may
+    // have held the VIP meanwhile and stepped down before this instance heard it as MASTER, its
+    // parting advert lost. Announcing again costs a few packets; not announcing can leave the
+    // neighbours sending to the wrong MAC until their caches expire.
+    if (after_silence)
+        out.actions.emplace_back(AnnounceVip{fmt::format(
+            "heard {} ({}) after a silence", advert.instance_id, to_string(advert.role))});
+}
+
+void PeerMachine::on_advert_as_backup(const Advert& advert, bool was_master, TimePoint now) {
+    const auto hold_back = [&] {
+        down_at_ = now + master_down_interval();
+        waiting_since_ = now;
+        peer_gave_up_ = false;
+        preempting_.reset();
+    };
+    if (advert.priority == 0) {
+        // RFC 5798 §6.4.2: the master gives up; take over after the skew alone.
+        if (advert.role != PeerRole::Master && !was_master) return;
+        const TimePoint soon = now + skew();
+        if (soon < down_at_) {
+            down_at_ = soon;
+            peer_gave_up_ = true;
+            preempting_.reset();
+        }
+        return;
+    }
+    switch (advert.role) {
+        case PeerRole::Master:
+            if (ranks_above(advert) || !preempt_ || held())
+                hold_back();
+            else
+                preempting_ = ranking(advert);  // let down_at_ run out, then take over
+            return;
+        case PeerRole::Backup:
+        case PeerRole::Init:
+            if (ranks_above(advert)) hold_back();  // the better one takes over itself
+            return;
+        case PeerRole::Fault:
+            return;
+    }
+}
+
+void PeerMachine::enter(PeerRole to, std::string cause, TimePoint now, Reaction& out) {
+    const PeerRole from = role_;
+    role_ = to;
+    out.change = RoleChange{from, to, std::move(cause)};
+    if (from == PeerRole::Master || from == PeerRole::Init) out.actions.emplace_back(ReleaseVip{});
+    switch (to) {
+        case PeerRole::Master:
+            send(PeerRole::Master, priority_, now, out);
+            out.actions.emplace_back(AcquireVip{});
+            break;
+        case PeerRole::Backup:
+            down_at_ = now + master_down_interval();
+            waiting_since_ = now;
+            peer_gave_up_ = false;
+            preempting_.reset();
+            // A master's last advert gives mastership up (priority 0): a backup peer takes over
+            // after its skew, a master peer knows the conflict is over. Then BACKUP adverts.
+            if (from == PeerRole::Master)
+                send(PeerRole::Master, 0, now, out);
+            else
+                send(PeerRole::Backup, advertised_priority(), now, out);
+            break;
+        case PeerRole::Fault:
+            send(PeerRole::Fault, 0, now, out);
+            break;
+        case PeerRole::Init:
+            LB_CHECK(false);  // nothing goes back to INIT
+    }
+    out.actions.emplace_back(RunNotify{to});
+}
+
+void PeerMachine::send(PeerRole role, int priority, TimePoint now, Reaction& out) {
+    out.actions.emplace_back(SendAdvert{
+        Advert{id_, priority, role, policy_, boot_id_, ++sequence_, interval_},
+    });
+    next_advert_ = now + interval_;
+}
+
+}  // namespace lb::peer

@@ -1,0 +1,188 @@
+// The role of this instance in the pair (BACKUP, MASTER, FAULT), after VRRPv3 (RFC 5798 §6.4):
+// who holds the VIP, decided from the peer's adverts and the passing of time. Pure: no I/O, time
+// comes in as `now`; every input returns a Reaction (the role change, if any, and the actions for
+// the driver to carry out in order). Invariant: this instance holds the VIP exactly while it is
+// MASTER (AcquireVip on entering, ReleaseVip on leaving), and it never becomes MASTER while in
+// FAULT.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "config/config.h"
+#include "config/duration.h"
+#include "lb/peer/advert.h"
+
+namespace lb::peer {
+
+// --- actions: what the driver does, in the order given -------------------------------------------
+struct SendAdvert {
+    Advert advert;  // complete, sequence included: encode and send to every peer address
+};
+struct AcquireVip {};  // add the VIP and announce it (gratuitous ARP / unsolicited NA)
+struct ReleaseVip {};  // remove the VIP if it is there (idempotent)
+struct AnnounceVip {   // announce the VIP again, which this instance keeps holding
+    std::string detail;
+};
+struct RunNotify {  // run the notify hook with MASTER | BACKUP | FAULT
+    PeerRole role = PeerRole::Backup;
+};
+struct AdoptPolicy {  // hand the peer's newer decision to the failover policy
+    AdvertPolicy policy;
+    std::string from;  // the instance id it came from
+};
+using PeerAction =
+    std::variant<SendAdvert, AcquireVip, ReleaseVip, AnnounceVip, RunNotify, AdoptPolicy>;
+
+// "send_advert" | "acquire_vip" | "release_vip" | "announce_vip" | "notify MASTER" |
+// "adopt_policy": for logs and tests.
+[[nodiscard]] std::string to_string(const PeerAction& action);
+
+struct RoleChange {
+    PeerRole from = PeerRole::Init;
+    PeerRole to = PeerRole::Init;
+    std::string cause;  // for operators: "no advert from lb2 for 721ms"
+};
+
+struct Reaction {
+    std::optional<RoleChange> change;  // set: log it, count lb_peer_transitions_total
+    std::vector<PeerAction> actions;
+};
+
+// The peer as last heard (for `show peer`, and for the causes).
+struct HeardPeer {
+    std::string id;
+    PeerRole role = PeerRole::Init;
+    int priority = 0;
+    Duration advert_interval{0};
+    TimePoint at{};
+};
+
+// Rules (tests/unit/peer/peer_machine_test.cpp, peer_machine_fault_test.cpp and, for two
+// machines through the real codec, peer_pair_test.cpp walk through each):
+// - start(): INIT → BACKUP (or FAULT if a fault is already set).
+// - BACKUP → MASTER when master_down_interval() passes without an advert that holds it back:
+//   3 × the advert interval + skew, skew = ((256 − priority) × interval) / 256, the interval
+//   being the one the peer advertises (its own until one is heard) and the priority this one's,
+//   so with equal intervals the higher priority's timer runs out first.
+// - The better of two instances has the higher advertised priority; at equal priority the higher
+//   instance id, compared bytewise (VRRP compares IP addresses; ids are what adverts carry).
+// - What holds a BACKUP back: an advert from a MASTER (priority > 0) that is better, or any
+//   MASTER while `preempt` is false or a step-down holds; an advert from a better BACKUP, which
+//   will take over itself. With `preempt` true a better BACKUP ignores a worse MASTER's adverts
+//   and takes over when its timer runs out. Nothing else holds it back: a FAULT peer, or one at
+//   priority 0, does not. The pair is two instances: the last advert heard is "the peer".
+// - Two MASTERs that hear each other: the worse steps down to BACKUP at once; the better stays
+//   MASTER, announces the VIP again (AnnounceVip) and sends an advert at once, on every conflict
+//   it wins (a worse MASTER's advert, or its parting one). `preempt` plays no part here: it only
+//   stops a BACKUP from taking over a live master. A MASTER also announces the VIP on the first
+//   advert it hears after master_down_interval() of silence (a healed partition).
+// - Leaving MASTER for BACKUP, the one advert sent says MASTER with priority 0 (it gives
+//   mastership up); the adverts after it say BACKUP.
+// - Priority 0 from the peer that was (or claims to be) MASTER: it gives up; this BACKUP takes
+//   over after its skew alone (RFC 5798 §6.4.2), sooner than the full interval.
+// - set_fault(true): FAULT (from MASTER: ReleaseVip); adverts carry priority 0; never MASTER
+//   until set_fault(false), which returns to BACKUP with a fresh master_down_interval().
+// - step_down(): see there.
+// - Unlike VRRP, every role advertises, every advert interval and at once on a role change: the
+//   master learns of the backup, and a backup's policy decision reaches the master.
+// - Every advert carries the local policy decision (set_policy()); an admitted advert whose
+//   epoch is above the highest epoch known here returns AdoptPolicy, whatever the roles.
+//
+// One thread. `now` must not go backwards. Inputs before start() only record facts (fault,
+// policy); adverts and ticks before start() are ignored.
+class PeerMachine {
+public:
+    // Uses settings.id, .priority (1..255), .advert_interval (> 0) and .preempt. `boot_id` comes
+    // from random_boot_id(); `policy` is the local decision at start.
+    PeerMachine(const config::Peer& settings, std::uint64_t boot_id, AdvertPolicy policy);
+
+    // --- inputs -----------------------------------------------------------------------------
+    // INIT → BACKUP (FAULT if faulted): ReleaseVip first, since a predecessor killed while MASTER
+    // may have left the address on the interface.
+    [[nodiscard]] Reaction start(TimePoint now);
+    // An advert that decode() and ReplayGuard::admit() accepted. This instance's own id (a
+    // reflected advert) is ignored.
+    [[nodiscard]] Reaction on_advert(const Advert& advert, TimePoint now);
+    // The timer armed at next_deadline() fired: promotion, the periodic advert. Early or late
+    // calls are harmless (a late one acts as of `now`).
+    [[nodiscard]] Reaction tick(TimePoint now);
+    // When tick() must run next; nullopt before start(). Re-read after every call.
+    [[nodiscard]] std::optional<TimePoint> next_deadline() const;
+    // Tracking's verdict: `faulted` with why ("tcp://10.0.0.50:27017 unreachable"), or cleared.
+    [[nodiscard]] Reaction set_fault(bool faulted, std::string_view reason, TimePoint now);
+    // A planned handover (SIGTERM, `peer step-down`). As MASTER: ReleaseVip, one advert with
+    // role MASTER and priority 0 (the peer takes over after its skew), BACKUP. In every role:
+    // for `hold`, this instance advertises priority 0 and does not preempt, and it does not take
+    // over unless the peer has been heard as MASTER since the step-down: the handover happened,
+    // and a peer lost after that is a new failure, not a reason to leave the VIP unowned.
+    // Without that, a preempting instance of higher priority would take the VIP back within one
+    // master_down_interval(), undoing the step-down; and a bounded hold keeps a lone instance
+    // (nobody to hand over to) from leaving the VIP unowned for good. The driver picks `hold`.
+    [[nodiscard]] Reaction step_down(TimePoint now, Duration hold, std::string_view cause);
+    // The local decision changed (the policy driver's observer): advertised at once.
+    [[nodiscard]] Reaction set_policy(const AdvertPolicy& policy, TimePoint now);
+
+    // --- queries ----------------------------------------------------------------------------
+    [[nodiscard]] PeerRole role() const { return role_; }
+    [[nodiscard]] const std::string& id() const { return id_; }
+    [[nodiscard]] int priority() const { return priority_; }  // configured
+    // What the adverts say now: 0 in FAULT and while held BACKUP by step_down().
+    [[nodiscard]] int advertised_priority() const;
+    [[nodiscard]] Duration skew() const;
+    [[nodiscard]] Duration master_down_interval() const;
+    [[nodiscard]] const AdvertPolicy& policy() const { return policy_; }
+    [[nodiscard]] std::uint64_t known_epoch() const { return known_epoch_; }
+    [[nodiscard]] const std::optional<HeardPeer>& peer() const { return heard_; }
+    [[nodiscard]] bool faulted() const { return fault_.has_value(); }
+    [[nodiscard]] const std::string& fault_reason() const;
+    // Until when step_down() holds this instance back; nullopt when it does not.
+    [[nodiscard]] std::optional<TimePoint> held_until() const { return hold_until_; }
+    [[nodiscard]] std::uint64_t boot_id() const { return boot_id_; }
+
+private:
+    void expire_hold(TimePoint now);
+    [[nodiscard]] bool held() const { return hold_until_.has_value(); }
+    // Whether an advert from `peer` ranks above this instance (priority, then id).
+    [[nodiscard]] bool ranks_above(const Advert& peer) const;
+    // "priority 200 > 150", "same priority 150, id lb2 > lb1": the comparison, for causes.
+    [[nodiscard]] std::string ranking(const Advert& peer) const;
+    // When a BACKUP takes over: the master-down deadline, later while a step-down holds it.
+    [[nodiscard]] TimePoint promotion_at() const;
+    [[nodiscard]] std::string promotion_cause(TimePoint now) const;
+    void on_advert_as_master(const Advert& advert, bool after_silence, TimePoint now,
+                             Reaction& out);
+    void on_advert_as_backup(const Advert& advert, bool was_master, TimePoint now);
+    // Moves to `to` and appends the actions of leaving the old role and entering the new one.
+    void enter(PeerRole to, std::string cause, TimePoint now, Reaction& out);
+    void send(PeerRole role, int priority, TimePoint now, Reaction& out);
+
+    std::string id_;
+    int priority_;
+    Duration interval_;
+    bool preempt_;
+    std::uint64_t boot_id_;
+    std::uint64_t sequence_ = 0;
+
+    PeerRole role_ = PeerRole::Init;
+    AdvertPolicy policy_;
+    std::uint64_t known_epoch_;
+    std::optional<HeardPeer> heard_;
+    std::optional<std::string> fault_;  // set: faulted, with the reason
+    std::optional<TimePoint> hold_until_;
+    bool handed_over_ = false;  // the peer was heard as MASTER during the hold
+
+    TimePoint next_advert_{};
+    TimePoint down_at_{};        // BACKUP: the master-down deadline
+    TimePoint waiting_since_{};  // when down_at_ was last set a full interval ahead
+    // Why down_at_ may run out, beyond silence: the peer gave mastership up (priority 0), or a
+    // worse master's adverts were ignored to preempt it (the ranking, for the cause).
+    bool peer_gave_up_ = false;
+    std::optional<std::string> preempting_;
+};
+
+}  // namespace lb::peer
