@@ -10,7 +10,7 @@ set -euo pipefail
 # the admin socket with a real HAProxy and drives hatop (in tmux) and the exporter against both.
 packages=(
     build-essential cmake pkg-config file
-    libuv1-dev libtomlplusplus-dev libfmt-dev nlohmann-json3-dev catch2 prometheus-cpp-dev libssl-dev
+    libuv1-dev libtomlplusplus-dev libfmt-dev nlohmann-json3-dev catch2 prometheus-cpp-dev libssl-dev libmnl-dev
     nginx-light openssl curl socat iproute2 procps chromium
     prometheus systemd jq
     haproxy hatop prometheus-haproxy-exporter tmux

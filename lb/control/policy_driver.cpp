@@ -84,6 +84,13 @@ void PolicyDriver::reconfigure(const config::Config& config) {
     notify(nullptr);
 }
 
+void PolicyDriver::set_follower(bool follower) {
+    if (policy_.follower() == follower) return;
+    apply(policy_.set_follower(follower, scheduler_.now()));
+    publish();
+    rearm_timer();
+}
+
 bool PolicyDriver::adopt_peer_decision(const policy::Decision& remote) {
     const auto transition = policy_.adopt(remote, scheduler_.now());
     apply(transition);

@@ -46,6 +46,8 @@ public:
     // The peer's decision, taken as a whole when its epoch is newer (FailoverPolicy::adopt).
     // Returns whether it was taken.
     bool adopt_peer_decision(const policy::Decision& remote);
+    // This instance stops or starts leading the pair's policy (FailoverPolicy::set_follower).
+    void set_follower(bool follower);
 
     // Reload. Same site names: only [policy] changes. Renamed or swapped sites: the decision,
     // pin and admin states follow the names that stay; the caller then replays each site's

@@ -11,7 +11,6 @@ namespace lb::metrics {
 
 namespace {
 
-constexpr std::array kRoles = {PeerRole::Master, PeerRole::Backup, PeerRole::Fault};
 // policy::TransitionReason's labels; pre-created so increase() sees the first failover.
 constexpr std::array<std::string_view, 5> kFailoverReasons = {"health", "pin", "failback", "peer",
                                                               "admin"};
@@ -26,22 +25,6 @@ const prometheus::Histogram::BucketBoundaries& check_buckets() {
 std::string str(std::string_view text) { return std::string(text); }
 
 }  // namespace
-
-std::string_view to_string(PeerRole role) {
-    switch (role) {
-        case PeerRole::Master:
-            return "master";
-        case PeerRole::Backup:
-            return "backup";
-        case PeerRole::Fault:
-            return "fault";
-    }
-    return "fault";
-}
-
-std::string_view to_string(AdvertDirection direction) {
-    return direction == AdvertDirection::Sent ? "sent" : "received";
-}
 
 // --- Metrics ----------------------------------------------------------------------------------
 
@@ -73,14 +56,6 @@ Metrics::Metrics(std::vector<std::string> sites, const DataPathSource& data_path
                                  .Name("lb_health_check_duration_seconds")
                                  .Help("Duration of active health checks")
                                  .Register(*registry_)),
-      peer_role_(prometheus::BuildGauge()
-                     .Name("lb_peer_role")
-                     .Help("1 for this instance's peer role (all 0 without a [peer] section)")
-                     .Register(*registry_)),
-      peer_adverts_(prometheus::BuildCounter()
-                        .Name("lb_peer_adverts_total")
-                        .Help("Peer adverts sent and received, by result")
-                        .Register(*registry_)),
       build_info_(prometheus::BuildGauge()
                       .Name("lb_build_info")
                       .Help("Always 1; the version is in the label")
@@ -101,13 +76,6 @@ Metrics::Metrics(std::vector<std::string> sites, const DataPathSource& data_path
             if (from != to)
                 for (const std::string_view reason : kFailoverReasons)
                     (void)failover_child(from, to, reason);
-    for (const PeerRole role : kRoles)
-        peer_roles_.push_back(&peer_role_.Add({{"role", str(to_string(role))}}));
-    for (const auto& [direction, result] : {std::pair{AdvertDirection::Sent, "ok"},
-                                            {AdvertDirection::Sent, "error"},
-                                            {AdvertDirection::Received, "ok"},
-                                            {AdvertDirection::Received, "rejected"}})
-        (void)advert_child(direction, result);
     build_info_.Add({{"version", str(version)}}).Set(1);
 }
 
@@ -145,18 +113,10 @@ void Metrics::health_check(std::size_t site, bool ok, double seconds) {
     series.check_duration->Observe(seconds);
 }
 
-void Metrics::peer_role(std::optional<PeerRole> role) {
-    for (std::size_t i = 0; i < peer_roles_.size(); ++i)
-        peer_roles_[i]->Set(role && static_cast<std::size_t>(*role) == i ? 1 : 0);
-}
-
-void Metrics::peer_advert(AdvertDirection direction, std::string_view result) {
-    advert_child(direction, result).Increment();
-}
-
 std::string Metrics::serialize() const {
     std::vector<prometheus::MetricFamily> families = registry_->Collect();
     for (auto& family : data_path_.Collect()) families.push_back(std::move(family));
+    for (auto& family : peer_.Collect()) families.push_back(std::move(family));
     return prometheus::TextSerializer().Serialize(families);
 }
 
@@ -168,16 +128,6 @@ prometheus::Counter& Metrics::failover_child(std::size_t from, std::size_t to,
     auto& child =
         failovers_.Add({{"from", sites_[from]}, {"to", sites_[to]}, {"reason", str(reason)}});
     failover_children_.emplace(std::move(key), &child);
-    return child;
-}
-
-prometheus::Counter& Metrics::advert_child(AdvertDirection direction, std::string_view result) {
-    auto key = std::pair{direction, str(result)};
-    auto found = advert_children_.find(key);
-    if (found != advert_children_.end()) return *found->second;
-    auto& child =
-        peer_adverts_.Add({{"direction", str(to_string(direction))}, {"result", str(result)}});
-    advert_children_.emplace(std::move(key), &child);
     return child;
 }
 

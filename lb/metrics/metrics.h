@@ -24,16 +24,9 @@
 
 #include "lb/metrics/connection_error.h"
 #include "lb/metrics/data_path_families.h"
+#include "lb/metrics/peer_families.h"
 
 namespace lb::metrics {
-
-// The `role` label of lb_peer_role.
-enum class PeerRole { Master, Backup, Fault };
-[[nodiscard]] std::string_view to_string(PeerRole role);
-
-// The `direction` label of lb_peer_adverts_total.
-enum class AdvertDirection { Sent, Received };
-[[nodiscard]] std::string_view to_string(AdvertDirection direction);
 
 class Metrics {
 public:
@@ -57,11 +50,9 @@ public:
     void failover(std::size_t from, std::size_t to, std::string_view reason);
     // lb_health_checks_total{result} + 1 and the duration histogram.
     void health_check(std::size_t site, bool ok, double seconds);
-    // 1 for `role`, 0 for the others; nullopt (no [peer], or stopped) sets all three to 0.
-    void peer_role(std::optional<PeerRole> role);
-    // lb_peer_adverts_total{direction, result}: result "ok" | "rejected" (received) or "ok" |
-    // "error" (sent) are pre-created; a peer may use finer verdicts from a fixed set.
-    void peer_advert(AdvertDirection direction, std::string_view result);
+    // Where the lb_peer_* families read the link's counters at each scrape (none: no [peer],
+    // every peer series at 0).
+    void set_peer_source(PeerFamilies::Source source) { peer_.set_source(std::move(source)); }
 
     // --- Exposition (any thread: the registry locks while it collects) ----------------------
 
@@ -75,7 +66,6 @@ public:
 private:
     [[nodiscard]] bool valid_site(std::size_t site) const { return site < sites_.size(); }
     prometheus::Counter& failover_child(std::size_t from, std::size_t to, std::string_view reason);
-    prometheus::Counter& advert_child(AdvertDirection direction, std::string_view result);
 
     std::vector<std::string> sites_;
     std::shared_ptr<prometheus::Registry> registry_;
@@ -86,8 +76,6 @@ private:
     prometheus::Family<prometheus::Counter>& failovers_;
     prometheus::Family<prometheus::Counter>& health_checks_;
     prometheus::Family<prometheus::Histogram>& health_check_duration_;
-    prometheus::Family<prometheus::Gauge>& peer_role_;
-    prometheus::Family<prometheus::Counter>& peer_adverts_;
     prometheus::Family<prometheus::Gauge>& build_info_;
 
     struct SiteSeries {
@@ -99,12 +87,11 @@ private:
         prometheus::Histogram* check_duration;
     };
     std::vector<SiteSeries> site_series_;
-    std::vector<prometheus::Gauge*> peer_roles_;  // by PeerRole
     // Control-plane children looked up by label values (main loop only, never the data path).
     std::map<std::tuple<std::size_t, std::size_t, std::string>, prometheus::Counter*>
         failover_children_;
-    std::map<std::pair<AdvertDirection, std::string>, prometheus::Counter*> advert_children_;
     DataPathFamilies data_path_;
+    PeerFamilies peer_;
 };
 
 }  // namespace lb::metrics

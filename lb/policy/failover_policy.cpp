@@ -7,6 +7,11 @@
 
 namespace lb::policy {
 
+// A BACKUP's policy follows its master's: the commands that decide belong on the master.
+constexpr const char* kFollowerRefusal =
+    "this instance is not the MASTER of its peer pair: pin, unpin and failback are refused here; "
+    "run them on the MASTER (see `show peer`), which shares its decision with this one";
+
 FailoverPolicy::FailoverPolicy(SiteNames names, const config::Policy& settings, Decision initial)
     : settings_(settings), decision_(initial) {
     for (SiteIndex i = 0; i < kSiteCount; ++i) sites_[i].name = std::move(names[i]);
@@ -51,6 +56,7 @@ std::optional<Transition> FailoverPolicy::reconfigure(const config::Policy& sett
 }
 
 CommandResult FailoverPolicy::pin(SiteIndex site, TimePoint now) {
+    if (follower_) return {CommandStatus::Refused, kFollowerRefusal, std::nullopt};
     if (site >= kSiteCount) return {CommandStatus::Refused, "no such site", std::nullopt};
     const std::string& name = sites_[site].name;
     if (decision_.pinned == site)
@@ -68,6 +74,7 @@ CommandResult FailoverPolicy::pin(SiteIndex site, TimePoint now) {
 }
 
 CommandResult FailoverPolicy::unpin(TimePoint now) {
+    if (follower_) return {CommandStatus::Refused, kFollowerRefusal, std::nullopt};
     if (!decision_.pinned) return {CommandStatus::Unchanged, "no site is pinned", std::nullopt};
     const std::string prefix = "unpinned " + sites_[*decision_.pinned].name;
     decision_.pinned.reset();
@@ -81,6 +88,7 @@ CommandResult FailoverPolicy::unpin(TimePoint now) {
 }
 
 CommandResult FailoverPolicy::failback(TimePoint now) {
+    if (follower_) return {CommandStatus::Refused, kFollowerRefusal, std::nullopt};
     const std::string& primary = sites_[kPrimary].name;
     if (decision_.active == kPrimary)
         return {CommandStatus::Unchanged, "already on the primary site " + primary, std::nullopt};
@@ -136,8 +144,13 @@ std::optional<SiteIndex> FailoverPolicy::find_site(std::string_view name) const 
     return std::nullopt;
 }
 
+std::optional<Transition> FailoverPolicy::set_follower(bool follower, TimePoint now) {
+    follower_ = follower;
+    return evaluate(now);
+}
+
 std::optional<Transition> FailoverPolicy::evaluate(TimePoint now) {
-    if (decision_.pinned) {
+    if (decision_.pinned || follower_) {
         hold_down_since_.reset();
         return std::nullopt;
     }

@@ -53,6 +53,12 @@ public:
     // The peer's decision: taken as a whole when its epoch is higher, else ignored (nullopt).
     // It is not re-judged against local health here; the rules apply again from the next input.
     [[nodiscard]] std::optional<Transition> adopt(const Decision& remote, TimePoint now);
+    // Peer pair: a follower (this instance is not the MASTER) makes no decision of its own — it
+    // records health and admin states and takes the master's decisions through adopt() — and
+    // refuses pin, unpin and failback, which belong to the master. Leading again
+    // (follower = false) judges the recorded state at once.
+    [[nodiscard]] std::optional<Transition> set_follower(bool follower, TimePoint now);
+    [[nodiscard]] bool follower() const { return follower_; }
     // A reload changed [policy]; may start or finish a hold-down.
     [[nodiscard]] std::optional<Transition> reconfigure(const config::Policy& settings,
                                                         TimePoint now);
@@ -111,6 +117,7 @@ private:
     config::Policy settings_;
     Decision decision_;
     std::optional<TimePoint> hold_down_since_;  // auto failback: primary up & ready since
+    bool follower_ = false;
 };
 
 }  // namespace lb::policy

@@ -67,7 +67,8 @@ TEST_CASE("every documented metric is exported with its type and labels", "[unit
         {"lb_bytes_total", "counter", {"listener", "direction"}},
         {"lb_health_checks_total", "counter", {"site", "result"}},
         {"lb_peer_role", "gauge", {"role"}},
-        {"lb_peer_adverts_total", "counter", {"direction", "result"}},
+        {"lb_peer_adverts_total", "counter", {"direction", "result", "reason"}},
+        {"lb_peer_vip_held", "gauge", {}},
         {"lb_build_info", "gauge", {"version"}},
     };
     for (const Row& row : rows) {
@@ -102,8 +103,13 @@ TEST_CASE("every documented metric is exported with its type and labels", "[unit
     CHECK(e.value("lb_health_checks_total", {{"site", "site-a"}, {"result", "fail"}}) == 0);
     for (const char* role : {"master", "backup", "fault"})
         CHECK(e.value("lb_peer_role", {{"role", role}}) == 0);
-    CHECK(e.value("lb_peer_adverts_total", {{"direction", "received"}, {"result", "rejected"}}) ==
-          0);
+    for (const char* reason :
+         {"short", "oversized", "malformed", "bad_signature", "unknown_id", "replayed"}) {
+        INFO(reason);
+        CHECK(e.value("lb_peer_adverts_total",
+                      {{"direction", "received"}, {"result", "rejected"}, {"reason", reason}}) == 0);
+    }
+    CHECK(e.value("lb_peer_vip_held", {}) == 0);
     CHECK(e.value("lb_build_info", {{"version", "1.2.3"}}) == 1);
 }
 
@@ -147,10 +153,16 @@ TEST_CASE("control-plane calls move their series", "[unit][metrics]") {
     metrics.failover(0, 1, "health");
     metrics.failover(0, 1, "health");
     metrics.failover(1, 0, "pin");
-    metrics.peer_role(PeerRole::Backup);
-    metrics.peer_advert(AdvertDirection::Sent, "ok");
-    metrics.peer_advert(AdvertDirection::Received, "rejected");
-    metrics.peer_advert(AdvertDirection::Received, "bad_auth");  // a finer verdict, made on use
+    std::optional<PeerCounters> peer = PeerCounters{
+        .role = "backup",
+        .vip_held = false,
+        .transitions = {{{"init", "backup"}, 1}, {{"backup", "master"}, 2}},
+        .sent_ok = 5,
+        .sent_error = 1,
+        .received_ok = 4,
+        .rejected = {{"bad_signature", 3}, {"replayed", 1}},
+    };
+    metrics.set_peer_source([&peer] { return peer; });
 
     Exposition e = scrape(metrics);
     CHECK(e.value("lb_site_up", {{"site", "site-a"}}) == 1);
@@ -164,14 +176,23 @@ TEST_CASE("control-plane calls move their series", "[unit][metrics]") {
                   {{"from", "site-b"}, {"to", "site-a"}, {"reason", "pin"}}) == 1);
     CHECK(e.value("lb_peer_role", {{"role", "backup"}}) == 1);
     CHECK(e.value("lb_peer_role", {{"role", "master"}}) == 0);
-    CHECK(e.value("lb_peer_adverts_total", {{"direction", "sent"}, {"result", "ok"}}) == 1);
-    CHECK(e.value("lb_peer_adverts_total", {{"direction", "received"}, {"result", "bad_auth"}}) ==
-          1);
+    CHECK(e.value("lb_peer_transitions_total", {{"from", "backup"}, {"to", "master"}}) == 2);
+    CHECK(e.value("lb_peer_adverts_total", {{"direction", "sent"}, {"result", "ok"}, {"reason", ""}}) ==
+          5);
+    CHECK(e.value("lb_peer_adverts_total",
+                  {{"direction", "sent"}, {"result", "error"}, {"reason", ""}}) == 1);
+    CHECK(e.value("lb_peer_adverts_total",
+                  {{"direction", "received"}, {"result", "rejected"}, {"reason", "bad_signature"}}) ==
+          3);
+    CHECK(e.value("lb_peer_adverts_total",
+                  {{"direction", "received"}, {"result", "rejected"}, {"reason", "unknown_id"}}) ==
+          0);
 
     // Exclusive gauges move as one; out-of-range indices are ignored, not a crash.
     metrics.site_active(0);
     metrics.site_pinned(std::nullopt);
-    metrics.peer_role(std::nullopt);
+    peer->role = "master";
+    peer->vip_held = true;
     metrics.site_health(7, true);
     metrics.failover(0, 9, "health");
     metrics.health_check(2, true, 0.1);
@@ -180,6 +201,12 @@ TEST_CASE("control-plane calls move their series", "[unit][metrics]") {
     CHECK(e.value("lb_site_active", {{"site", "site-b"}}) == 0);
     CHECK(e.value("lb_site_pinned", {{"site", "site-b"}}) == 0);
     CHECK(e.value("lb_peer_role", {{"role", "backup"}}) == 0);
+    CHECK(e.value("lb_peer_role", {{"role", "master"}}) == 1);
+    CHECK(e.value("lb_peer_vip_held", {}) == 1);
+    peer.reset();  // no [peer]: every peer series reads 0
+    e = scrape(metrics);
+    CHECK(e.value("lb_peer_role", {{"role", "master"}}) == 0);
+    CHECK(e.value("lb_peer_vip_held", {}) == 0);
     CHECK(e.all("lb_site_up").size() == 2);
 }
 
