@@ -81,7 +81,6 @@ std::vector<std::string> unsupported_features(const config::Config& config) {
             out.push_back(
                 fmt::format("listeners[{}].accept_proxy = true: receiving PROXY headers", i));
     }
-    if (config.peer) out.push_back("[peer]: running as a peer pair (VRRP-style)");
     return out;
 }
 

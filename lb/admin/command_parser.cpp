@@ -128,6 +128,7 @@ Result<Command> parse_show(const Words& words) {
     if (what == "sites") return show_with_format<ShowSites>(words);
     if (what == "listeners") return show_with_format<ShowListeners>(words);
     if (what == "sessions") return show_with_format<ShowSessions>(words);
+    if (what == "peer") return show_with_format<ShowPeer>(words);
     if (what == "info") return Command{ShowInfo{haproxy_format(words, 2)}};
     if (what == "stat") return parse_show_stat(words);
     if (what == "backend") return Command{ShowBackend{}};
@@ -340,6 +341,10 @@ Result<Command> parse_command(std::string_view line) {
     if (verb == "set") return parse_set(words);
     if (verb == "disable") return parse_enable_disable(words, "maint");
     if (verb == "enable") return parse_enable_disable(words, "ready");
+    if (verb == "peer") {
+        if (words.size() == 2 && words[1] == "step-down") return Command{PeerStepDown{}};
+        return fail("usage: peer step-down");
+    }
     return Command{Unknown{std::string(verb)}};
 }
 
@@ -347,7 +352,8 @@ bool changes_state(const Command& command) {
     return std::holds_alternative<Pin>(command) || std::holds_alternative<Unpin>(command) ||
            std::holds_alternative<Failback>(command) ||
            std::holds_alternative<SetSiteState>(command) ||
-           std::holds_alternative<SetServer>(command) || std::holds_alternative<Reload>(command);
+           std::holds_alternative<SetServer>(command) || std::holds_alternative<Reload>(command) ||
+           std::holds_alternative<PeerStepDown>(command);
 }
 
 }  // namespace lb::admin

@@ -41,6 +41,10 @@ struct SetSiteState {
     std::string state;  // "ready" | "drain" | "maint"
 };
 struct Reload {};
+struct ShowPeer {
+    Format format = Format::Text;
+};
+struct PeerStepDown {};  // `peer step-down`: hand the VIP to the peer (planned maintenance)
 
 // The HAProxy runtime-API subset. A listener is a "backend" (and a frontend), a site a "server".
 // Their replies follow HAProxy 2.6 byte for byte where sitelb has the same meaning.
@@ -101,7 +105,7 @@ using Command =
     std::variant<Help, Quit, Empty, ShowStatus, ShowSites, ShowListeners, ShowSessions, Pin, Unpin,
                  Failback, SetSiteState, Reload, Prompt, SetTimeoutCli, ShowInfo, ShowStat,
                  ShowServersState, ShowServersConn, ShowBackend, ShowSess, ShowEnv, ShowVersion,
-                 GetWeight, SetServer, Unknown>;
+                 GetWeight, SetServer, ShowPeer, PeerStepDown, Unknown>;
 
 // Longest command line accepted, without its line end.
 inline constexpr std::size_t kMaxLineBytes = 4096;

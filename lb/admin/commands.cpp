@@ -147,6 +147,10 @@ void execute(Controller& controller, const Command& command, ReplyCallback reply
                     haproxy::format_weight(controller.status(), c.backend, c.server)));
             } else if constexpr (std::is_same_v<C, SetServer>) {
                 reply(set_server(controller, c));
+            } else if constexpr (std::is_same_v<C, ShowPeer>) {
+                reply(format_peer(controller.status(), c.format));
+            } else if constexpr (std::is_same_v<C, PeerStepDown>) {
+                reply(outcome_reply(controller.peer_step_down()));
             } else {
                 static_assert(kAlwaysFalse<C>, "every command needs a case");
             }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -99,6 +100,33 @@ struct ProcessInfo {
     bool splice = true;                 // the data path splices (bytes out are spliced bytes)
 };
 
+struct PeerTransitionCount {
+    std::string from;
+    std::string to;
+    std::uint64_t count = 0;
+};
+
+// The peer link as `show peer` shows it (set only with a [peer] section).
+struct PeerView {
+    std::string id;
+    std::string role;  // "master" | "backup" | "fault" | "init"
+    int priority = 0;
+    int advertised_priority = 0;
+    std::string vip;
+    std::string interface;
+    bool vip_held = false;
+    std::string fault_reason;
+    std::string peer_id;    // "" until the peer is heard
+    std::string peer_role;  // as it last advertised
+    int peer_priority = 0;
+    std::optional<std::uint64_t> peer_advert_age_ms;
+    std::uint64_t adverts_sent = 0;
+    std::uint64_t adverts_received = 0;
+    std::map<std::string, std::uint64_t> rejected;  // by reason
+    std::vector<PeerTransitionCount> transitions;
+    std::string last_transition;
+};
+
 struct Status {
     std::string version;
     std::int64_t pid = 0;
@@ -109,7 +137,8 @@ struct Status {
     std::uint64_t epoch = 0;
     std::string last_transition;  // "site-a -> site-b (health): site-a down ..." or ""
     std::uint64_t failovers_total = 0;
-    std::string peer_role;  // "" when there is no [peer]; else master|backup|fault
+    std::string peer_role;  // "" when there is no [peer]; else master|backup|fault|init
+    std::optional<PeerView> peer;
     std::uint64_t max_connections = 0;
     std::uint64_t connections_active = 0;
     std::uint64_t connections_total = 0;
@@ -158,6 +187,8 @@ public:
     // HAProxy's user weight, 0..256 (1 initially): 0 drains the site, non-zero undoes a drain
     // that weight 0 caused.
     virtual Outcome set_site_weight(const std::string& site, unsigned weight) = 0;
+    // `peer step-down`: a planned handover of the VIP to the peer (refused without [peer]).
+    virtual Outcome peer_step_down() = 0;
 };
 
 }  // namespace lb::admin

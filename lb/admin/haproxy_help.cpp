@@ -16,12 +16,13 @@ struct HelpLine {
 
 // Sorted by usage. The HAProxy commands keep HAProxy 2.6's text (src/cli.c, src/server.c,
 // src/stats.c, ...), so a runbook's `help | grep` finds what it expects.
-constexpr std::array<HelpLine, 23> kCommands = {{
+constexpr std::array<HelpLine, 25> kCommands = {{
     {"disable server (DEPRECATED)",
      "disable a server for maintenance (use 'set server' instead)"},
     {"enable server  (DEPRECATED)", "enable a disabled server (use 'set server' instead)"},
     {"failback", "make the primary site active again if it is up (sitelb)"},
     {"get weight <bk>/<srv>", "report a server's current weight"},
+    {"peer step-down", "hand the virtual IP to the peer, for maintenance (sitelb)"},
     {"pin <site> [--kill]", "make <site> active whatever its health (sitelb)"},
     {"reload", "re-read the config file, as SIGHUP (sitelb)"},
     {"set server <bk>/<srv> [opts]", "change a server's state, weight, address or ssl"},
@@ -33,6 +34,7 @@ constexpr std::array<HelpLine, 23> kCommands = {{
     {"show env [var]", "dump environment variables known to the process"},
     {"show info [desc|json|typed|float]*", "report information about the running process"},
     {"show listeners [json]", "per-listener counters (sitelb)"},
+    {"show peer [json]", "the peer pair: role, VIP, the peer's last advert (sitelb)"},
     {"show servers conn [<backend>]",
      "dump server connections status (all or for a single backend)"},
     {"show servers state [<backend>]",

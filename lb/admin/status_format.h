@@ -16,6 +16,8 @@ namespace lb::admin {
 [[nodiscard]] std::string format_status(const Status& status, Format format);
 [[nodiscard]] std::string format_sites(const Status& status, Format format);
 [[nodiscard]] std::string format_listeners(const Status& status, Format format);
+// `show peer [json]`: the peer link (a single instance says so).
+[[nodiscard]] std::string format_peer(const Status& status, Format format);
 [[nodiscard]] std::string format_sessions(const std::vector<SessionInfo>& sessions, Format format);
 
 // "3d 4h05m06s", as HAProxy's `show info` Uptime.

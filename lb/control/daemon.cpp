@@ -63,7 +63,21 @@ Daemon::Daemon(config::Config config)
                                       .traffic = traffic_,
                                       .budget = budget_,
                                       .stopping = stopping_,
-                                      .reload = [this] { return reload(); }}) {
+                                      .reload = [this] { return reload(); },
+                                      .peer_view =
+                                          [this]() -> std::optional<admin::PeerView> {
+                                          if (!peer_) return std::nullopt;
+                                          return peer_->view();
+                                      },
+                                      .peer_step_down =
+                                          [this](std::string_view cause) {
+                                              if (peer_) peer_->step_down(cause);
+                                          }}) {
+    if (config_.peer) peer_ = std::make_unique<PeerLink>(loop_.raw(), scheduler_, config_, policy_);
+    metrics_.set_peer_source([this]() -> std::optional<metrics::PeerCounters> {
+        if (!peer_) return std::nullopt;
+        return peer_->counters();
+    });
     publish_decisions(policy_, metrics_);
 }
 
@@ -86,6 +100,9 @@ Result<Ok> Daemon::start() {
                                      started.error())};
     }
     policy_.start();  // the state file decides where the first connection goes
+    if (peer_) {
+        if (auto started = peer_->start(); !started.ok()) return started;
+    }
     const std::size_t count = worker_count(config_.global.workers);
 
     // Bind everything first so a bad address fails the start before any thread runs.
@@ -141,6 +158,8 @@ void Daemon::on_signal(int signum) {
             (void)reload();  // reload() logs the outcome
             return;
         case SIGTERM:
+            // The peer takes the VIP over first (priority-0 advert), then the drain.
+            if (peer_ && !stopping_) peer_->step_down("SIGTERM");
             log::info("SIGTERM: draining for up to {} ms", config_.timeouts.drain.count());
             stop(config_.timeouts.drain);
             return;
@@ -177,6 +196,7 @@ void Daemon::stop(Duration drain) {
             self->health_.stop();
             self->policy_.stop();
             self->console_.stop();
+            if (self->peer_) self->peer_->stop();
             self->loop_.shutdown_inbox();
             log::info("stopped");
         });

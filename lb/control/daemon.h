@@ -18,6 +18,7 @@
 #include "lb/control/health_runner.h"
 #include "lb/control/operator_console.h"
 #include "lb/control/passive_checks.h"
+#include "lb/control/peer_link.h"
 #include "lb/control/policy_driver.h"
 #include "lb/control/publishers.h"
 #include "lb/metrics/metrics.h"
@@ -67,6 +68,7 @@ private:
     HealthRunner health_;
     PassiveChecks passive_checks_;
     std::vector<std::unique_ptr<Worker>> workers_;
+    std::unique_ptr<PeerLink> peer_;  // with a [peer] section
     OperatorConsole console_;
     std::unique_ptr<admin::AdminServer> admin_;
     std::unique_ptr<web::HttpEndpoint> http_;

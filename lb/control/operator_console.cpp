@@ -152,6 +152,8 @@ admin::Status OperatorConsole::status() {
     out.pid = ::getpid();
     out.uptime_s = seconds_between(started_at_, now);
     out.process = process_info();
+    if (parts_.peer_view) out.peer = parts_.peer_view();
+    if (out.peer) out.peer_role = out.peer->role;
     out.active_site = p.site_name(p.active());
     if (p.decision().pinned) out.pinned_site = p.site_name(*p.decision().pinned);
     out.epoch = p.decision().epoch;
@@ -306,6 +308,12 @@ admin::Outcome OperatorConsole::set_site_weight(const std::string& site, unsigne
         return apply_admin_state(*index, policy::AdminState::Ready);
     }
     return {true, fmt::format("site {} weight {} (was {})", site, weight, before)};
+}
+
+admin::Outcome OperatorConsole::peer_step_down() {
+    if (!parts_.peer_step_down) return {false, "there is no [peer] section: nothing to step down from"};
+    parts_.peer_step_down("operator: peer step-down");
+    return {true, "stepping down: priority 0 advertised, the VIP goes to the peer"};
 }
 
 void OperatorConsole::reload(std::function<void(admin::Outcome)> done) {

@@ -38,6 +38,9 @@ public:
         const ConnectionBudget& budget;
         const bool& stopping;
         std::function<Result<Ok>()> reload;
+        // The peer link, when there is a [peer] section (else both are empty).
+        std::function<std::optional<admin::PeerView>()> peer_view = {};
+        std::function<void(std::string_view cause)> peer_step_down = {};
     };
 
     explicit OperatorConsole(Parts parts);
@@ -54,6 +57,7 @@ public:
     void reload(std::function<void(admin::Outcome)> done) override;
     admin::Outcome set_site_health(const std::string& site, const std::string& health) override;
     admin::Outcome set_site_weight(const std::string& site, unsigned weight) override;
+    admin::Outcome peer_step_down() override;
 
 private:
     [[nodiscard]] std::optional<std::size_t> site_index(const std::string& name) const;

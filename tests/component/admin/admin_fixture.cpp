@@ -151,6 +151,13 @@ Outcome FakeController::set_site_weight(const std::string& site, unsigned weight
     return {true, fmt::format("site {} has weight {}", site, weight)};
 }
 
+Outcome FakeController::peer_step_down() {
+    calls.push_back("peer_step_down");
+    if (!canned.peer) return {false, "there is no [peer] section: nothing to step down from"};
+    canned.peer->advertised_priority = 0;
+    return {true, "stepping down"};
+}
+
 bool FakeController::called(std::string_view call) const {
     for (const std::string& c : calls)
         if (c == call) return true;

@@ -44,6 +44,7 @@ public:
     // a known site, apply it to `canned`, so later `show` and `get weight` replies see it.
     Outcome set_site_health(const std::string& site, const std::string& health) override;
     Outcome set_site_weight(const std::string& site, unsigned weight) override;
+    Outcome peer_step_down() override;
 
     [[nodiscard]] bool called(std::string_view call) const;
 
