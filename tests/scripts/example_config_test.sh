@@ -23,3 +23,16 @@ for part in site-a site-b https http; do
     grep -qw -- "$part" <<<"$out" || { echo "FAIL: the summary does not name $part"; exit 1; }
 done
 echo "examples/lb.toml: no error, no warning"
+
+# The peer pair (examples/peers/): both halves pass too, and name each other.
+for i in 1 2; do
+    other=$((3 - i))
+    pair_config=$1/examples/peers/lb$i.toml
+    status=0
+    "$lb" check -c "$pair_config" >"$scratch/out" 2>"$scratch/err" || status=$?
+    cat "$scratch/out" "$scratch/err"
+    [ "$status" -eq 0 ] && [ ! -s "$scratch/err" ] || { echo "FAIL: lb check $pair_config"; exit 1; }
+    grep -q "peer: lb$i .*10.0.0.$other:5405" "$scratch/out" ||
+        { echo "FAIL: $pair_config does not pair lb$i with lb$other"; exit 1; }
+done
+echo "examples/peers: no error, no warning"

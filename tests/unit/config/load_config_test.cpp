@@ -290,7 +290,7 @@ TEST_CASE("examples/lb.toml loads without a problem", "[unit][config]") {
     CHECK(config->primary().name == "site-a");
     CHECK(config->standby().name == "site-b");
     CHECK(config->listeners.size() == 2);
-    CHECK_FALSE(config->peer.has_value());  // [peer] is a commented-out example until peers exist
+    CHECK_FALSE(config->peer.has_value());  // one instance by default: [peer] is commented out
 }
 
 TEST_CASE("summarize names the sites, listeners, health and policy", "[unit][config]") {
