@@ -52,6 +52,8 @@ TEST_CASE("help lists every command", "[component][admin]") {
                                 "show version",
                                 "show env",
                                 "show sess",
+                                "show peer [json]",
+                                "peer step-down",
                                 "help [<command>]",
                                 "prompt",
                                 "quit"}) {
@@ -254,6 +256,73 @@ TEST_CASE("only accepted commands are logged as operator actions", "[component][
     CHECK(actions == std::vector<std::string>{"set server https/site-b state maint", "pin site-b",
                                               "unpin", "set weight https/site-a 0"});
     CHECK(log.find(" info ") != std::string::npos);
+}
+
+
+TEST_CASE("show peer and peer step-down, with and without a [peer] section", "[component][admin]") {
+    AdminFixture f;
+    {
+        AdminClient client(f.path);
+        CHECK(f.ask(client, "show peer") == "no [peer] section: a single instance\n");
+    }
+    {
+        AdminClient client(f.path);
+        const JsonValue none = json_reply(f.ask(client, "show peer json"));
+        CHECK(none["peer"].is_null());
+    }
+    {
+        AdminClient client(f.path);
+        CHECK(f.ask(client, "peer step-down") ==
+              "error: there is no [peer] section: nothing to step down from\n");
+    }
+    PeerView peer;
+    peer.id = "lb1";
+    peer.role = "master";
+    peer.priority = 150;
+    peer.advertised_priority = 150;
+    peer.vip = "10.0.0.100/24";
+    peer.interface = "eth0";
+    peer.vip_held = true;
+    peer.peer_id = "lb2";
+    peer.peer_role = "backup";
+    peer.peer_priority = 100;
+    peer.peer_advert_age_ms = 80;
+    peer.adverts_sent = 12;
+    peer.adverts_received = 11;
+    peer.rejected = {{"bad_signature", 2}};
+    peer.transitions = {{"init", "backup", 1}, {"backup", "master", 1}};
+    peer.last_transition = "backup -> master: lb2 is backup and ranks lower (priority 100)";
+    f.controller.canned.peer = peer;
+    f.controller.canned.peer_role = "master";
+    {
+        AdminClient client(f.path);
+        const std::string text = f.ask(client, "show peer");
+        CHECK(text.find("role:") != std::string::npos);
+        CHECK(text.find("10.0.0.100/24 on eth0 (held)") != std::string::npos);
+        CHECK(text.find("lb2 backup priority 100, last advert 80ms ago") != std::string::npos);
+        CHECK(text.find("bad_signature 2") != std::string::npos);
+    }
+    {
+        AdminClient client(f.path);
+        const JsonValue json = json_reply(f.ask(client, "show peer json"));
+        const JsonValue& p = json["peer"];
+        CHECK(p["role"].string() == "master");
+        CHECK(p["vip_held"].boolean());
+        CHECK(p["peer_id"].string() == "lb2");
+        CHECK(p["adverts_rejected"]["bad_signature"].literal() == "2");
+        CHECK(p["transitions"].size() == 2);
+    }
+    {
+        AdminClient client(f.path);
+        const JsonValue status = json_reply(f.ask(client, "show status json"));
+        CHECK(status["peer_role"].string() == "master");
+        CHECK(status["peer"]["id"].string() == "lb1");
+    }
+    {
+        AdminClient client(f.path);
+        CHECK(f.ask(client, "peer step-down") == "stepping down\n");
+        CHECK(f.controller.called("peer_step_down"));
+    }
 }
 
 }  // namespace

@@ -30,7 +30,7 @@ bool same(const Command& a, const Command& b) {
             const T& y = std::get<T>(b);
             if constexpr (std::is_same_v<T, ShowStatus> || std::is_same_v<T, ShowSites> ||
                           std::is_same_v<T, ShowListeners> || std::is_same_v<T, ShowSessions> ||
-                          std::is_same_v<T, ShowInfo>)
+                          std::is_same_v<T, ShowInfo> || std::is_same_v<T, ShowPeer>)
                 return x.format == y.format;
             else if constexpr (std::is_same_v<T, ShowStat>)
                 return x.format == y.format && same_filter(x.filter, y.filter) &&
@@ -102,6 +102,9 @@ TEST_CASE("every admin command parses to its Command", "[unit][admin]") {
         {"extra blanks", "  show \t sites   json ", ShowSites{Format::Json}},
         {"listeners", "show listeners", ShowListeners{Format::Text}},
         {"sessions json", "show sessions json", ShowSessions{Format::Json}},
+        {"peer", "show peer", ShowPeer{Format::Text}},
+        {"peer json", "show peer json", ShowPeer{Format::Json}},
+        {"peer step-down", "peer step-down", PeerStepDown{}},
         {"crlf tolerated", "show sessions\r", ShowSessions{Format::Text}},
         {"pin", "pin site-b", Pin{"site-b", false}},
         {"pin --kill", "pin site-b --kill", Pin{"site-b", true}},

@@ -457,3 +457,42 @@ TEST_CASE("the epoch grows by one with every change and only then", "[unit][poli
 
 }  // namespace
 }  // namespace lb::policy
+
+namespace lb::policy {
+namespace {
+
+TEST_CASE("a follower records health but decides nothing, and leads on what it recorded",
+          "[unit][policy][peer]") {
+    FailoverPolicy policy = healthy_policy();
+    CHECK_FALSE(policy.set_follower(true, kStart));
+    CHECK(policy.follower());
+    // The primary fails while this instance is the pair's BACKUP: no failover here.
+    CHECK_FALSE(policy.on_health(kA, SiteHealth::Down, kStart + 1s));
+    CHECK(policy.active() == kA);
+    CHECK(policy.health(kA) == SiteHealth::Down);
+    CHECK(policy.decision().epoch == 0);
+    // Drain of the active site: recorded, still no move.
+    CHECK(policy.set_admin_state(kA, AdminState::Drain, kStart + 2s).status != CommandStatus::Refused);
+    CHECK(policy.active() == kA);
+    // pin, unpin and failback belong to the MASTER.
+    for (const CommandResult& refused :
+         {policy.pin(kB, kStart + 3s), policy.unpin(kStart + 3s), policy.failback(kStart + 3s)}) {
+        CHECK(refused.status == CommandStatus::Refused);
+        CHECK(refused.message.find("MASTER") != std::string::npos);
+        CHECK_FALSE(refused.transition);
+    }
+    // The master's decision is still taken whole.
+    const auto adopted = policy.adopt(Decision{kA, std::nullopt, 5}, kStart + 4s);
+    REQUIRE(adopted);
+    CHECK(policy.decision().epoch == 5);
+    // Leading again: the recorded state is judged at once (primary down → standby, epoch 6).
+    const auto led = policy.set_follower(false, kStart + 5s);
+    REQUIRE(led);
+    CHECK(led->from == kA);
+    CHECK(led->to == kB);
+    CHECK(policy.decision() == Decision{kB, std::nullopt, 6});
+    CHECK(policy.pin(kA, kStart + 6s).status != CommandStatus::Refused);
+}
+
+}  // namespace
+}  // namespace lb::policy
