@@ -215,10 +215,14 @@ Result<Command> parse_set_server(const Words& words, std::size_t target_index,
     } else {
         const std::string_view what = words.size() > value_index ? words[value_index] : "";
         ++value_index;
-        if (what == "state") set.field = SetServer::Field::State;
-        else if (what == "health") set.field = SetServer::Field::Health;
-        else if (what == "weight") set.field = SetServer::Field::Weight;
-        else return Error{std::string(kSetServerUsage)};
+        if (what == "state")
+            set.field = SetServer::Field::State;
+        else if (what == "health")
+            set.field = SetServer::Field::Health;
+        else if (what == "weight")
+            set.field = SetServer::Field::Weight;
+        else
+            return Error{std::string(kSetServerUsage)};
     }
     const std::string_view value = words.size() > value_index ? words[value_index] : "";
     switch (set.field) {
@@ -253,11 +257,16 @@ Result<Command> parse_set_timeout(const Words& words) {
     // HAProxy's timers hold at most 2^31 - 1 ms (about 24.8 days); more is refused.
     constexpr std::int64_t kMaxMs = 2'147'483'647;
     if (ec == std::errc{} && value > 0 && value <= kMaxMs) {
-        if (unit.empty() || unit == "s") ms = value * 1000;
-        else if (unit == "ms") ms = value;
-        else if (unit == "m") ms = value * 60'000;
-        else if (unit == "h") ms = value * 3'600'000;
-        else if (unit == "d") ms = value * 86'400'000;
+        if (unit.empty() || unit == "s")
+            ms = value * 1000;
+        else if (unit == "ms")
+            ms = value;
+        else if (unit == "m")
+            ms = value * 60'000;
+        else if (unit == "h")
+            ms = value * 3'600'000;
+        else if (unit == "d")
+            ms = value * 86'400'000;
     }
     if (ms <= 0 || ms > kMaxMs) return Error{"Invalid timeout value."};
     return Command{SetTimeoutCli{Duration(ms)}};
@@ -291,8 +300,8 @@ Result<Command> parse_enable_disable(const Words& words, std::string_view state)
     if (words.size() < 2 || words[1] != "server") return Command{Unknown{std::string(words[0])}};
     auto target = backend_server(words, 2);
     if (!target.ok()) return Error{target.error()};
-    return Command{SetServer{target.value().first, target.value().second,
-                             SetServer::Field::State, std::string(state), 1}};
+    return Command{SetServer{target.value().first, target.value().second, SetServer::Field::State,
+                             std::string(state), 1}};
 }
 
 template <typename Bare>

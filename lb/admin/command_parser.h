@@ -92,8 +92,8 @@ struct SetServer {
     std::string backend;
     std::string server;
     Field field = Field::State;
-    std::string state;   // State: ready|drain|maint; Health: up|down|stopping
-    unsigned weight = 1; // Weight: absolute, already resolved from a percentage of 1
+    std::string state;    // State: ready|drain|maint; Health: up|down|stopping
+    unsigned weight = 1;  // Weight: absolute, already resolved from a percentage of 1
 };
 // A command this socket does not know: answered with HAProxy's "Unknown command" text and the
 // help lines that start like it.

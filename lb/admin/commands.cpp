@@ -47,8 +47,8 @@ std::string outcome_reply(const Outcome& outcome) {
 
 // HAProxy answers a successful `set server` with nothing, a refused one with its reason.
 std::string set_server(Controller& controller, const SetServer& command) {
-    if (auto error = haproxy::find_server_error(controller.status(), command.backend,
-                                                command.server))
+    if (auto error =
+            haproxy::find_server_error(controller.status(), command.backend, command.server))
         return *error + "\n";
     Outcome outcome;
     switch (command.field) {

@@ -74,16 +74,17 @@ CheckStatus check_status(const SiteStatus& site) {
 
 int check_health(const SiteStatus& site) {
     if (site.admin_state == policy::AdminState::Maint) return 0;  // HAProxy resets it
-    if (site.health == health::Health::Up) return site.rise + site.fall - 1 - site.consecutive_failures;
+    if (site.health == health::Health::Up)
+        return site.rise + site.fall - 1 - site.consecutive_failures;
     return site.consecutive_successes;
 }
 
 std::string server_status(const SiteStatus& site) {
     if (site.admin_state == policy::AdminState::Maint) return "MAINT";
     // HAProxy: weight 0 leaves the status alone, `health stopping` reads NOLB.
-    const bool drained = site.admin_state == policy::AdminState::Drain &&
-                         site.drain_cause != DrainCause::Weight;
-    const std::string up = !drained                                    ? "UP"
+    const bool drained =
+        site.admin_state == policy::AdminState::Drain && site.drain_cause != DrainCause::Weight;
+    const std::string up = !drained                                   ? "UP"
                            : site.drain_cause == DrainCause::Stopping ? "NOLB"
                                                                       : "DRAIN";
     if (!site.check_kind || site.health == health::Health::Unknown)

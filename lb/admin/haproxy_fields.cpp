@@ -17,27 +17,133 @@ namespace {
 
 // `show stat` columns by typed position: 0..102 are HAProxy's static fields, 103..126 the
 // ssl, h2 and h1 modules' (after the "-" column in CSV).
-constexpr std::array<std::string_view, 127> kStatNames = {
-    "pxname", "svname", "qcur", "qmax", "scur", "smax", "slim", "stot", "bin", "bout", "dreq",
-    "dresp", "ereq", "econ", "eresp", "wretr", "wredis", "status", "weight", "act", "bck",
-    "chkfail", "chkdown", "lastchg", "downtime", "qlimit", "pid", "iid", "sid", "throttle",
-    "lbtot", "tracked", "type", "rate", "rate_lim", "rate_max", "check_status", "check_code",
-    "check_duration", "hrsp_1xx", "hrsp_2xx", "hrsp_3xx", "hrsp_4xx", "hrsp_5xx", "hrsp_other",
-    "hanafail", "req_rate", "req_rate_max", "req_tot", "cli_abrt", "srv_abrt", "comp_in",
-    "comp_out", "comp_byp", "comp_rsp", "lastsess", "last_chk", "last_agt", "qtime", "ctime",
-    "rtime", "ttime", "agent_status", "agent_code", "agent_duration", "check_desc", "agent_desc",
-    "check_rise", "check_fall", "check_health", "agent_rise", "agent_fall", "agent_health", "addr",
-    "cookie", "mode", "algo", "conn_rate", "conn_rate_max", "conn_tot", "intercepted", "dcon",
-    "dses", "wrew", "connect", "reuse", "cache_lookups", "cache_hits", "srv_icur", "src_ilim",
-    "qtime_max", "ctime_max", "rtime_max", "ttime_max", "eint", "idle_conn_cur", "safe_conn_cur",
-    "used_conn_cur", "need_conn_est", "uweight", "agg_server_status", "agg_server_check_status",
-    "agg_check_status", "ssl_sess", "ssl_reused_sess", "ssl_failed_handshake", "h2_headers_rcvd",
-    "h2_data_rcvd", "h2_settings_rcvd", "h2_rst_stream_rcvd", "h2_goaway_rcvd",
-    "h2_detected_conn_protocol_errors", "h2_detected_strm_protocol_errors", "h2_rst_stream_resp",
-    "h2_goaway_resp", "h2_open_connections", "h2_backend_open_streams", "h2_total_connections",
-    "h2_backend_total_streams", "h1_open_connections", "h1_open_streams", "h1_total_connections",
-    "h1_total_streams", "h1_bytes_in", "h1_bytes_out", "h1_spliced_bytes_in",
-    "h1_spliced_bytes_out"};
+constexpr std::array<std::string_view, 127> kStatNames = {"pxname",
+                                                          "svname",
+                                                          "qcur",
+                                                          "qmax",
+                                                          "scur",
+                                                          "smax",
+                                                          "slim",
+                                                          "stot",
+                                                          "bin",
+                                                          "bout",
+                                                          "dreq",
+                                                          "dresp",
+                                                          "ereq",
+                                                          "econ",
+                                                          "eresp",
+                                                          "wretr",
+                                                          "wredis",
+                                                          "status",
+                                                          "weight",
+                                                          "act",
+                                                          "bck",
+                                                          "chkfail",
+                                                          "chkdown",
+                                                          "lastchg",
+                                                          "downtime",
+                                                          "qlimit",
+                                                          "pid",
+                                                          "iid",
+                                                          "sid",
+                                                          "throttle",
+                                                          "lbtot",
+                                                          "tracked",
+                                                          "type",
+                                                          "rate",
+                                                          "rate_lim",
+                                                          "rate_max",
+                                                          "check_status",
+                                                          "check_code",
+                                                          "check_duration",
+                                                          "hrsp_1xx",
+                                                          "hrsp_2xx",
+                                                          "hrsp_3xx",
+                                                          "hrsp_4xx",
+                                                          "hrsp_5xx",
+                                                          "hrsp_other",
+                                                          "hanafail",
+                                                          "req_rate",
+                                                          "req_rate_max",
+                                                          "req_tot",
+                                                          "cli_abrt",
+                                                          "srv_abrt",
+                                                          "comp_in",
+                                                          "comp_out",
+                                                          "comp_byp",
+                                                          "comp_rsp",
+                                                          "lastsess",
+                                                          "last_chk",
+                                                          "last_agt",
+                                                          "qtime",
+                                                          "ctime",
+                                                          "rtime",
+                                                          "ttime",
+                                                          "agent_status",
+                                                          "agent_code",
+                                                          "agent_duration",
+                                                          "check_desc",
+                                                          "agent_desc",
+                                                          "check_rise",
+                                                          "check_fall",
+                                                          "check_health",
+                                                          "agent_rise",
+                                                          "agent_fall",
+                                                          "agent_health",
+                                                          "addr",
+                                                          "cookie",
+                                                          "mode",
+                                                          "algo",
+                                                          "conn_rate",
+                                                          "conn_rate_max",
+                                                          "conn_tot",
+                                                          "intercepted",
+                                                          "dcon",
+                                                          "dses",
+                                                          "wrew",
+                                                          "connect",
+                                                          "reuse",
+                                                          "cache_lookups",
+                                                          "cache_hits",
+                                                          "srv_icur",
+                                                          "src_ilim",
+                                                          "qtime_max",
+                                                          "ctime_max",
+                                                          "rtime_max",
+                                                          "ttime_max",
+                                                          "eint",
+                                                          "idle_conn_cur",
+                                                          "safe_conn_cur",
+                                                          "used_conn_cur",
+                                                          "need_conn_est",
+                                                          "uweight",
+                                                          "agg_server_status",
+                                                          "agg_server_check_status",
+                                                          "agg_check_status",
+                                                          "ssl_sess",
+                                                          "ssl_reused_sess",
+                                                          "ssl_failed_handshake",
+                                                          "h2_headers_rcvd",
+                                                          "h2_data_rcvd",
+                                                          "h2_settings_rcvd",
+                                                          "h2_rst_stream_rcvd",
+                                                          "h2_goaway_rcvd",
+                                                          "h2_detected_conn_protocol_errors",
+                                                          "h2_detected_strm_protocol_errors",
+                                                          "h2_rst_stream_resp",
+                                                          "h2_goaway_resp",
+                                                          "h2_open_connections",
+                                                          "h2_backend_open_streams",
+                                                          "h2_total_connections",
+                                                          "h2_backend_total_streams",
+                                                          "h1_open_connections",
+                                                          "h1_open_streams",
+                                                          "h1_total_connections",
+                                                          "h1_total_streams",
+                                                          "h1_bytes_in",
+                                                          "h1_bytes_out",
+                                                          "h1_spliced_bytes_in",
+                                                          "h1_spliced_bytes_out"};
 constexpr std::size_t kStaticStatFields = 103;  // the CSV's "-" column comes after these
 
 // What each object prints in HAProxy 2.6 for a TCP proxy. Server: 37 (check_code) only with a
@@ -87,7 +193,8 @@ FieldTable parse_table(std::string_view list) {
         const std::string_view item = list.substr(0, space);
         list = space == std::string_view::npos ? std::string_view{} : list.substr(space + 1);
         const std::size_t colon = item.find(':');
-        const std::size_t pos = static_cast<std::size_t>(std::stoul(std::string(item.substr(0, colon))));
+        const std::size_t pos =
+            static_cast<std::size_t>(std::stoul(std::string(item.substr(0, colon))));
         table.at(pos) = FieldSpec{item.substr(colon + 1, 3), item.substr(colon + 5)};
     }
     return table;
@@ -141,39 +248,64 @@ std::string_view object_name(StatObject object) {
 // The words HAProxy's JSON spells for the tag letters (src/stats.c field_origin/nature/scope).
 std::string_view origin_word(char c) {
     switch (c) {
-        case 'M': return "Metric";
-        case 'S': return "Status";
-        case 'K': return "Key";
-        case 'C': return "Config";
-        case 'P': return "Product";
-        default: return "Metric";
+        case 'M':
+            return "Metric";
+        case 'S':
+            return "Status";
+        case 'K':
+            return "Key";
+        case 'C':
+            return "Config";
+        case 'P':
+            return "Product";
+        default:
+            return "Metric";
     }
 }
 std::string_view nature_word(char c) {
     switch (c) {
-        case 'A': return "Age";
-        case 'a': return "Avg";
-        case 'C': return "Counter";
-        case 'c': return "Capacity";
-        case 'D': return "Duration";
-        case 'G': return "Gauge";
-        case 'L': return "Limit";
-        case 'M': return "Max";
-        case 'm': return "Min";
-        case 'N': return "Name";
-        case 'O': return "Output";
-        case 'R': return "Rate";
-        case 'T': return "Time";
-        default: return "Gauge";
+        case 'A':
+            return "Age";
+        case 'a':
+            return "Avg";
+        case 'C':
+            return "Counter";
+        case 'c':
+            return "Capacity";
+        case 'D':
+            return "Duration";
+        case 'G':
+            return "Gauge";
+        case 'L':
+            return "Limit";
+        case 'M':
+            return "Max";
+        case 'm':
+            return "Min";
+        case 'N':
+            return "Name";
+        case 'O':
+            return "Output";
+        case 'R':
+            return "Rate";
+        case 'T':
+            return "Time";
+        default:
+            return "Gauge";
     }
 }
 std::string_view scope_word(char c) {
     switch (c) {
-        case 'C': return "Cluster";
-        case 'P': return "Process";
-        case 'S': return "Service";
-        case 's': return "System";
-        default: return "Process";
+        case 'C':
+            return "Cluster";
+        case 'P':
+            return "Process";
+        case 'S':
+            return "Service";
+        case 's':
+            return "System";
+        default:
+            return "Process";
     }
 }
 
@@ -211,38 +343,75 @@ struct InfoSpec {
 // HAProxy 2.6's `show info` fields (positions 45, 46 and 51 are printed only with zlib or a
 // `description`, which sitelb has not).
 constexpr std::array<InfoSpec, 69> kInfoFields = {{
-    {0, "Name", "POS", "str"}, {1, "Version", "POS", "str"}, {2, "Release_date", "POS", "str"},
-    {3, "Nbthread", "CGS", "u32"}, {4, "Nbproc", "CGS", "u32"}, {5, "Process_num", "KGP", "u32"},
-    {6, "Pid", "SGP", "u32"}, {7, "Uptime", "MDP", "str"}, {8, "Uptime_sec", "MDP", "u32"},
-    {9, "Memmax_MB", "CLP", "u32"}, {10, "PoolAlloc_MB", "MGP", "u32"},
-    {11, "PoolUsed_MB", "MGP", "u32"}, {12, "PoolFailed", "MCP", "u32"},
-    {13, "Ulimit-n", "CLP", "u32"}, {14, "Maxsock", "CLP", "u32"}, {15, "Maxconn", "CLP", "u32"},
-    {16, "Hard_maxconn", "CLP", "u32"}, {17, "CurrConns", "MGP", "u32"},
-    {18, "CumConns", "MCP", "u32"}, {19, "CumReq", "MCP", "u32"},
-    {20, "MaxSslConns", "MMP", "u32"}, {21, "CurrSslConns", "MGP", "u32"},
-    {22, "CumSslConns", "MCP", "u32"}, {23, "Maxpipes", "CLP", "u32"},
-    {24, "PipesUsed", "MGP", "u32"}, {25, "PipesFree", "MGP", "u32"},
-    {26, "ConnRate", "MRP", "u32"}, {27, "ConnRateLimit", "CLP", "u32"},
-    {28, "MaxConnRate", "MMP", "u32"}, {29, "SessRate", "MRP", "u32"},
-    {30, "SessRateLimit", "CLP", "u32"}, {31, "MaxSessRate", "MRP", "u32"},
-    {32, "SslRate", "MRP", "u32"}, {33, "SslRateLimit", "CLP", "u32"},
-    {34, "MaxSslRate", "MMP", "u32"}, {35, "SslFrontendKeyRate", "MGP", "u32"},
+    {0, "Name", "POS", "str"},
+    {1, "Version", "POS", "str"},
+    {2, "Release_date", "POS", "str"},
+    {3, "Nbthread", "CGS", "u32"},
+    {4, "Nbproc", "CGS", "u32"},
+    {5, "Process_num", "KGP", "u32"},
+    {6, "Pid", "SGP", "u32"},
+    {7, "Uptime", "MDP", "str"},
+    {8, "Uptime_sec", "MDP", "u32"},
+    {9, "Memmax_MB", "CLP", "u32"},
+    {10, "PoolAlloc_MB", "MGP", "u32"},
+    {11, "PoolUsed_MB", "MGP", "u32"},
+    {12, "PoolFailed", "MCP", "u32"},
+    {13, "Ulimit-n", "CLP", "u32"},
+    {14, "Maxsock", "CLP", "u32"},
+    {15, "Maxconn", "CLP", "u32"},
+    {16, "Hard_maxconn", "CLP", "u32"},
+    {17, "CurrConns", "MGP", "u32"},
+    {18, "CumConns", "MCP", "u32"},
+    {19, "CumReq", "MCP", "u32"},
+    {20, "MaxSslConns", "MMP", "u32"},
+    {21, "CurrSslConns", "MGP", "u32"},
+    {22, "CumSslConns", "MCP", "u32"},
+    {23, "Maxpipes", "CLP", "u32"},
+    {24, "PipesUsed", "MGP", "u32"},
+    {25, "PipesFree", "MGP", "u32"},
+    {26, "ConnRate", "MRP", "u32"},
+    {27, "ConnRateLimit", "CLP", "u32"},
+    {28, "MaxConnRate", "MMP", "u32"},
+    {29, "SessRate", "MRP", "u32"},
+    {30, "SessRateLimit", "CLP", "u32"},
+    {31, "MaxSessRate", "MRP", "u32"},
+    {32, "SslRate", "MRP", "u32"},
+    {33, "SslRateLimit", "CLP", "u32"},
+    {34, "MaxSslRate", "MMP", "u32"},
+    {35, "SslFrontendKeyRate", "MGP", "u32"},
     {36, "SslFrontendMaxKeyRate", "MMP", "u32"},
-    {37, "SslFrontendSessionReuse_pct", "MGP", "u32"}, {38, "SslBackendKeyRate", "MRP", "u32"},
-    {39, "SslBackendMaxKeyRate", "MMP", "u32"}, {40, "SslCacheLookups", "MCP", "u32"},
-    {41, "SslCacheMisses", "MCP", "u32"}, {42, "CompressBpsIn", "MRP", "u32"},
-    {43, "CompressBpsOut", "MRP", "u32"}, {44, "CompressBpsRateLim", "CLP", "u32"},
-    {47, "Tasks", "MGP", "u32"}, {48, "Run_queue", "MGP", "u32"}, {49, "Idle_pct", "MaP", "u32"},
-    {50, "node", "COS", "str"}, {52, "Stopping", "MGP", "u32"}, {53, "Jobs", "MGP", "u32"},
-    {54, "Unstoppable Jobs", "MGP", "u32"}, {55, "Listeners", "MGP", "u32"},
-    {56, "ActivePeers", "MGP", "u32"}, {57, "ConnectedPeers", "MGP", "u32"},
-    {58, "DroppedLogs", "MGP", "u32"}, {59, "BusyPolling", "MGP", "u32"},
-    {60, "FailedResolutions", "MGP", "u32"}, {61, "TotalBytesOut", "MGP", "u64"},
-    {62, "TotalSplicdedBytesOut", "MGP", "u64"}, {63, "BytesOutRate", "MRP", "u64"},
-    {64, "DebugCommandsIssued", "MGP", "u32"}, {65, "CumRecvLogs", "MCP", "u32"},
-    {66, "Build info", "POS", "str"}, {67, "Memmax_bytes", "CLP", "u32"},
-    {68, "PoolAlloc_bytes", "MGP", "u64"}, {69, "PoolUsed_bytes", "MGP", "u64"},
-    {70, "Start_time_sec", "MDP", "u32"}, {71, "Tainted", "SGP", "str"},
+    {37, "SslFrontendSessionReuse_pct", "MGP", "u32"},
+    {38, "SslBackendKeyRate", "MRP", "u32"},
+    {39, "SslBackendMaxKeyRate", "MMP", "u32"},
+    {40, "SslCacheLookups", "MCP", "u32"},
+    {41, "SslCacheMisses", "MCP", "u32"},
+    {42, "CompressBpsIn", "MRP", "u32"},
+    {43, "CompressBpsOut", "MRP", "u32"},
+    {44, "CompressBpsRateLim", "CLP", "u32"},
+    {47, "Tasks", "MGP", "u32"},
+    {48, "Run_queue", "MGP", "u32"},
+    {49, "Idle_pct", "MaP", "u32"},
+    {50, "node", "COS", "str"},
+    {52, "Stopping", "MGP", "u32"},
+    {53, "Jobs", "MGP", "u32"},
+    {54, "Unstoppable Jobs", "MGP", "u32"},
+    {55, "Listeners", "MGP", "u32"},
+    {56, "ActivePeers", "MGP", "u32"},
+    {57, "ConnectedPeers", "MGP", "u32"},
+    {58, "DroppedLogs", "MGP", "u32"},
+    {59, "BusyPolling", "MGP", "u32"},
+    {60, "FailedResolutions", "MGP", "u32"},
+    {61, "TotalBytesOut", "MGP", "u64"},
+    {62, "TotalSplicdedBytesOut", "MGP", "u64"},
+    {63, "BytesOutRate", "MRP", "u64"},
+    {64, "DebugCommandsIssued", "MGP", "u32"},
+    {65, "CumRecvLogs", "MCP", "u32"},
+    {66, "Build info", "POS", "str"},
+    {67, "Memmax_bytes", "CLP", "u32"},
+    {68, "PoolAlloc_bytes", "MGP", "u64"},
+    {69, "PoolUsed_bytes", "MGP", "u64"},
+    {70, "Start_time_sec", "MDP", "u32"},
+    {71, "Tainted", "SGP", "str"},
 }};
 
 std::size_t info_row(std::string_view name) {
@@ -326,11 +495,11 @@ std::string StatRecord::json() const {
         if (!values_[pos]) continue;
         if (!first) out += ',';
         first = false;
-        out += fmt::format(
-            R"({{"objType":"{}","proxyId":{},"id":{},"field":{{"pos":{},"name":"{}"}},)"
-            R"("processNum":1,{},"value":{}}})",
-            object_name(object_), iid_, sid_, pos, kStatNames[pos], tags_json(table[pos]->tags),
-            value_json(table[pos]->type, *values_[pos]));
+        out +=
+            fmt::format(R"({{"objType":"{}","proxyId":{},"id":{},"field":{{"pos":{},"name":"{}"}},)"
+                        R"("processNum":1,{},"value":{}}})",
+                        object_name(object_), iid_, sid_, pos, kStatNames[pos],
+                        tags_json(table[pos]->tags), value_json(table[pos]->type, *values_[pos]));
     }
     return out + "]";
 }

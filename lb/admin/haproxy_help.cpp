@@ -17,8 +17,7 @@ struct HelpLine {
 // Sorted by usage. The HAProxy commands keep HAProxy 2.6's text (src/cli.c, src/server.c,
 // src/stats.c, ...), so a runbook's `help | grep` finds what it expects.
 constexpr std::array<HelpLine, 25> kCommands = {{
-    {"disable server (DEPRECATED)",
-     "disable a server for maintenance (use 'set server' instead)"},
+    {"disable server (DEPRECATED)", "disable a server for maintenance (use 'set server' instead)"},
     {"enable server  (DEPRECATED)", "enable a disabled server (use 'set server' instead)"},
     {"failback", "make the primary site active again if it is up (sitelb)"},
     {"get weight <bk>/<srv>", "report a server's current weight"},
@@ -28,8 +27,7 @@ constexpr std::array<HelpLine, 25> kCommands = {{
     {"set server <bk>/<srv> [opts]", "change a server's state, weight, address or ssl"},
     {"set site <site> state <state>", "set a site ready, drain or maint (sitelb)"},
     {"set timeout [cli] <delay>", "change a timeout setting"},
-    {"set weight <bk>/<srv>  (DEPRECATED)",
-     "change a server's weight (use 'set server' instead)"},
+    {"set weight <bk>/<srv>  (DEPRECATED)", "change a server's weight (use 'set server' instead)"},
     {"show backend", "list backends in the current running config"},
     {"show env [var]", "dump environment variables known to the process"},
     {"show info [desc|json|typed|float]*", "report information about the running process"},
@@ -90,12 +88,13 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-std::string help_text() { return "The following commands are valid at this level:\n" + all_lines(); }
+std::string help_text() {
+    return "The following commands are valid at this level:\n" + all_lines();
+}
 
 std::string unknown_command_text(std::string_view verb) {
     if (verb.empty())
-        return "Unknown command. Please enter one of the following commands only:\n" +
-               all_lines();
+        return "Unknown command. Please enter one of the following commands only:\n" + all_lines();
     // The five commands whose first word is nearest to the verb.
     std::vector<std::pair<std::size_t, std::size_t>> ranked;  // distance, index
     for (std::size_t i = 0; i < kCommands.size(); ++i)

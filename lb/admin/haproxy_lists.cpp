@@ -40,19 +40,20 @@ std::string servers_state_row(std::size_t index, const ListenerStatus& l, std::s
     const CheckStatus check = check_status(site);
     const bool maint = site.admin_state == policy::AdminState::Maint;
     const bool drain = site.admin_state == policy::AdminState::Drain;
-    const int op_state = !running(site)                                  ? kOpStopped
+    const int op_state = !running(site)                                      ? kOpStopped
                          : drain && site.drain_cause == DrainCause::Stopping ? kOpStopping
                                                                              : kOpRunning;
-    const int admin = maint                                                ? kAdminForcedMaint
+    const int admin = maint                                               ? kAdminForcedMaint
                       : drain && site.drain_cause == DrainCause::Operator ? kAdminForcedDrain
                                                                           : 0;
     int check_state = 0;
-    if (site.check_kind) check_state = kCheckConfigured | kCheckEnabled | (maint ? kCheckPaused : 0);
+    if (site.check_kind)
+        check_state = kCheckConfigured | kCheckEnabled | (maint ? kCheckPaused : 0);
     return fmt::format("{} {} {} {} {} {} {} {} 1 {} {} {} {} {} 0 0 0 - {} - 0 0 - - 0\n",
                        backend_iid(index), one_word(l.name), sid, one_word(site.name),
-                       one_word(site.address), op_state, admin, site.weight,
-                       site.last_change_age_s, check.status_code, check.result,
-                       std::max(0, check_health(site)), check_state, server_port(l, sid - 1));
+                       one_word(site.address), op_state, admin, site.weight, site.last_change_age_s,
+                       check.status_code, check.result, std::max(0, check_health(site)),
+                       check_state, server_port(l, sid - 1));
 }
 
 }  // namespace

@@ -91,7 +91,8 @@ StatRecord server_record(const SiteStatus& site, const ListenerStatus& l, std::u
             .set("check_rise", static_cast<std::uint64_t>(site.rise))
             .set("check_fall", static_cast<std::uint64_t>(site.fall))
             .set("check_health", static_cast<std::uint64_t>(std::max(0, check_health(site))))
-            .set("last_chk", site.last_check && !site.last_check->ok ? site.last_check->reason : "");
+            .set("last_chk",
+                 site.last_check && !site.last_check->ok ? site.last_check->reason : "");
         if (http_code) row.set("check_code", static_cast<std::uint64_t>(*http_code));
         if (site.last_check)
             row.set("check_duration", static_cast<std::uint64_t>(std::llround(
@@ -219,8 +220,8 @@ Result<std::string> format_show_stat(const Status& status, const ShowStat& comma
             }
         }
         if (filter.types & kBackendType)
-            rows.push_back(backend_record(status, l, backend_iid(i),
-                                          command.up_only || command.no_maint));
+            rows.push_back(
+                backend_record(status, l, backend_iid(i), command.up_only || command.no_maint));
     }
     return render(rows, command.format);
 }

@@ -128,19 +128,32 @@ void write_peer(JsonWriter& json, const std::optional<PeerView>& peer) {
         .field("vip_held", p.vip_held)
         .field("fault_reason", p.fault_reason);
     json.key("peer_id");
-    if (p.peer_id.empty()) json.null(); else json.value(p.peer_id);
+    if (p.peer_id.empty())
+        json.null();
+    else
+        json.value(p.peer_id);
     json.key("peer_role");
-    if (p.peer_role.empty()) json.null(); else json.value(p.peer_role);
+    if (p.peer_role.empty())
+        json.null();
+    else
+        json.value(p.peer_role);
     json.field("peer_priority", p.peer_priority);
     json.key("peer_advert_age_ms");
-    if (p.peer_advert_age_ms) json.value(*p.peer_advert_age_ms); else json.null();
+    if (p.peer_advert_age_ms)
+        json.value(*p.peer_advert_age_ms);
+    else
+        json.null();
     json.field("adverts_sent", p.adverts_sent).field("adverts_received", p.adverts_received);
     json.key("adverts_rejected").begin_object();
     for (const auto& [reason, count] : p.rejected) json.field(reason, count);
     json.end_object();
     json.key("transitions").begin_array();
     for (const PeerTransitionCount& t : p.transitions)
-        json.begin_object().field("from", t.from).field("to", t.to).field("count", t.count).end_object();
+        json.begin_object()
+            .field("from", t.from)
+            .field("to", t.to)
+            .field("count", t.count)
+            .end_object();
     json.end_array();
     json.field("last_transition", p.last_transition);
     json.end_object();
@@ -245,11 +258,12 @@ std::string format_status(const Status& status, Format format) {
     out += key_value("peer role", status.peer_role.empty() ? "none (single instance)"
                                                            : one_line(status.peer_role));
     if (status.peer)
-        out += key_value("peer", fmt::format("{} holds the VIP: {}; peer {} {}",
-                                             one_line(status.peer->id),
-                                             status.peer->vip_held ? "yes" : "no",
-                                             status.peer->peer_id.empty() ? "-" : one_line(status.peer->peer_id),
-                                             status.peer->peer_role.empty() ? "not heard" : one_line(status.peer->peer_role)));
+        out += key_value(
+            "peer", fmt::format("{} holds the VIP: {}; peer {} {}", one_line(status.peer->id),
+                                status.peer->vip_held ? "yes" : "no",
+                                status.peer->peer_id.empty() ? "-" : one_line(status.peer->peer_id),
+                                status.peer->peer_role.empty() ? "not heard"
+                                                               : one_line(status.peer->peer_role)));
     out += key_value("failovers", std::to_string(status.failovers_total));
     out += key_value("last transition", one_line(status.last_transition));
     out += key_value("connections",
@@ -338,31 +352,31 @@ std::string format_peer(const Status& status, Format format) {
     std::string out;
     out += key_value("id", one_line(p.id));
     out += key_value("role", one_line(p.role));
-    out += key_value("priority", p.advertised_priority == p.priority
-                                     ? std::to_string(p.priority)
-                                     : fmt::format("{} (advertising {})", p.priority,
-                                                   p.advertised_priority));
+    out += key_value("priority",
+                     p.advertised_priority == p.priority
+                         ? std::to_string(p.priority)
+                         : fmt::format("{} (advertising {})", p.priority, p.advertised_priority));
     out += key_value("vip", fmt::format("{} on {} ({})", one_line(p.vip), one_line(p.interface),
                                         p.vip_held ? "held" : "not held"));
     if (!p.fault_reason.empty()) out += key_value("fault", one_line(p.fault_reason));
     if (p.peer_id.empty()) {
         out += key_value("peer", "not heard yet");
     } else {
-        out += key_value("peer", fmt::format("{} {} priority {}, last advert {} ago",
-                                             one_line(p.peer_id), one_line(p.peer_role),
-                                             p.peer_priority,
-                                             format_age(p.peer_advert_age_ms.value_or(0))));
+        out += key_value("peer",
+                         fmt::format("{} {} priority {}, last advert {} ago", one_line(p.peer_id),
+                                     one_line(p.peer_role), p.peer_priority,
+                                     format_age(p.peer_advert_age_ms.value_or(0))));
     }
-    out += key_value("adverts", fmt::format("{} sent, {} received", p.adverts_sent,
-                                            p.adverts_received));
+    out += key_value("adverts",
+                     fmt::format("{} sent, {} received", p.adverts_sent, p.adverts_received));
     std::string rejected;
     for (const auto& [reason, count] : p.rejected)
         rejected += fmt::format("{}{} {}", rejected.empty() ? "" : ", ", reason, count);
     out += key_value("rejected", rejected.empty() ? "none" : rejected);
     std::string transitions;
     for (const PeerTransitionCount& t : p.transitions)
-        transitions += fmt::format("{}{}->{} {}", transitions.empty() ? "" : ", ", t.from, t.to,
-                                   t.count);
+        transitions +=
+            fmt::format("{}{}->{} {}", transitions.empty() ? "" : ", ", t.from, t.to, t.count);
     out += key_value("transitions", transitions.empty() ? "none" : transitions);
     out += key_value("last transition", one_line(p.last_transition));
     return out;

@@ -35,10 +35,10 @@ std::string host_name() {
 OperatorConsole::OperatorConsole(Parts parts)
     : parts_(std::move(parts)),
       started_at_(parts_.scheduler.now()),
-      started_wall_s_(static_cast<std::uint64_t>(
-          std::chrono::duration_cast<std::chrono::seconds>(
-              std::chrono::system_clock::now().time_since_epoch())
-              .count())) {}
+      started_wall_s_(
+          static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count())) {}
 
 void OperatorConsole::start() {
     sampler_timer_ = parts_.scheduler.make_timer([this] { sample_rates(); });
@@ -311,7 +311,8 @@ admin::Outcome OperatorConsole::set_site_weight(const std::string& site, unsigne
 }
 
 admin::Outcome OperatorConsole::peer_step_down() {
-    if (!parts_.peer_step_down) return {false, "there is no [peer] section: nothing to step down from"};
+    if (!parts_.peer_step_down)
+        return {false, "there is no [peer] section: nothing to step down from"};
     parts_.peer_step_down("operator: peer step-down");
     return {true, "stepping down: priority 0 advertised, the VIP goes to the peer"};
 }

@@ -11,9 +11,9 @@
 
 #include "config/config.h"
 #include "lb/admin/controller.h"
-#include "lb/base/scheduler.h"
 #include "lb/base/event_loop.h"
 #include "lb/base/result.h"
+#include "lb/base/scheduler.h"
 #include "lb/control/health_runner.h"
 #include "lb/control/policy_driver.h"
 #include "lb/control/rate_sampler.h"

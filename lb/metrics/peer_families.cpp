@@ -39,13 +39,13 @@ std::vector<prometheus::MetricFamily> PeerFamilies::Collect() const {
     const PeerCounters none;
     const PeerCounters& c = peer ? *peer : none;
 
-    auto role = family("lb_peer_role",
-                       "1 for this instance's peer role (all 0 without a [peer] section)",
-                       MetricType::Gauge);
+    auto role =
+        family("lb_peer_role", "1 for this instance's peer role (all 0 without a [peer] section)",
+               MetricType::Gauge);
     for (const std::string_view name : kRoles)
         add(role, {{"role", std::string(name)}}, peer && c.role == name ? 1 : 0);
-    auto vip = family("lb_peer_vip_held", "1 while this instance holds the virtual IP",
-                      MetricType::Gauge);
+    auto vip =
+        family("lb_peer_vip_held", "1 while this instance holds the virtual IP", MetricType::Gauge);
     add(vip, {}, c.vip_held ? 1 : 0);
     auto transitions = family("lb_peer_transitions_total", "Peer role changes, by from and to role",
                               MetricType::Counter);
@@ -59,7 +59,8 @@ std::vector<prometheus::MetricFamily> PeerFamilies::Collect() const {
     add(adverts, {{"direction", "received"}, {"result", "ok"}, {"reason", ""}}, c.received_ok);
     for (const std::string_view reason : kRejectReasons) {
         const auto it = c.rejected.find(std::string(reason));
-        add(adverts, {{"direction", "received"}, {"result", "rejected"}, {"reason", std::string(reason)}},
+        add(adverts,
+            {{"direction", "received"}, {"result", "rejected"}, {"reason", std::string(reason)}},
             it == c.rejected.end() ? 0 : it->second);
     }
     std::vector<prometheus::MetricFamily> out;

@@ -16,9 +16,8 @@ namespace lb::peer {
 namespace {
 
 // When the burst of announcements goes out after a takeover, from the first one.
-constexpr std::array<Duration, 3> kAnnounceGaps = {std::chrono::milliseconds(200),
-                                                   std::chrono::milliseconds(300),
-                                                   std::chrono::milliseconds(500)};
+constexpr std::array<Duration, 3> kAnnounceGaps = {
+    std::chrono::milliseconds(200), std::chrono::milliseconds(300), std::chrono::milliseconds(500)};
 
 std::string upper(std::string_view text) {
     std::string out(text);
@@ -57,8 +56,7 @@ Result<Ok> PeerDriver::start(const AdvertPolicy& policy) {
     transport_ = std::make_unique<AdvertTransport>(
         loop_, [this](std::span<const std::uint8_t> bytes, bool truncated,
                       const SocketAddress& from) { on_datagram(bytes, truncated, from); });
-    if (auto bound = transport_->start(settings_.bind, settings_.peers); !bound.ok())
-        return bound;
+    if (auto bound = transport_->start(settings_.bind, settings_.peers); !bound.ok()) return bound;
     notify_ = std::make_unique<NotifyHook>(loop_, settings_.notify);
     guard_ = std::make_unique<ReplayGuard>(std::vector<std::string>{settings_.peer_id});
     machine_ = std::make_unique<PeerMachine>(settings_, random_boot_id(), policy);
@@ -90,7 +88,8 @@ void PeerDriver::set_policy(const AdvertPolicy& policy) {
 
 void PeerDriver::step_down(std::string_view cause) {
     if (!machine_ || stopped_) return;
-    const Duration hold = std::max<Duration>(std::chrono::seconds(2), settings_.advert_interval * 10);
+    const Duration hold =
+        std::max<Duration>(std::chrono::seconds(2), settings_.advert_interval * 10);
     apply(machine_->step_down(scheduler_.now(), hold, cause));
 }
 

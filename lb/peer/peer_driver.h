@@ -44,7 +44,7 @@ struct PeerStatus {
     std::uint64_t adverts_sent = 0;
     std::uint64_t adverts_send_failed = 0;
     std::uint64_t adverts_received = 0;
-    std::map<std::string, std::uint64_t> rejected;             // by reason label
+    std::map<std::string, std::uint64_t> rejected;                             // by reason label
     std::map<std::pair<std::string, std::string>, std::uint64_t> transitions;  // (from, to)
     std::string last_transition;  // "backup -> master: no advert from lb2 for 340ms"
 };
@@ -82,7 +82,8 @@ public:
     [[nodiscard]] PeerStatus status() const;
 
 private:
-    void on_datagram(std::span<const std::uint8_t> bytes, bool truncated, const SocketAddress& from);
+    void on_datagram(std::span<const std::uint8_t> bytes, bool truncated,
+                     const SocketAddress& from);
     void on_timer();
     void apply(Reaction reaction);
     void run(const PeerAction& action);

@@ -111,12 +111,12 @@ void render_summary(std::string& out, const admin::Status& status) {
         const admin::PeerView& p = *status.peer;
         row("Virtual IP", fmt::format("{} on {}: {}", html_escape(p.vip), html_escape(p.interface),
                                       p.vip_held ? "held here" : "not held here"));
-        row("Peer", p.peer_id.empty()
-                        ? std::string("not heard")
-                        : fmt::format("{} {} (priority {}), last advert {} ago",
-                                      html_escape(p.peer_id), html_escape(p.peer_role),
-                                      p.peer_priority,
-                                      admin::format_age(p.peer_advert_age_ms.value_or(0))));
+        row("Peer",
+            p.peer_id.empty()
+                ? std::string("not heard")
+                : fmt::format("{} {} (priority {}), last advert {} ago", html_escape(p.peer_id),
+                              html_escape(p.peer_role), p.peer_priority,
+                              admin::format_age(p.peer_advert_age_ms.value_or(0))));
     }
     row("Connections", fmt::format("{} active of {} max, {} total", status.connections_active,
                                    status.max_connections, status.connections_total));

@@ -258,7 +258,6 @@ TEST_CASE("only accepted commands are logged as operator actions", "[component][
     CHECK(log.find(" info ") != std::string::npos);
 }
 
-
 TEST_CASE("show peer and peer step-down, with and without a [peer] section", "[component][admin]") {
     AdminFixture f;
     {

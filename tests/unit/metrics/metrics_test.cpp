@@ -107,7 +107,8 @@ TEST_CASE("every documented metric is exported with its type and labels", "[unit
          {"short", "oversized", "malformed", "bad_signature", "unknown_id", "replayed"}) {
         INFO(reason);
         CHECK(e.value("lb_peer_adverts_total",
-                      {{"direction", "received"}, {"result", "rejected"}, {"reason", reason}}) == 0);
+                      {{"direction", "received"}, {"result", "rejected"}, {"reason", reason}}) ==
+              0);
     }
     CHECK(e.value("lb_peer_vip_held", {}) == 0);
     CHECK(e.value("lb_build_info", {{"version", "1.2.3"}}) == 1);
@@ -177,13 +178,13 @@ TEST_CASE("control-plane calls move their series", "[unit][metrics]") {
     CHECK(e.value("lb_peer_role", {{"role", "backup"}}) == 1);
     CHECK(e.value("lb_peer_role", {{"role", "master"}}) == 0);
     CHECK(e.value("lb_peer_transitions_total", {{"from", "backup"}, {"to", "master"}}) == 2);
-    CHECK(e.value("lb_peer_adverts_total", {{"direction", "sent"}, {"result", "ok"}, {"reason", ""}}) ==
-          5);
+    CHECK(e.value("lb_peer_adverts_total",
+                  {{"direction", "sent"}, {"result", "ok"}, {"reason", ""}}) == 5);
     CHECK(e.value("lb_peer_adverts_total",
                   {{"direction", "sent"}, {"result", "error"}, {"reason", ""}}) == 1);
-    CHECK(e.value("lb_peer_adverts_total",
-                  {{"direction", "received"}, {"result", "rejected"}, {"reason", "bad_signature"}}) ==
-          3);
+    CHECK(e.value("lb_peer_adverts_total", {{"direction", "received"},
+                                            {"result", "rejected"},
+                                            {"reason", "bad_signature"}}) == 3);
     CHECK(e.value("lb_peer_adverts_total",
                   {{"direction", "received"}, {"result", "rejected"}, {"reason", "unknown_id"}}) ==
           0);

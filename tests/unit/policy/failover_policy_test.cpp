@@ -472,7 +472,8 @@ TEST_CASE("a follower records health but decides nothing, and leads on what it r
     CHECK(policy.health(kA) == SiteHealth::Down);
     CHECK(policy.decision().epoch == 0);
     // Drain of the active site: recorded, still no move.
-    CHECK(policy.set_admin_state(kA, AdminState::Drain, kStart + 2s).status != CommandStatus::Refused);
+    CHECK(policy.set_admin_state(kA, AdminState::Drain, kStart + 2s).status !=
+          CommandStatus::Refused);
     CHECK(policy.active() == kA);
     // pin, unpin and failback belong to the MASTER.
     for (const CommandResult& refused :
