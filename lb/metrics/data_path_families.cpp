@@ -4,35 +4,12 @@
 
 #include <string_view>
 
+#include "lb/metrics/family_builder.h"
+
 namespace lb::metrics {
 namespace {
 
-using Labels = std::vector<prometheus::ClientMetric::Label>;
-
 constexpr std::string_view kNoSiteLabel = "-";
-
-prometheus::MetricFamily family(std::string name, std::string help, prometheus::MetricType type) {
-    prometheus::MetricFamily out;
-    out.name = std::move(name);
-    out.help = std::move(help);
-    out.type = type;
-    return out;
-}
-
-// Counters are doubles: exact up to 2^53 (8 PiB of bytes), far past any process lifetime.
-void add_counter(prometheus::MetricFamily& into, Labels labels, std::uint64_t value) {
-    prometheus::ClientMetric metric;
-    metric.label = std::move(labels);
-    metric.counter.value = static_cast<double>(value);
-    into.metric.push_back(std::move(metric));
-}
-
-void add_gauge(prometheus::MetricFamily& into, Labels labels, std::uint64_t value) {
-    prometheus::ClientMetric metric;
-    metric.label = std::move(labels);
-    metric.gauge.value = static_cast<double>(value);
-    into.metric.push_back(std::move(metric));
-}
 
 template <typename T>
 T at_or_zero(const std::vector<T>& values, std::size_t index) {
@@ -56,23 +33,23 @@ std::vector<prometheus::MetricFamily> DataPathFamilies::Collect() const {
         const std::string& listener = sample.listener;
         auto add_errors = [&](const std::string& site, const ErrorCounts& counts) {
             for (const ConnectionError reason : kConnectionErrors)
-                add_counter(errors,
-                            {{"listener", listener},
-                             {"site", site},
-                             {"reason", std::string(to_string(reason))}},
-                            counts[static_cast<std::size_t>(reason)]);
+                add_series(errors,
+                           {{"listener", listener},
+                            {"site", site},
+                            {"reason", std::string(to_string(reason))}},
+                           counts[static_cast<std::size_t>(reason)]);
         };
         for (std::size_t site = 0; site < sites_.size(); ++site) {
-            add_counter(connections, {{"listener", listener}, {"site", sites_[site]}},
-                        at_or_zero(sample.connections, site));
+            add_series(connections, {{"listener", listener}, {"site", sites_[site]}},
+                       at_or_zero(sample.connections, site));
             add_errors(sites_[site], at_or_zero(sample.errors, site));
         }
         add_errors(std::string(kNoSiteLabel), sample.errors_no_site);
-        add_gauge(active, {{"listener", listener}}, sample.active);
-        add_counter(bytes, {{"listener", listener}, {"direction", "client_to_site"}},
-                    sample.bytes_to_site);
-        add_counter(bytes, {{"listener", listener}, {"direction", "site_to_client"}},
-                    sample.bytes_to_client);
+        add_series(active, {{"listener", listener}}, sample.active);
+        add_series(bytes, {{"listener", listener}, {"direction", "client_to_site"}},
+                   sample.bytes_to_site);
+        add_series(bytes, {{"listener", listener}, {"direction", "site_to_client"}},
+                   sample.bytes_to_client);
     }
     std::vector<prometheus::MetricFamily> out;
     for (auto* f : {&connections, &active, &errors, &bytes}) out.push_back(std::move(*f));

@@ -7,31 +7,13 @@
 
 #include "tests/component/admin/admin_fixture.h"
 #include "tests/support/haproxy_reference.h"
+#include "tests/support/text_lines.h"
 
 namespace lb::admin::test {
 namespace {
 
-std::vector<std::string> split(std::string_view line, char sep) {
-    std::vector<std::string> out;
-    std::string cell;
-    for (const char c : line) {
-        if (c == sep) {
-            out.push_back(cell);
-            cell.clear();
-        } else {
-            cell += c;
-        }
-    }
-    out.push_back(cell);
-    return out;
-}
-
-std::vector<std::string> lines_of(const std::string& body) {
-    std::vector<std::string> lines;
-    std::istringstream in(body);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
-}
+using lb::test::lines_of;
+using lb::test::split;
 
 using Row = std::map<std::string, std::string>;
 

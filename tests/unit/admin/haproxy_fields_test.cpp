@@ -10,33 +10,15 @@
 
 #include "tests/support/haproxy_reference.h"
 #include "tests/support/json_reader.h"
+#include "tests/support/text_lines.h"
 
 namespace lb::admin::haproxy {
 namespace {
 
+using lb::test::lines_of;
+using lb::test::split;
+
 namespace json = lb::test::json;
-
-std::vector<std::string> split(std::string_view line, char sep) {
-    std::vector<std::string> out;
-    std::string cell;
-    for (const char c : line) {
-        if (c == sep) {
-            out.push_back(cell);
-            cell.clear();
-        } else {
-            cell += c;
-        }
-    }
-    out.push_back(cell);
-    return out;
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
-}
 
 json::Value parse_json(const std::string& text) {
     json::ParseResult parsed = json::parse(text);

@@ -8,15 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/text_lines.h"
+
 namespace lb::admin {
 namespace {
 
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
-}
+using lb::test::lines_of;
 
 const std::vector<std::string> kSessionLines = {
     "  help [<command>]                        : list matching or all commands",

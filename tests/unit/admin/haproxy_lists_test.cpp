@@ -11,9 +11,12 @@
 
 #include "lb/admin/haproxy_info.h"
 #include "tests/support/json_reader.h"
+#include "tests/support/text_lines.h"
 
 namespace lb::admin::haproxy {
 namespace {
+
+using lb::test::lines_of;
 
 Status one_listener() {
     Status status;
@@ -52,13 +55,6 @@ Status one_listener() {
     front.site_ports = {8080, 9090};
     status.listeners = {front};
     return status;
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
 }
 
 TEST_CASE("show backend lists the listeners", "[unit][admin]") {

@@ -11,9 +11,12 @@
 
 #include "tests/support/haproxy_reference.h"
 #include "tests/support/json_reader.h"
+#include "tests/support/text_lines.h"
 
 namespace lb::admin::haproxy {
 namespace {
+
+using lb::test::split;
 
 namespace json = lb::test::json;
 
@@ -51,21 +54,6 @@ ShowStat filtered(std::optional<std::string> proxy, int types, std::optional<int
     ShowStat command;
     command.filter = StatFilter{std::move(proxy), types, sid};
     return command;
-}
-
-std::vector<std::string> split(std::string_view line, char sep) {
-    std::vector<std::string> out;
-    std::string cell;
-    for (const char c : line) {
-        if (c == sep) {
-            out.push_back(cell);
-            cell.clear();
-        } else {
-            cell += c;
-        }
-    }
-    out.push_back(cell);
-    return out;
 }
 
 struct Row {
