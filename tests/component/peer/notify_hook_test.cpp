@@ -58,7 +58,7 @@ TEST_CASE("roles that change while the script runs collapse to the newest", "[co
     CHECK(loop.close() == 0);
 }
 
-TEST_CASE("a script past its deadline is killed; a missing one is reported, not fatal",
+TEST_CASE("a script past its deadline is killed, a missing one is reported and not fatal",
           "[component][peer]") {
     test::TempDir dir("lb-notify");
     test::TestLoop loop;
