@@ -2,9 +2,10 @@
 // connecting to the VIP every 10 ms and a watcher of who holds the VIP. Each scenario prints its
 // figures (failed connects, takeover gap, both-held time) and asserts bounds with a wide margin
 // over what the timers allow (advert interval 100 ms: a crash is noticed after 3 × 100 ms plus
-// the skew, about 340 ms, i.e. ~34 failed connects), so that they hold on a loaded machine;
-// bounds that follow from the order of operations (a planned handover never has both instances
-// holding the VIP) are exact. Speed itself is compared in bench/peers/.
+// lb2's skew of 22 ms, i.e. ~32 failed connects at most; a handover costs the skew, ~2), so that
+// they hold on a loaded machine; bounds that follow from the order of operations (a planned
+// handover never has both instances holding the VIP) are exact. Speed itself is compared in
+// bench/peers/.
 #include <fmt/format.h>
 #include <signal.h>
 
@@ -222,11 +223,10 @@ TEST_CASE("forged, replayed and truncated adverts change nothing and are counted
                pair.rejected(0, "short") + pair.rejected(0, "malformed") == 1;
     };
     const bool all_counted = wait_until(counted, deadline_in(3s), 10ms);
-    INFO(pair.peer(0)->at("adverts_rejected").keys().size()
-         << " reasons; "
-         << "bad_signature " << pair.rejected(0, "bad_signature") << ", replayed "
-         << pair.rejected(0, "replayed") << ", short " << pair.rejected(0, "short")
-         << ", malformed " << pair.rejected(0, "malformed"));
+    INFO("lb1 rejected: bad_signature " << pair.rejected(0, "bad_signature") << ", replayed "
+                                        << pair.rejected(0, "replayed") << ", short "
+                                        << pair.rejected(0, "short") << ", malformed "
+                                        << pair.rejected(0, "malformed"));
     CHECK(all_counted);
     CHECK(stays([&] { return pair.settled(0); }, 1s));
     for (int i = 0; i < 2; ++i) {

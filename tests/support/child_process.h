@@ -20,7 +20,7 @@ struct SpawnOptions {
     std::optional<rlim_t> nofile_limit;
     // A named network namespace (/run/netns/NAME, as `ip netns add` makes) the child enters with
     // setns(2) before exec, as `ip netns exec NAME` does for the network; empty: the test's own.
-    std::string netns;
+    std::string netns = {};
 };
 
 // How a child ended.
