@@ -8,12 +8,15 @@ set -euo pipefail
 # systemd: systemd-analyze, which checks examples/lb.service. jq: the Grafana dashboard's test.
 # haproxy, hatop, prometheus-haproxy-exporter, tmux: the runtime-API compatibility test compares
 # the admin socket with a real HAProxy and drives hatop (in tmux) and the exporter against both.
+# nftables: the network-namespace tests partition an instance of a peer pair with it (iproute2
+# builds their namespaces); keepalived: bench/peers/ measures the pair next to it.
 packages=(
     build-essential cmake pkg-config file
     libuv1-dev libtomlplusplus-dev libfmt-dev nlohmann-json3-dev catch2 prometheus-cpp-dev libssl-dev libmnl-dev
     nginx-light openssl curl socat iproute2 procps chromium
     prometheus systemd jq
     haproxy hatop prometheus-haproxy-exporter tmux
+    nftables keepalived
 )
 
 missing=()
@@ -30,11 +33,12 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # Debian starts the packaged nginx (port 80), prometheus (port 9090), haproxy and
-# prometheus-haproxy-exporter (port 9101) as services; the tests and the demo run their own
-# nginx and haproxy instances and exporters, and only need promtool. (--no-install-recommends
-# keeps out prometheus-node-exporter, which would take port 9100, the metrics port of the demo.)
+# prometheus-haproxy-exporter (port 9101) as services (keepalived too, once
+# /etc/keepalived/keepalived.conf exists); the tests, the demo and the benches run their own
+# instances, and only need promtool. (--no-install-recommends keeps out
+# prometheus-node-exporter, which would take port 9100, the metrics port of the demo.)
 if command -v systemctl >/dev/null; then
-    for service in nginx prometheus haproxy prometheus-haproxy-exporter; do
+    for service in nginx prometheus haproxy prometheus-haproxy-exporter keepalived; do
         if systemctl is-active --quiet "$service" 2>/dev/null; then
             $sudo systemctl stop "$service" || true
         fi

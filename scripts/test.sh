@@ -4,13 +4,15 @@
 #   2. the default build (RelWithDebInfo, in build/) and a Release build (in build-release/, the
 #      one the Debian package is made from), both with warnings as errors (LB_WERROR, off by
 #      default for users and packagers);
-#   3. every test in build/: unit, component, e2e, and the tests of what the README and
-#      examples/ promise (labels demo, examples, readme: the demo's output, promtool, the
-#      Grafana dashboard against a live /metrics, systemd-analyze, the README's commands, which
-#      package build-release/);
+#   3. every test in build/: unit, component, e2e, netns (the peer pair in network namespaces
+#      the tests build: root only, each skips with exit code 77 without it, about 15 s), and the
+#      tests of what the README and examples/ promise (labels demo, examples, readme: the demo's
+#      output, promtool, the Grafana dashboard against a live /metrics, systemd-analyze, the
+#      README's commands, which package build-release/);
 #   4. the unit tests in build-release/ (the optimiser changes what undefined behaviour does);
-#   5. AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/): unit, component and
-#      end-to-end tests.
+#   5. AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/): unit, component,
+#      end-to-end and netns tests (the netns tier is the only one that drives the peer link's
+#      sockets, netlink and gratuitous ARP in a running lb).
 # Most of the time goes into the three builds; the tests of build/ take a minute or two. Re-runs
 # are much faster with ccache: `CMAKE_CXX_COMPILER_LAUNCHER=ccache scripts/test.sh` (CMake reads
 # that variable when it first configures a build directory).
@@ -28,4 +30,4 @@ scripts/build.sh build-release -DCMAKE_BUILD_TYPE=Release -DLB_WERROR=ON
 scripts/build.sh build-asan -DLB_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=Debug -DLB_WERROR=ON
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-(cd build-asan && ctest --output-on-failure --timeout 300 -j 2 -L 'unit|component|e2e')
+(cd build-asan && ctest --output-on-failure --timeout 300 -j 2 -L 'unit|component|e2e|netns')

@@ -3,6 +3,7 @@
 #include "tests/support/child_process.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -28,11 +29,14 @@ ChildProcess::ChildProcess(std::vector<std::string> args, const std::filesystem:
     const int out_fd = open_output(out);
     const int err_fd = out == err ? ::fcntl(out_fd, F_DUPFD_CLOEXEC, 0) : open_output(err);
     const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (out_fd < 0 || err_fd < 0 || null_fd < 0) {
+    const std::string netns_path = options.netns.empty() ? "" : "/run/netns/" + options.netns;
+    const int netns_fd = netns_path.empty() ? -2 : ::open(netns_path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (out_fd < 0 || err_fd < 0 || null_fd < 0 || netns_fd == -1) {
         const int error = errno;
-        for (const int fd : {out_fd, err_fd, null_fd})
+        for (const int fd : {out_fd, err_fd, null_fd, netns_fd})
             if (fd >= 0) ::close(fd);
-        throw std::system_error(error, std::generic_category(), "open");
+        throw std::system_error(error, std::generic_category(),
+                                netns_fd == -1 ? "open " + netns_path : "open");
     }
     const pid_t parent = ::getpid();
     sigset_t no_signals;
@@ -46,6 +50,7 @@ ChildProcess::ChildProcess(std::vector<std::string> args, const std::filesystem:
             const rlimit limit{*options.nofile_limit, *options.nofile_limit};
             if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) ::_exit(126);
         }
+        if (netns_fd >= 0 && ::setns(netns_fd, CLONE_NEWNET) != 0) ::_exit(125);
         ::sigprocmask(SIG_SETMASK, &no_signals, nullptr);
         ::dup2(null_fd, 0);
         ::dup2(out_fd, 1);
@@ -58,6 +63,7 @@ ChildProcess::ChildProcess(std::vector<std::string> args, const std::filesystem:
     ::close(out_fd);
     ::close(err_fd);
     ::close(null_fd);
+    if (netns_fd >= 0) ::close(netns_fd);
     if (pid_ < 0) throw std::system_error(fork_errno, std::generic_category(), "fork");
 }
 

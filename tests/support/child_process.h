@@ -18,6 +18,9 @@ namespace lb::test {
 struct SpawnOptions {
     // RLIMIT_NOFILE for the child, soft and hard, set between fork and exec.
     std::optional<rlim_t> nofile_limit;
+    // A named network namespace (/run/netns/NAME, as `ip netns add` makes) the child enters with
+    // setns(2) before exec, as `ip netns exec NAME` does for the network; empty: the test's own.
+    std::string netns = {};
 };
 
 // How a child ended.
@@ -33,7 +36,8 @@ class ChildProcess {
 public:
     // Runs `argv` (argv[0] is the path of the program) with stdout to `out` and stderr to `err`
     // (the same file if they are equal), both truncated. Throws std::system_error if a file
-    // cannot be opened or fork fails; an exec failure shows as exit code 127.
+    // cannot be opened or fork fails; an exec failure shows as exit code 127, a failed setns(2)
+    // into `options.netns` as 125.
     ChildProcess(std::vector<std::string> argv, const std::filesystem::path& out,
                  const std::filesystem::path& err, const SpawnOptions& options = {});
     ~ChildProcess();

@@ -1,0 +1,284 @@
+// The peer pair on a real network: two `lb run` instances in namespaces of their own, a client
+// connecting to the VIP every 10 ms and a watcher of who holds the VIP. Each scenario prints its
+// figures (failed connects, takeover gap, both-held time) and asserts bounds with a wide margin
+// over what the timers allow (advert interval 100 ms: a crash is noticed after 3 × 100 ms plus
+// lb2's skew of 22 ms, i.e. ~32 failed connects at most; a handover costs the skew, ~2), so that
+// they hold on a loaded machine; bounds that follow from the order of operations (a planned
+// handover never has both instances holding the VIP) are exact. Speed itself is compared in
+// bench/peers/.
+#include <fmt/format.h>
+#include <signal.h>
+
+#include <catch2/catch.hpp>
+
+#include "lb/peer/advert.h"
+#include "tests/netns/peer_pair_fixture.h"
+
+namespace lb::test::netns {
+namespace {
+
+// Exactly one of the two is MASTER, the other BACKUP, and the VIP is on the master alone;
+// the master's index, or -1.
+int sole_master(const PeerPair& pair) {
+    for (int i = 0; i < 2; ++i)
+        if (pair.settled(i)) return i;
+    return -1;
+}
+
+// A crash: SIGKILL, the backup takes over. Returns when clients are served again.
+void crash_master(PeerPair& pair) {
+    const auto killed_at = SteadyClock::now();
+    pair.kill(0);
+    const bool took_over = pair.wait_settled(1, deadline_in(3s));
+    INFO(pair.describe());
+    REQUIRE(took_over);
+    REQUIRE(pair.wait_serving(killed_at, deadline_in(5s)));
+    const Measurement crash =
+        measure(pair, "crash: SIGKILL the master", killed_at, SteadyClock::now(), 1);
+    report(crash);
+    CHECK(crash.probe.failed <= 60);
+    CHECK(crash.vip_moved_ms >= 0);
+}
+
+// A planned handover (SIGTERM, `peer step-down`) started just before `at`.
+void check_handover(PeerPair& pair, const std::string& what, SteadyClock::time_point at) {
+    const bool handed_over = pair.wait_settled(1, deadline_in(3s));
+    INFO(pair.describe());
+    REQUIRE(handed_over);
+    REQUIRE(pair.wait_serving(at, deadline_in(5s)));
+    const Measurement handover = measure(pair, what, at, SteadyClock::now(), 1);
+    report(handover);
+    CHECK(handover.probe.failed <= 6);
+    CHECK(handover.probe.gap_ms < 150);
+    // The master removes the VIP before its priority-0 advert leaves: never both.
+    CHECK(handover.vip.both_ms == 0);
+}
+
+TEST_CASE(
+    "SIGKILL of the master: the backup takes over, and the old master restarted without "
+    "preempt stays BACKUP",
+    "[netns][peer]") {
+    PeerPair pair;
+    crash_master(pair);
+
+    pair.start(0);  // removes the VIP its predecessor left, then BACKUP
+    const auto restarted_at = SteadyClock::now();
+    CHECK(pair.wait_settled(1, deadline_in(3s)));
+    // Three master-down intervals: long enough for a wrong takeover to show.
+    CHECK(stays([&] { return pair.settled(1); }, 1200ms));
+    const auto until = SteadyClock::now();
+    const Measurement restart =
+        measure(pair, "restart the old master, preempt = false", restarted_at, until, 1);
+    report(restart);
+    CHECK(restart.probe.failed == 0);
+    CHECK_FALSE(ever_held(pair.watcher().samples(), 0, restarted_at, until));
+}
+
+TEST_CASE("SIGKILL of the master, then the old master restarted with preempt takes the VIP back",
+          "[netns][peer]") {
+    PairSettings settings;
+    settings.preempt = true;
+    PeerPair pair(settings);
+    crash_master(pair);
+
+    const auto restart_at = SteadyClock::now();
+    pair.start(0);
+    const bool preempted = pair.wait_settled(0, deadline_in(3s));
+    INFO(pair.describe());
+    REQUIRE(preempted);
+    REQUIRE(pair.wait_serving(restart_at, deadline_in(5s)));
+    CHECK(stays([&] { return pair.settled(0); }, 500ms));
+    const Measurement back =
+        measure(pair, "restart the old master, preempt = true", restart_at, SteadyClock::now(), 0);
+    report(back);
+    CHECK(back.probe.failed <= 6);
+}
+
+TEST_CASE("the master's link goes down: the backup takes over, and after link up one master",
+          "[netns][peer]") {
+    PeerPair pair;
+    const auto down_at = SteadyClock::now();
+    pair.net().link_down("lb1");
+    const bool took_over = wait_until(
+        [&] { return pair.role(1) == "master" && (pair.watcher().holders() & PeerPair::bit(1)); },
+        deadline_in(3s), 10ms);
+    INFO(pair.describe());
+    REQUIRE(took_over);
+    REQUIRE(pair.wait_serving(down_at, deadline_in(5s)));
+    const Measurement down = measure(pair, "master's link down", down_at, SteadyClock::now(), 1);
+    report(down);
+    CHECK(down.probe.failed <= 60);
+
+    const auto up_at = SteadyClock::now();
+    pair.net().link_up("lb1");
+    const bool one_master = wait_until([&] { return sole_master(pair) >= 0; }, deadline_in(3s));
+    INFO(pair.describe());
+    REQUIRE(one_master);
+    const int master = sole_master(pair);
+    CHECK(stays([&] { return sole_master(pair) == master; }, 1s));
+    REQUIRE(pair.wait_serving(up_at, deadline_in(5s)));
+    const Measurement up = measure(pair, fmt::format("link up: lb{} master", master + 1), up_at,
+                                   SteadyClock::now(), master);
+    report(up);
+    CHECK(up.probe.failed <= 60);
+    // Known bug, reported, not yet fixed in lb/peer: lb does not watch its interface's link, so
+    // lb1 stays MASTER (with the VIP) while its link is down, and on link up it wins the
+    // two-master conflict on priority and takes the VIP back although preempt = false. When lb
+    // goes to FAULT on carrier loss, lb2 keeps the VIP: make this a CHECK.
+    CHECK_NOFAIL(master == 1);
+}
+
+TEST_CASE("a partitioned master, healed: one master within a second, and no failed connect",
+          "[netns][peer]") {
+    PeerPair pair;
+    const auto cut_at = SteadyClock::now();
+    pair.net().partition("lb1");
+    const bool took_over = wait_until(
+        [&] { return pair.role(1) == "master" && (pair.watcher().holders() & PeerPair::bit(1)); },
+        deadline_in(3s), 10ms);
+    INFO(pair.describe());
+    REQUIRE(took_over);
+    REQUIRE(pair.wait_serving(cut_at, deadline_in(5s)));
+    const Measurement cut = measure(pair, "partition the master", cut_at, SteadyClock::now(), 1);
+    report(cut);
+    CHECK(cut.probe.failed <= 60);
+    CHECK(pair.role(0) == "master");  // it hears nothing: it still thinks it is
+
+    const auto heal_at = SteadyClock::now();
+    pair.net().heal("lb1");
+    const bool one_master =
+        wait_until([&] { return sole_master(pair) >= 0; }, deadline_in(3s), 10ms);
+    const auto converged_ms = elapsed_ms(heal_at);
+    INFO(pair.describe());
+    REQUIRE(one_master);
+    CHECK(converged_ms <= 1000);
+    const int master = sole_master(pair);
+    const auto until = heal_at + 2s;
+    CHECK(stays([&] { return sole_master(pair) == master; }, until - SteadyClock::now()));
+    REQUIRE(
+        wait_until([&] { return !pair.prober().attempts_since(until).empty(); }, deadline_in(3s)));
+    const Measurement heal =
+        measure(pair, fmt::format("heal: lb{} master after {} ms", master + 1, converged_ms),
+                heal_at, until, master);
+    report(heal);
+    // The winner announces the VIP (gratuitous ARP) when it hears the other master, and the
+    // loser removes it: every new connection reaches one of them. A connection open at the
+    // instant the VIP moves (it moves once, to the higher priority) is lost: neither instance
+    // knows the other's connections.
+    CHECK(heal.probe.failed_to_connect == 0);
+    CHECK(heal.probe.broken_after_connect <= 2);
+}
+
+TEST_CASE("SIGTERM on the master hands the VIP over", "[netns][peer]") {
+    PeerPair pair;
+    const auto term_at = SteadyClock::now();
+    pair.lb(0).signal(SIGTERM);
+    check_handover(pair, "SIGTERM the master", term_at);
+}
+
+TEST_CASE("peer step-down on the master hands the VIP over, and it stays BACKUP", "[netns][peer]") {
+    PeerPair pair;
+    const auto step_at = SteadyClock::now();
+    const ProgramResult ctl = pair.ctl(0, {"peer", "step-down"});
+    INFO(ctl.out);
+    CHECK(ctl.exit_code == 0);
+    check_handover(pair, "lb ctl peer step-down", step_at);
+    CHECK(stays([&] { return pair.settled(1); }, 1s));
+}
+
+TEST_CASE("forged, replayed and truncated adverts change nothing and are counted by reason",
+          "[netns][peer]") {
+    PeerPair pair;
+    const std::string lb1 = pair.net().ip("lb1");
+    const std::string client = pair.net().netns("cl");
+    // A real advert from lb2 to lb1, as it crossed the wire (lb1 has admitted it by the time the
+    // copies arrive, so they are replays).
+    const auto captured =
+        capture_udp(pair.net().netns("lb1"), pair.net().ip("lb2"), kPeerPort, deadline_in(3s));
+    REQUIRE(captured);
+    auto real_key = peer::AdvertKey::load(pair.key_file());
+    REQUIRE(real_key.ok());
+    const peer::DecodeResult genuine = peer::decode(*captured, real_key.value());
+    REQUIRE(genuine.ok());
+    CHECK(genuine.value().instance_id == "lb2");
+
+    const peer::AdvertKey wrong_key("not the pair's key");
+    peer::Advert forged = genuine.value();
+    forged.sequence += 1000;
+    const auto wrong = peer::encode(forged, wrong_key);
+    forged.priority = 255;
+    forged.role = peer::PeerRole::Master;
+    forged.policy = peer::AdvertPolicy{"site-b", true, genuine.value().policy.epoch + 100};
+    const auto takeover = peer::encode(forged, wrong_key);
+    const std::vector<std::uint8_t> truncated(captured->begin(), captured->end() - 10);
+
+    const auto sent_at = SteadyClock::now();
+    CHECK(send_udp(client, lb1, kPeerPort, wrong));
+    CHECK(send_udp(client, lb1, kPeerPort, *captured));
+    CHECK(send_udp(client, lb1, kPeerPort, *captured));
+    CHECK(send_udp(client, lb1, kPeerPort, truncated));
+    CHECK(send_udp(client, lb1, kPeerPort, takeover));
+    const auto counted = [&] {
+        return pair.rejected(0, "bad_signature") == 2 && pair.rejected(0, "replayed") == 2 &&
+               pair.rejected(0, "short") + pair.rejected(0, "malformed") == 1;
+    };
+    const bool all_counted = wait_until(counted, deadline_in(3s), 10ms);
+    INFO("lb1 rejected: bad_signature " << pair.rejected(0, "bad_signature") << ", replayed "
+                                        << pair.rejected(0, "replayed") << ", short "
+                                        << pair.rejected(0, "short") << ", malformed "
+                                        << pair.rejected(0, "malformed"));
+    CHECK(all_counted);
+    CHECK(stays([&] { return pair.settled(0); }, 1s));
+    for (int i = 0; i < 2; ++i) {
+        const auto status = pair.status(i);
+        REQUIRE(status);
+        CHECK((*status)["active_site"].string() == "site-a");
+        CHECK((*status)["epoch"].number() == 0);
+    }
+    CHECK(pair.rejected(1, "bad_signature") == 0);
+    const Measurement forgeries =
+        measure(pair, "forged adverts to the master", sent_at, SteadyClock::now(), 0);
+    report(forgeries);
+    CHECK(forgeries.probe.failed == 0);
+    CHECK(forgeries.vip.changes == 0);
+}
+
+TEST_CASE("a failover decided by the master survives its crash: the new master keeps site-b",
+          "[netns][peer]") {
+    PeerPair pair;
+    const auto active_on = [&](int i) {
+        const auto status = pair.status(i);
+        return status ? (*status)["active_site"].string() : std::string();
+    };
+    const auto site_up = [&](int i, const std::string& site) {
+        const auto status = pair.status(i);
+        if (!status) return false;
+        for (const auto& s : (*status)["sites"].items())
+            if (s["name"].string() == site) return s["health"].string() == "up";
+        return false;
+    };
+    pair.stop_site('a');
+    const bool failed_over =
+        wait_until([&] { return active_on(0) == "site-b" && active_on(1) == "site-b"; },
+                   deadline_in(5s), 20ms);
+    INFO(pair.describe());
+    REQUIRE(failed_over);
+    // site-a comes back; failback is manual, so traffic stays on site-b.
+    pair.start_site('a');
+    REQUIRE(wait_until([&] { return site_up(0, "site-a") && site_up(1, "site-a"); },
+                       deadline_in(5s), 20ms));
+    const auto kill_at = SteadyClock::now();
+    REQUIRE(pair.wait_serving(kill_at, deadline_in(5s)));
+    crash_master(pair);
+    CHECK(stays([&] { return active_on(1) == "site-b"; }, 1s));
+    const auto state = json::parse(read_file(pair.workspace(1).state_file()));
+    REQUIRE(state.value);
+    CHECK((*state.value)["active"].string() == "site-b");
+    const ProbeSummary after = summarize(pair.prober().attempts(), kill_at, SteadyClock::now());
+    INFO(describe(after));
+    CHECK(after.bodies.size() == 1);
+    CHECK(after.bodies.count("site-b") == 1);
+}
+
+}  // namespace
+}  // namespace lb::test::netns
