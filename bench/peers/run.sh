@@ -186,15 +186,19 @@ CONF
 
 start_instance() {  # start_instance IMPL I
     local impl=$1 i=$2
+    # The configs are read from the work directory (so the logs name no path of this tree) and
+    # copied next to the logs.
     if [[ $impl == sitelb ]]; then
-        lb_config "$i" >"$RUN_DIR/lb$i.toml"
+        lb_config "$i" >"$STATE_DIR/lb$i.toml"
+        cp "$STATE_DIR/lb$i.toml" "$RUN_DIR/"
         start_bg "lb$i" "$RUN_DIR/lb$i.log" ip netns exec "$NS-lb$i" \
-            "$LB_BIN" run -c "$RUN_DIR/lb$i.toml"
+            "$LB_BIN" run -c "$STATE_DIR/lb$i.toml"
     else
-        keepalived_config "$i" >"$RUN_DIR/keepalived$i.conf"
+        keepalived_config "$i" >"$STATE_DIR/keepalived$i.conf"
+        cp "$STATE_DIR/keepalived$i.conf" "$RUN_DIR/"
         start_bg "keepalived$i" "$RUN_DIR/keepalived$i.log" ip netns exec "$NS-lb$i" keepalived \
             --dont-fork --log-console --log-detail --no-syslog --vrrp \
-            --use-file "$RUN_DIR/keepalived$i.conf" --pid "$STATE_DIR/keepalived$i.pid" \
+            --use-file "$STATE_DIR/keepalived$i.conf" --pid "$STATE_DIR/keepalived$i.pid" \
             --vrrp_pid "$STATE_DIR/keepalived$i-vrrp.pid"
     fi
     PAIR_PID[$i]=$BG_PID
@@ -260,7 +264,7 @@ now_ms() { date +%s%3N; }
 run_once() {
     local impl=$1 scenario=$2 n=$3
     RUN_DIR=$OUT_DIR/$impl-$scenario-$n           # configs, logs, measurements: kept
-    STATE_DIR=$WORKDIR/$impl-$scenario-$n         # sockets, pid and state files: not
+    STATE_DIR=$WORKDIR/$impl-$scenario-$n         # what the processes read and write: not
     mkdir -p "$RUN_DIR" "$STATE_DIR"
     topo_up "$n"
     if ! start_pair "$impl"; then
@@ -351,7 +355,7 @@ done
     echo "{"
     echo "  \"date\": \"$START_DATE\","
     echo "  \"commit\": \"$(git -C "$REPO_DIR" describe --always --dirty 2>/dev/null)\","
-    echo "  \"lb\": \"$LB_ORIG ($("$LB_BIN" --version 2>&1 | head -1))\","
+    echo "  \"lb\": \"${LB_ORIG#"$REPO_DIR"/} ($("$LB_BIN" --version 2>&1 | head -1))\","
     echo "  \"keepalived\": \"$(keepalived --version 2>&1 | head -1)\","
     echo "  \"kernel\": \"$(uname -r)\","
     echo "  \"cpus\": $(nproc),"
