@@ -1,7 +1,7 @@
-// Order matters in two places. Taking over: the VIP is added before the first MASTER advert
-// leaves, and announced at once and again over the first second (a lost gratuitous ARP must not
-// leave neighbours on the old MAC). Giving up: the VIP is removed before the priority-0 advert
-// leaves, so the peer, which takes over on that advert, never finds it still here.
+// Actions run in the order PeerMachine gives them. Taking over: the first MASTER advert, then the
+// VIP is added and announced at once and again over the first second (a lost gratuitous ARP must
+// not leave neighbours on the old MAC). Giving up: the VIP is removed before the priority-0
+// advert leaves, so the peer, which takes over on that advert, never finds it still here.
 #include "lb/peer/peer_driver.h"
 
 #include <fmt/format.h>
