@@ -7,27 +7,14 @@
 #include <algorithm>
 #include <limits>
 
+#include "config/edit_distance.h"
+
 namespace lb::config {
 namespace {
 
 constexpr std::string_view kEndpointExample =
     R"(an address with a port such as "10.0.0.1:443" or "[fd00::1]:443")";
 constexpr std::string_view kIpExample = R"(an IP address such as "10.0.0.11" or "fd00::11")";
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diagonal = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t above = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
-            diagonal = above;
-        }
-    }
-    return row[b.size()];
-}
 
 std::string range_message(std::int64_t min, std::int64_t max, std::int64_t got) {
     if (max >= std::numeric_limits<int>::max())

@@ -6,6 +6,8 @@
 #include <array>
 #include <vector>
 
+#include "config/edit_distance.h"
+
 namespace lb::admin {
 namespace {
 
@@ -71,21 +73,6 @@ std::string all_lines() {
 
 std::string_view first_word(std::string_view usage) { return usage.substr(0, usage.find(' ')); }
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diagonal = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t above = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
-            diagonal = above;
-        }
-    }
-    return row[b.size()];
-}
-
 }  // namespace
 
 std::string help_text() {
@@ -98,7 +85,7 @@ std::string unknown_command_text(std::string_view verb) {
     // The five commands whose first word is nearest to the verb.
     std::vector<std::pair<std::size_t, std::size_t>> ranked;  // distance, index
     for (std::size_t i = 0; i < kCommands.size(); ++i)
-        ranked.emplace_back(edit_distance(verb, first_word(kCommands[i].usage)), i);
+        ranked.emplace_back(config::edit_distance(verb, first_word(kCommands[i].usage)), i);
     std::stable_sort(ranked.begin(), ranked.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
     ranked.resize(std::min<std::size_t>(ranked.size(), 5));
