@@ -43,6 +43,10 @@ void PolicyDriver::start() {
     notify(nullptr);
 }
 
+void PolicyDriver::on_site_check(std::size_t site, bool passed) {
+    apply(policy_.on_check(site, passed, scheduler_.now()));
+}
+
 void PolicyDriver::on_site_health(std::size_t site, policy::SiteHealth health,
                                   const std::string& cause) {
     apply(policy_.on_health(site, health, scheduler_.now(), cause));

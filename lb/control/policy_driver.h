@@ -37,6 +37,8 @@ public:
 
     // --- source 1: health -------------------------------------------------------------------
     void on_site_health(std::size_t site, policy::SiteHealth health, const std::string& cause);
+    // Every active check's verdict, before the health change it may complete.
+    void on_site_check(std::size_t site, bool passed);
     // --- source 2: the operator (admin socket) ----------------------------------------------
     policy::CommandResult pin(std::size_t site);
     policy::CommandResult unpin();

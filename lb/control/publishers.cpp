@@ -7,6 +7,7 @@ namespace lb {
 void HealthPublisher::on_check_completed(std::size_t site, const health::CheckResult& result) {
     if (result.inconclusive || result.passive()) return;  // no verdict / not a probe of ours
     metrics_.health_check(site, result.ok, std::chrono::duration<double>(result.latency).count());
+    policy_.on_site_check(site, result.ok);
 }
 
 void HealthPublisher::on_health_changed(std::size_t site, const health::HealthChange& change) {

@@ -15,6 +15,7 @@ namespace {
 
 constexpr std::array<std::uint8_t, 4> kMagic = {0x4C, 0x42, 0x50, 0x41};  // "LBPA"
 constexpr std::uint8_t kPinnedFlag = 0x01;
+constexpr std::uint8_t kNoSiteFlag = 0x02;
 constexpr std::size_t kIdLengthOffset = 5;
 // Bytes besides the id, the site name and the tag: 70 - 32.
 constexpr std::size_t kFixedFields = 38;
@@ -119,7 +120,8 @@ std::vector<std::uint8_t> encode(const Advert& advert, const AdvertKey& key) {
     w.u8(static_cast<std::uint8_t>(advert.priority));
     w.u8(static_cast<std::uint8_t>(advert.role));
     w.text(site);
-    w.u8(advert.policy.pinned ? kPinnedFlag : 0);
+    w.u8(static_cast<std::uint8_t>((advert.policy.pinned ? kPinnedFlag : 0) |
+                                   (advert.reaches_site ? 0 : kNoSiteFlag)));
     w.u64(advert.policy.epoch);
     w.u64(advert.boot_id);
     w.u64(advert.sequence);
@@ -172,9 +174,10 @@ DecodeResult decode(std::span<const std::uint8_t> datagram, const AdvertKey& key
     advert.role = static_cast<PeerRole>(role);
     advert.policy.active_site = r.text();
     const std::uint8_t flags = r.u8();
-    if ((flags & ~kPinnedFlag) != 0)
+    if ((flags & ~(kPinnedFlag | kNoSiteFlag)) != 0)
         return reject(AdvertReject::Malformed, fmt::format("unknown flags 0x{:02x}", flags));
     advert.policy.pinned = (flags & kPinnedFlag) != 0;
+    advert.reaches_site = (flags & kNoSiteFlag) == 0;
     advert.policy.epoch = r.u64();
     advert.boot_id = r.u64();
     advert.sequence = r.u64();

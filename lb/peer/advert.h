@@ -32,7 +32,8 @@ namespace lb::peer {
 //   7+n      1     role: 0 init, 1 backup, 2 master, 3 fault
 //   8+n      1     m: active site name length, 1..255
 //   9+n      m     active site name
-//   9+n+m    1     flags: bit 0 set = the active site is pinned; the other bits are zero
+//   9+n+m    1     flags: bit 0 set = the active site is pinned; bit 1 set = the sender's
+//                  checks reach neither site; the other bits are zero
 //   10+n+m   8     policy epoch
 //   18+n+m   8     boot id: random, drawn once per process start
 //   26+n+m   8     sequence number: strictly increasing within one boot id
@@ -71,6 +72,9 @@ struct Advert {
     std::uint64_t boot_id = 0;
     std::uint64_t sequence = 0;
     Duration advert_interval{0};  // 1 ms .. 2^32 - 1 ms
+    // The sender's checks find at least one site up (or not yet checked). An instance that
+    // reaches neither while its peer reaches one goes to FAULT (PeerMachine).
+    bool reaches_site = true;
 
     friend bool operator==(const Advert&, const Advert&) = default;
 };

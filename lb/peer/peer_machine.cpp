@@ -62,8 +62,8 @@ Reaction PeerMachine::start(TimePoint now) {
     Reaction out;
     if (role_ != PeerRole::Init) return out;
     expire_hold(now);
-    if (fault_)
-        enter(PeerRole::Fault, "started in fault: " + *fault_, now, out);
+    if (faulted())
+        enter(PeerRole::Fault, "started in fault: " + fault_reason(), now, out);
     else
         enter(PeerRole::Backup, "started", now, out);
     return out;
@@ -73,17 +73,19 @@ Reaction PeerMachine::on_advert(const Advert& advert, TimePoint now) {
     Reaction out;
     if (role_ == PeerRole::Init || advert.instance_id == id_) return out;
     expire_hold(now);
+    const bool was_master = heard_ && heard_->role == PeerRole::Master && heard_->priority > 0;
+    const bool after_silence = !heard_ || now - heard_->at >= master_down_interval();
+    heard_ = HeardPeer{advert.instance_id, advert.role,   advert.priority,
+                       advert.advert_interval, now,   advert.reaches_site};
+    if (held() && advert.role == PeerRole::Master && advert.priority > 0) handed_over_ = true;
+    update_fault(now, fmt::format("{} no longer reaches a site", advert.instance_id), out);
+    if (role_ == PeerRole::Master) on_advert_as_master(advert, after_silence, now, out);
+    if (role_ == PeerRole::Backup) on_advert_as_backup(advert, was_master, now);
+    // Last: a role change gives the VIP up first, and adopting may wait on a state file write.
     if (advert.policy.epoch > known_epoch_) {
         known_epoch_ = advert.policy.epoch;
         out.actions.emplace_back(AdoptPolicy{advert.policy, advert.instance_id});
     }
-    const bool was_master = heard_ && heard_->role == PeerRole::Master && heard_->priority > 0;
-    const bool after_silence = !heard_ || now - heard_->at >= master_down_interval();
-    heard_ =
-        HeardPeer{advert.instance_id, advert.role, advert.priority, advert.advert_interval, now};
-    if (held() && advert.role == PeerRole::Master && advert.priority > 0) handed_over_ = true;
-    if (role_ == PeerRole::Master) on_advert_as_master(advert, after_silence, now, out);
-    if (role_ == PeerRole::Backup) on_advert_as_backup(advert, was_master, now);
     return out;
 }
 
@@ -91,6 +93,10 @@ Reaction PeerMachine::tick(TimePoint now) {
     Reaction out;
     if (role_ == PeerRole::Init) return out;
     expire_hold(now);
+    if (site_fault_ && heard_)
+        update_fault(now, fmt::format("{} not heard for {}", heard_->id,
+                                      format_duration(now - heard_->at)),
+                     out);
     if (role_ == PeerRole::Backup && now >= promotion_at())
         enter(PeerRole::Master, promotion_cause(now), now, out);
     if (now >= next_advert_) send(role_, advertised_priority(), now, out);
@@ -99,8 +105,10 @@ Reaction PeerMachine::tick(TimePoint now) {
 
 std::optional<TimePoint> PeerMachine::next_deadline() const {
     if (role_ == PeerRole::Init) return std::nullopt;
-    if (role_ == PeerRole::Backup) return std::min(next_advert_, promotion_at());
-    return next_advert_;
+    TimePoint next = next_advert_;
+    if (role_ == PeerRole::Backup) next = std::min(next, promotion_at());
+    if (site_fault_ && heard_) next = std::min(next, heard_->at + master_down_interval());
+    return next;
 }
 
 Reaction PeerMachine::set_fault(bool faulted, std::string_view reason, TimePoint now) {
@@ -108,17 +116,23 @@ Reaction PeerMachine::set_fault(bool faulted, std::string_view reason, TimePoint
     if (role_ != PeerRole::Init) expire_hold(now);
     if (faulted) {
         fault_ = std::string(reason);
-        if (role_ == PeerRole::Backup || role_ == PeerRole::Master)
-            enter(PeerRole::Fault, "fault: " + std::string(reason), now, out);
-        return out;
+    } else {
+        if (!fault_) return out;
+        fault_.reset();
     }
-    if (!fault_) return out;
-    fault_.reset();
-    if (role_ == PeerRole::Fault)
-        enter(
-            PeerRole::Backup,
-            reason.empty() ? std::string("fault cleared") : "fault cleared: " + std::string(reason),
-            now, out);
+    update_fault(now, std::string(reason), out);
+    return out;
+}
+
+Reaction PeerMachine::set_reach(bool reaches_site, TimePoint now) {
+    Reaction out;
+    if (reaches_site == reaches_site_) return out;
+    reaches_site_ = reaches_site;
+    if (role_ == PeerRole::Init) return out;
+    expire_hold(now);
+    const PeerRole before = role_;
+    update_fault(now, "a site is reachable again", out);
+    if (role_ == before) send(role_, advertised_priority(), now, out);  // say it at once
     return out;
 }
 
@@ -149,7 +163,7 @@ Reaction PeerMachine::set_policy(const AdvertPolicy& policy, TimePoint now) {
 // --- queries --------------------------------------------------------------------------------
 
 int PeerMachine::advertised_priority() const {
-    if (fault_ || role_ == PeerRole::Fault) return 0;
+    if (faulted() || role_ == PeerRole::Fault) return 0;
     if (held() && role_ != PeerRole::Master) return 0;
     return priority_;
 }
@@ -164,9 +178,11 @@ Duration PeerMachine::master_down_interval() const {
     return 3 * interval + skew();
 }
 
-const std::string& PeerMachine::fault_reason() const {
-    static const std::string kNone;
-    return fault_ ? *fault_ : kNone;
+std::string PeerMachine::fault_reason() const {
+    if (fault_ && site_fault_) return *fault_ + "; " + *site_fault_;
+    if (fault_) return *fault_;
+    if (site_fault_) return *site_fault_;
+    return {};
 }
 
 // --- rules ----------------------------------------------------------------------------------
@@ -179,12 +195,17 @@ void PeerMachine::expire_hold(TimePoint now) {
 }
 
 bool PeerMachine::ranks_above(const Advert& peer) const {
+    if (peer.reaches_site != reaches_site_) return peer.reaches_site;
     const int mine = advertised_priority();
     if (peer.priority != mine) return peer.priority > mine;
     return peer.instance_id > id_;
 }
 
 std::string PeerMachine::ranking(const Advert& peer) const {
+    if (peer.reaches_site != reaches_site_)
+        return peer.reaches_site ? fmt::format("{} reaches a site, this instance none",
+                                               peer.instance_id)
+                                 : fmt::format("{} reaches no site", peer.instance_id);
     const int mine = advertised_priority();
     if (peer.priority != mine)
         return fmt::format("priority {} {} {}", peer.priority, peer.priority > mine ? ">" : "<",
@@ -309,10 +330,27 @@ void PeerMachine::enter(PeerRole to, std::string cause, TimePoint now, Reaction&
     out.actions.emplace_back(RunNotify{to});
 }
 
+void PeerMachine::update_fault(TimePoint now, const std::string& clear_cause, Reaction& out) {
+    const bool peer_reaches =
+        heard_ && heard_->reaches_site && now - heard_->at < master_down_interval();
+    if (reaches_site_ || !peer_reaches)
+        site_fault_.reset();
+    else if (!site_fault_)
+        site_fault_ = fmt::format("neither site reachable from here, {} reaches one", heard_->id);
+    if (role_ == PeerRole::Init) return;
+    if (faulted() && role_ != PeerRole::Fault) {
+        enter(PeerRole::Fault, "fault: " + fault_reason(), now, out);
+    } else if (!faulted() && role_ == PeerRole::Fault) {
+        enter(PeerRole::Backup,
+              clear_cause.empty() ? std::string("fault cleared") : "fault cleared: " + clear_cause,
+              now, out);
+    }
+}
+
 void PeerMachine::send(PeerRole role, int priority, TimePoint now, Reaction& out) {
-    out.actions.emplace_back(SendAdvert{
-        Advert{id_, priority, role, policy_, boot_id_, ++sequence_, interval_},
-    });
+    Advert advert{id_, priority, role, policy_, boot_id_, ++sequence_, interval_};
+    advert.reaches_site = reaches_site_;
+    out.actions.emplace_back(SendAdvert{std::move(advert)});
     next_advert_ = now + interval_;
 }
 

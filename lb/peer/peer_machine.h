@@ -60,6 +60,7 @@ struct HeardPeer {
     int priority = 0;
     Duration advert_interval{0};
     TimePoint at{};
+    bool reaches_site = true;  // its checks find a site up (Advert::reaches_site)
 };
 
 // Rules (tests/unit/peer/peer_machine_test.cpp, peer_machine_fault_test.cpp and, for two
@@ -87,6 +88,14 @@ struct HeardPeer {
 //   over after its skew alone (RFC 5798 §6.4.2), sooner than the full interval.
 // - set_fault(true): FAULT (from MASTER: ReleaseVip); adverts carry priority 0; never MASTER
 //   until set_fault(false), which returns to BACKUP with a fresh master_down_interval().
+// - Sites: every advert says whether its sender reaches a site (set_reach()). An instance that
+//   reaches neither site while the peer, heard within master_down_interval(), reaches one is in
+//   FAULT as well, until it reaches one again or the peer stops reaching one or is not heard.
+//   The same fact ranks first: an instance that reaches a site ranks above one that does not,
+//   whatever their priorities, so two masters that hear each other after a partition keep the
+//   one clients can use, which also holds the VIP already (no move, no lost connect).
+//   A peer that is not heard says nothing: cut off from both sites and from the peer, this
+//   instance stays what it is (it cannot tell its own isolation from an outage of both sites).
 // - step_down(): see there.
 // - Unlike VRRP, every role advertises, every advert interval and at once on a role change: the
 //   master learns of the backup, and a backup's policy decision reaches the master.
@@ -115,6 +124,9 @@ public:
     [[nodiscard]] std::optional<TimePoint> next_deadline() const;
     // Tracking's verdict: `faulted` with why ("tcp://10.0.0.50:27017 unreachable"), or cleared.
     [[nodiscard]] Reaction set_fault(bool faulted, std::string_view reason, TimePoint now);
+    // Whether this instance's checks reach a site (one up or not yet checked): advertised at
+    // once when it changes; see the rules for the FAULT it may cause.
+    [[nodiscard]] Reaction set_reach(bool reaches_site, TimePoint now);
     // A planned handover (SIGTERM, `peer step-down`). As MASTER: ReleaseVip, one advert with
     // role MASTER and priority 0 (the peer takes over after its skew), BACKUP. In every role:
     // for `hold`, this instance advertises priority 0 and does not preempt, and it does not take
@@ -138,8 +150,10 @@ public:
     [[nodiscard]] const AdvertPolicy& policy() const { return policy_; }
     [[nodiscard]] std::uint64_t known_epoch() const { return known_epoch_; }
     [[nodiscard]] const std::optional<HeardPeer>& peer() const { return heard_; }
-    [[nodiscard]] bool faulted() const { return fault_.has_value(); }
-    [[nodiscard]] const std::string& fault_reason() const;
+    [[nodiscard]] bool faulted() const { return fault_.has_value() || site_fault_.has_value(); }
+    // Why: tracking's reason, the sites', or both joined by "; "; "" when not faulted.
+    [[nodiscard]] std::string fault_reason() const;
+    [[nodiscard]] bool reaches_site() const { return reaches_site_; }
     // Until when step_down() holds this instance back; nullopt when it does not.
     [[nodiscard]] std::optional<TimePoint> held_until() const { return hold_until_; }
     [[nodiscard]] std::uint64_t boot_id() const { return boot_id_; }
@@ -159,6 +173,9 @@ private:
     void on_advert_as_backup(const Advert& advert, bool was_master, TimePoint now);
     // Moves to `to` and appends the actions of leaving the old role and entering the new one.
     void enter(PeerRole to, std::string cause, TimePoint now, Reaction& out);
+    // Recomputes the sites' fault and moves into or out of FAULT to match faulted();
+    // `clear_cause` says why when it leaves FAULT.
+    void update_fault(TimePoint now, const std::string& clear_cause, Reaction& out);
     void send(PeerRole role, int priority, TimePoint now, Reaction& out);
 
     std::string id_;
@@ -172,7 +189,9 @@ private:
     AdvertPolicy policy_;
     std::uint64_t known_epoch_;
     std::optional<HeardPeer> heard_;
-    std::optional<std::string> fault_;  // set: faulted, with the reason
+    std::optional<std::string> fault_;       // tracking's fault, with the reason
+    std::optional<std::string> site_fault_;  // no site reachable while the peer reaches one
+    bool reaches_site_ = true;
     std::optional<TimePoint> hold_until_;
     bool handed_over_ = false;  // the peer was heard as MASTER during the hold
 

@@ -29,6 +29,12 @@ std::optional<Transition> FailoverPolicy::on_health(SiteIndex site, SiteHealth h
     return evaluate(now);
 }
 
+std::optional<Transition> FailoverPolicy::on_check(SiteIndex site, bool passed, TimePoint now) {
+    if (site >= kSiteCount) return std::nullopt;
+    sites_[site].last_check_passed = passed;
+    return evaluate(now);
+}
+
 std::optional<Transition> FailoverPolicy::on_tick(TimePoint now) { return evaluate(now); }
 
 std::optional<TimePoint> FailoverPolicy::next_deadline() const {
@@ -156,7 +162,7 @@ std::optional<Transition> FailoverPolicy::evaluate(TimePoint now) {
     }
     const SiteIndex from = decision_.active;
     const SiteIndex to = other_site(from);
-    if (const auto reason = reason_to_leave(from); reason && eligible(to)) {
+    if (const auto reason = reason_to_leave(from); reason && can_move_to(to, *reason)) {
         Transition change = switch_to(to, *reason, describe(from) + "; " + describe(to));
         update_hold_down(now);  // e.g. standby drained back to an up primary: nothing to wait for
         return change;
@@ -182,6 +188,11 @@ void FailoverPolicy::update_hold_down(TimePoint now) {
 bool FailoverPolicy::failback_possible() const {
     return settings_.failback == config::Failback::Auto && !decision_.pinned &&
            decision_.active != kPrimary && eligible(kPrimary);
+}
+
+bool FailoverPolicy::can_move_to(SiteIndex site, TransitionReason reason) const {
+    if (!eligible(site)) return false;
+    return reason != TransitionReason::Health || sites_[site].last_check_passed;
 }
 
 std::optional<TransitionReason> FailoverPolicy::reason_to_leave(SiteIndex site) const {

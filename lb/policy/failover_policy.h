@@ -29,6 +29,11 @@ struct CommandResult {
 // Rules (tests/unit/policy/failover_policy_test.cpp walks through each):
 // - the active site is left only when it is Down (or in drain/maint) and the other is Up and
 //   ready; Unknown is never a reason to move, and with both down the active site stays;
+// - a health failover also needs the standby's latest check to have passed: when the checks of
+//   both sites fail together, the likelier cause is this instance's own network (cut off, a
+//   partitioned peer), not the active site, and moving would flip sites for everyone once the
+//   network heals. The move waits for the standby's next passing check (or never comes, when the
+//   standby goes down too). Admin moves (drain, maint) do not wait;
 // - failback "manual": the standby stays active when the primary recovers; "auto": back to the
 //   primary once it has been up and ready for `failback_after` without interruption;
 // - a pin overrides health until unpin.
@@ -45,6 +50,9 @@ public:
     // A health verdict for `site`; `cause` (e.g. "connect refused ×3") goes into the detail.
     [[nodiscard]] std::optional<Transition> on_health(SiteIndex site, SiteHealth health,
                                                       TimePoint now, std::string_view cause = {});
+    // Every check verdict for `site` (active, or a passive failure), before the health change it
+    // may complete: whether the latest one passed (see the rules). Sites start as "passed".
+    [[nodiscard]] std::optional<Transition> on_check(SiteIndex site, bool passed, TimePoint now);
     // The timer armed at next_deadline() fired (early or late calls are harmless).
     [[nodiscard]] std::optional<Transition> on_tick(TimePoint now);
     // When on_tick must run next (the auto-failback hold-down), or nullopt: no timer needed.
@@ -100,6 +108,7 @@ private:
         SiteHealth health = SiteHealth::Unknown;
         AdminState admin = AdminState::Ready;
         std::string cause;  // of the last health verdict
+        bool last_check_passed = true;
     };
 
     // The health-driven rules; called after every input. At most one transition per call.
@@ -107,6 +116,9 @@ private:
     // Starts the hold-down when auto failback becomes possible, cancels it when it is not.
     void update_hold_down(TimePoint now);
     [[nodiscard]] bool failback_possible() const;
+    // Whether a move for `reason` may go to `site` now: eligible, and for a health move, its
+    // latest check passed.
+    [[nodiscard]] bool can_move_to(SiteIndex site, TransitionReason reason) const;
     // Why the active site should be left, if anything does.
     [[nodiscard]] std::optional<TransitionReason> reason_to_leave(SiteIndex site) const;
     Transition switch_to(SiteIndex to, TransitionReason reason, std::string detail);

@@ -94,6 +94,9 @@ TEST_CASE("adverts round-trip through encode and decode", "[unit][peer]") {
         {"priority 0 from a master",
          {"lb2", 0, PeerRole::Master, {"site-b", false, 3}, 9, 2, 1s},
          79},
+        {"a master that reaches no site, pinned",
+         {"lb2", 100, PeerRole::Master, {"site-b", true, 3}, 9, 3, 1s, false},
+         79},
     };
     for (const Row& row : rows) {
         INFO(row.what);
@@ -104,6 +107,18 @@ TEST_CASE("adverts round-trip through encode and decode", "[unit][peer]") {
         CHECK(decoded.value() == row.advert);
         CHECK(encode(decoded.value(), test_key()) == bytes);
     }
+}
+
+TEST_CASE("the flags byte: bit 0 the pin, bit 1 no site reachable", "[unit][peer]") {
+    Advert advert = sample();
+    advert.policy.pinned = false;
+    advert.reaches_site = false;
+    const Bytes bytes = encode(advert, test_key());
+    CHECK(bytes.at(18) == 0x02);
+    advert.policy.pinned = true;
+    CHECK(encode(advert, test_key()).at(18) == 0x03);
+    advert.reaches_site = true;
+    CHECK(encode(advert, test_key()).at(18) == 0x01);
 }
 
 TEST_CASE("a bad datagram is dropped with its reason", "[unit][peer]") {
@@ -148,8 +163,8 @@ TEST_CASE("a bad datagram is dropped with its reason", "[unit][peer]") {
          "empty active site name"},
         {"role 4, signed", resigned(with_byte(good, 10, 4)), AdvertReject::Malformed,
          "unknown role 4"},
-        {"an unknown flag, signed", resigned(with_byte(good, 18, 0x03)), AdvertReject::Malformed,
-         "unknown flags 0x03"},
+        {"an unknown flag, signed", resigned(with_byte(good, 18, 0x05)), AdvertReject::Malformed,
+         "unknown flags 0x05"},
         {"interval 0, signed", resigned(with_byte(with_byte(good, 45, 0), 46, 0)),
          AdvertReject::Malformed, "advert interval 0"},
         {"a flipped tag bit", flipped_tag, AdvertReject::BadSignature,

@@ -495,5 +495,57 @@ TEST_CASE("a follower records health but decides nothing, and leads on what it r
     CHECK(policy.pin(kA, kStart + 6s).status != CommandStatus::Refused);
 }
 
+
+TEST_CASE("a health failover waits for a passing check of the standby when its checks fail too",
+          "[unit][policy]") {
+    // Cut off from both sites (this instance's own network), both sites' checks fail together:
+    // the primary's streak completes first, while the standby is still up on older checks.
+    FailoverPolicy policy = healthy_policy();
+    CHECK_FALSE(policy.on_check(kA, false, kStart + 100ms));
+    CHECK_FALSE(policy.on_check(kB, false, kStart + 150ms));
+    CHECK_FALSE(policy.on_health(kA, SiteHealth::Down, kStart + 300ms, "timeout ×3"));
+    CHECK(policy.active() == kA);
+    CHECK(policy.decision().epoch == 0);
+
+    SECTION("the standby goes down too: no move, ever") {
+        CHECK_FALSE(policy.on_check(kB, false, kStart + 350ms));
+        CHECK_FALSE(policy.on_health(kB, SiteHealth::Down, kStart + 350ms, "timeout ×3"));
+        CHECK_FALSE(policy.on_tick(kStart + 10s));
+        CHECK(policy.active() == kA);
+        CHECK(policy.decision().epoch == 0);
+    }
+    SECTION("the standby passes its next check: the failover happens then") {
+        const auto change = policy.on_check(kB, true, kStart + 400ms);
+        REQUIRE(change);
+        CHECK(change->from == kA);
+        CHECK(change->to == kB);
+        CHECK(change->reason == TransitionReason::Health);
+        CHECK(policy.decision().epoch == 1);
+    }
+    SECTION("maint on the down active site is still a health move, and waits too") {
+        const auto result = policy.set_admin_state(kA, AdminState::Maint, kStart + 400ms);
+        CHECK(result.status == CommandStatus::Applied);
+        CHECK(policy.active() == kA);
+    }
+}
+
+TEST_CASE("a drain moves to an up standby whatever its last check said", "[unit][policy]") {
+    FailoverPolicy policy = healthy_policy();
+    CHECK_FALSE(policy.on_check(kB, false, kStart + 100ms));
+    const auto result = policy.set_admin_state(kA, AdminState::Drain, kStart + 200ms);
+    REQUIRE(result.transition);
+    CHECK(policy.active() == kB);
+}
+
+TEST_CASE("a passing standby check alone never moves a healthy active site", "[unit][policy]") {
+    FailoverPolicy policy = healthy_policy();
+    for (int i = 0; i < 5; ++i) {
+        CHECK_FALSE(policy.on_check(kB, true, kStart + i * 100ms));
+        CHECK_FALSE(policy.on_check(kA, i % 2 == 0, kStart + i * 100ms));
+    }
+    CHECK(policy.active() == kA);
+    CHECK(policy.decision().epoch == 0);
+}
+
 }  // namespace
 }  // namespace lb::policy
