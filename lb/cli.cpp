@@ -81,8 +81,6 @@ std::vector<std::string> unsupported_features(const config::Config& config) {
             out.push_back(
                 fmt::format("listeners[{}].accept_proxy = true: receiving PROXY headers", i));
     }
-    if (config.peer && !config.peer->track.empty())
-        out.push_back("peer.track: tracking targets (FAULT when one is unreachable)");
     return out;
 }
 

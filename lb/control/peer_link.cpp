@@ -48,6 +48,10 @@ Result<Ok> PeerLink::start() {
                                                                      const policy::Transition*) {
         if (const auto live = alive.lock(); live && *live) driver_->set_policy(local_policy());
     });
+    policy_.add_health_observer([this, alive = std::weak_ptr<bool>(alive_)](const PolicyDriver&) {
+        if (const auto live = alive.lock(); live && *live) driver_->set_reach(reaches_site());
+    });
+    driver_->set_reach(reaches_site());
     return Ok{};
 }
 
@@ -59,6 +63,13 @@ void PeerLink::stop() {
 
 peer::AdvertPolicy PeerLink::local_policy() const {
     return peer::to_advert_policy(policy_.policy().decision(), names_);
+}
+
+bool PeerLink::reaches_site() const {
+    const policy::FailoverPolicy& policy = policy_.policy();
+    for (policy::SiteIndex site = 0; site < policy::kSiteCount; ++site)
+        if (policy.health(site) != policy::SiteHealth::Down) return true;
+    return false;
 }
 
 std::string PeerLink::role_name() const { return std::string(peer::to_string(driver_->role())); }

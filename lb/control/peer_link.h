@@ -40,6 +40,8 @@ public:
 
 private:
     [[nodiscard]] peer::AdvertPolicy local_policy() const;
+    // A site up or not yet checked: this instance's checks do not find both down.
+    [[nodiscard]] bool reaches_site() const;
 
     PolicyDriver& policy_;
     policy::SiteNames names_;

@@ -51,6 +51,7 @@ void PolicyDriver::on_site_health(std::size_t site, policy::SiteHealth health,
                                   const std::string& cause) {
     apply(policy_.on_health(site, health, scheduler_.now(), cause));
     publish();  // eligibility for retries may change without a transition
+    for (const HealthObserver& observer : health_observers_) observer(*this);
 }
 
 void PolicyDriver::reconfigure(const config::Config& config) {

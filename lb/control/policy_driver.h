@@ -30,6 +30,11 @@ public:
     PolicyDriver& operator=(const PolicyDriver&) = delete;
 
     void add_observer(Observer observer) { observers_.push_back(std::move(observer)); }
+    // Called after every health verdict (on_site_health), whether or not the decision changed.
+    using HealthObserver = std::function<void(const PolicyDriver&)>;
+    void add_health_observer(HealthObserver observer) {
+        health_observers_.push_back(std::move(observer));
+    }
     // Reads the state file (a corrupt one is reported and left untouched) and publishes the
     // starting decision.
     void start();
@@ -74,6 +79,7 @@ private:
     ActiveSite& active_site_;
     std::unique_ptr<Timer> timer_;
     std::vector<Observer> observers_;
+    std::vector<HealthObserver> health_observers_;
     std::string last_transition_;
     std::uint64_t failovers_ = 0;
 };

@@ -53,6 +53,15 @@ Result<Ok> PeerDriver::start(const AdvertPolicy& policy) {
     auto announcer = NeighbourAnnouncer::open(settings_.interface, vip_->family);
     if (!announcer.ok()) return Error{fmt::format("peer.interface: {}", announcer.error())};
     announcer_ = std::move(announcer.value());
+    auto link = LinkWatch::open(addresses_->index(), settings_.interface);
+    if (!link.ok()) return Error{fmt::format("peer.interface: {}", link.error())};
+    link_ = std::move(link.value());
+    auto track = TrackTargets::create(loop_, scheduler_, settings_.track, settings_.advert_interval,
+                                      [this](const std::string& problem) {
+                                          set_fault("track", problem);
+                                      });
+    if (!track.ok()) return Error{track.error()};
+    track_ = std::move(track.value());
     transport_ = std::make_unique<AdvertTransport>(
         loop_, [this](std::span<const std::uint8_t> bytes, bool truncated,
                       const SocketAddress& from) { on_datagram(bytes, truncated, from); });
@@ -66,7 +75,9 @@ Result<Ok> PeerDriver::start(const AdvertPolicy& policy) {
               settings_.id, settings_.priority, vip_->to_string(), settings_.interface,
               settings_.advert_interval.count(), settings_.peers.size(),
               settings_.preempt ? ", preempt" : "");
+    poll_link();  // a link already down: start in FAULT
     apply(machine_->start(scheduler_.now()));  // releases a VIP a crashed run left behind
+    track_->start();
     return Ok{};
 }
 
@@ -78,6 +89,7 @@ void PeerDriver::stop() {
     release_vip();
     timer_.reset();
     announce_timer_.reset();
+    if (track_) track_->stop();
     if (transport_) transport_->stop();
 }
 
@@ -93,9 +105,38 @@ void PeerDriver::step_down(std::string_view cause) {
     apply(machine_->step_down(scheduler_.now(), hold, cause));
 }
 
-void PeerDriver::set_fault(bool faulted, std::string_view reason) {
+void PeerDriver::set_reach(bool reaches_site) {
     if (!machine_ || stopped_) return;
-    apply(machine_->set_fault(faulted, reason, scheduler_.now()));
+    apply(machine_->set_reach(reaches_site, scheduler_.now()));
+}
+
+void PeerDriver::set_fault(const std::string& source, const std::string& problem) {
+    if (!machine_ || stopped_) return;
+    const auto found = faults_.find(source);
+    std::string cleared;
+    if (problem.empty()) {
+        if (found == faults_.end()) return;
+        cleared = found->second;
+        faults_.erase(found);
+    } else {
+        if (found != faults_.end() && found->second == problem) return;
+        faults_[source] = problem;
+    }
+    std::string reasons;
+    for (const auto& [name, text] : faults_) reasons += (reasons.empty() ? "" : "; ") + text;
+    if (reasons.empty())
+        apply(machine_->set_fault(false, "recovered from: " + cleared, scheduler_.now()));
+    else
+        apply(machine_->set_fault(true, reasons, scheduler_.now()));
+}
+
+void PeerDriver::poll_link() {
+    const auto problem = link_->problem();
+    if (!problem.ok()) {
+        log::warning("peer: {}", problem.error());  // a read error is no verdict on the link
+        return;
+    }
+    set_fault("link", problem.value());
 }
 
 PeerRole PeerDriver::role() const { return machine_ ? machine_->role() : PeerRole::Init; }
@@ -145,6 +186,7 @@ void PeerDriver::reject(AdvertReject reason, std::string_view detail, const Sock
 
 void PeerDriver::on_timer() {
     if (stopped_ || !machine_) return;
+    poll_link();  // at least once per advert interval: the timer never sleeps longer
     apply(machine_->tick(scheduler_.now()));
 }
 
@@ -189,7 +231,7 @@ void PeerDriver::acquire_vip() {
     if (!added.ok()) {
         // Without the address this instance cannot serve: FAULT gives the peer the VIP.
         log::error("peer: {}", added.error());
-        apply(machine_->set_fault(true, added.error(), scheduler_.now()));
+        set_fault("vip", added.error());
         return;
     }
     vip_held_ = true;

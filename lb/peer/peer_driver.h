@@ -21,10 +21,12 @@
 #include "lb/peer/advert_auth.h"
 #include "lb/peer/advert_transport.h"
 #include "lb/peer/interface_addresses.h"
+#include "lb/peer/link_watch.h"
 #include "lb/peer/neighbour_announcer.h"
 #include "lb/peer/notify_hook.h"
 #include "lb/peer/peer_machine.h"
 #include "lb/peer/replay_guard.h"
+#include "lb/peer/track_targets.h"
 #include "lb/peer/virtual_address.h"
 
 namespace lb::peer {
@@ -75,8 +77,9 @@ public:
     void set_policy(const AdvertPolicy& policy);
     // A planned handover (SIGTERM before the drain, `peer step-down`).
     void step_down(std::string_view cause);
-    // Tracking's verdict.
-    void set_fault(bool faulted, std::string_view reason);
+    // Whether this instance's checks reach a site (one up or not yet checked): advertised, and
+    // FAULT when the peer reaches one and this one none (PeerMachine).
+    void set_reach(bool reaches_site);
 
     [[nodiscard]] PeerRole role() const;
     [[nodiscard]] PeerStatus status() const;
@@ -93,6 +96,10 @@ private:
     void on_announce_timer();
     void rearm();
     void reject(AdvertReject reason, std::string_view detail, const SocketAddress& from);
+    // The faults this driver finds itself, by source ("link", "track", "vip"): "" clears one.
+    // The machine sees one fault, their reasons joined.
+    void set_fault(const std::string& source, const std::string& problem);
+    void poll_link();
 
     uv_loop_t* loop_;
     Scheduler& scheduler_;
@@ -104,6 +111,9 @@ private:
     std::unique_ptr<NeighbourAnnouncer> announcer_;
     std::unique_ptr<AdvertTransport> transport_;
     std::unique_ptr<NotifyHook> notify_;
+    std::unique_ptr<LinkWatch> link_;
+    std::unique_ptr<TrackTargets> track_;
+    std::map<std::string, std::string> faults_;  // source -> problem, only the faulted ones
     std::unique_ptr<ReplayGuard> guard_;
     std::unique_ptr<PeerMachine> machine_;
     std::unique_ptr<Timer> timer_;

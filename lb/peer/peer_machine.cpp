@@ -128,6 +128,7 @@ Reaction PeerMachine::set_reach(bool reaches_site, TimePoint now) {
     Reaction out;
     if (reaches_site == reaches_site_) return out;
     reaches_site_ = reaches_site;
+    if (!reaches_site) reach_lost_at_ = now;
     if (role_ == PeerRole::Init) return out;
     expire_hold(now);
     const PeerRole before = role_;
@@ -331,8 +332,10 @@ void PeerMachine::enter(PeerRole to, std::string cause, TimePoint now, Reaction&
 }
 
 void PeerMachine::update_fault(TimePoint now, const std::string& clear_cause, Reaction& out) {
-    const bool peer_reaches =
-        heard_ && heard_->reaches_site && now - heard_->at < master_down_interval();
+    // Only an advert heard since this instance lost the sites shows that the peer reaches one
+    // while this one does not; an older one may predate whatever cut this instance off.
+    const bool peer_reaches = heard_ && heard_->reaches_site && heard_->at >= reach_lost_at_ &&
+                              now - heard_->at < master_down_interval();
     if (reaches_site_ || !peer_reaches)
         site_fault_.reset();
     else if (!site_fault_)

@@ -89,8 +89,10 @@ struct HeardPeer {
 // - set_fault(true): FAULT (from MASTER: ReleaseVip); adverts carry priority 0; never MASTER
 //   until set_fault(false), which returns to BACKUP with a fresh master_down_interval().
 // - Sites: every advert says whether its sender reaches a site (set_reach()). An instance that
-//   reaches neither site while the peer, heard within master_down_interval(), reaches one is in
-//   FAULT as well, until it reaches one again or the peer stops reaching one or is not heard.
+//   reaches neither site while the peer reaches one is in FAULT as well — the peer heard since
+//   this instance lost the sites and within master_down_interval() — until it reaches one again
+//   or the peer stops reaching one or is not heard. An advert from before the loss proves
+//   nothing: cut off from everything, this instance would otherwise leave and retake MASTER.
 //   The same fact ranks first: an instance that reaches a site ranks above one that does not,
 //   whatever their priorities, so two masters that hear each other after a partition keep the
 //   one clients can use, which also holds the VIP already (no move, no lost connect).
@@ -192,6 +194,7 @@ private:
     std::optional<std::string> fault_;       // tracking's fault, with the reason
     std::optional<std::string> site_fault_;  // no site reachable while the peer reaches one
     bool reaches_site_ = true;
+    TimePoint reach_lost_at_{};  // when reaches_site_ last became false
     std::optional<TimePoint> hold_until_;
     bool handed_over_ = false;  // the peer was heard as MASTER during the hold
 

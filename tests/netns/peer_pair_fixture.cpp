@@ -53,6 +53,9 @@ PeerPair::PeerPair(PairSettings settings) : settings_(std::move(settings)) {
         key_file_, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     start_site('a');
     start_site('b');
+    if (settings_.track_port != 0)
+        tracked_ = std::make_unique<ReplyServer>(ReplyServer::Options{
+            net_->netns("st"), net_->address(kSiteAHost), settings_.track_port, "tracked", false});
     for (int i = 0; i < 2; ++i)
         workspaces_[static_cast<std::size_t>(i)] =
             std::make_unique<LbWorkspace>(std::string("lb-netns-") + name(i));
@@ -99,7 +102,13 @@ LbConfig PeerPair::config(int i) const {
         kPeerPort, net_->ip(name(other)), kPeerPort, toml_string(settings_.advert_interval),
         settings_.preempt ? "true" : "false", toml_string(key_file_.string()), vip(),
         net_->prefix_length());
+    if (settings_.track_port != 0)
+        config.extra_toml += "track = [" + toml_string(track_target()) + "]\n";
     return config;
+}
+
+std::string PeerPair::track_target() const {
+    return fmt::format("tcp://{}:{}", net_->address(kSiteAHost), settings_.track_port);
 }
 
 bool PeerPair::running(int i) const {

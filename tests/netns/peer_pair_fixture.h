@@ -47,6 +47,9 @@ struct PairSettings {
     std::string advert_interval = "100ms";
     std::array<int, 2> priority = {250, 200};
     std::string health_interval = "100ms";
+    // Non-zero: a service listens on the sites' node (site-a's address) at this port before the
+    // instances start, and both track it ([peer] track = ["tcp://ADDRESS:PORT"]).
+    std::uint16_t track_port = 0;
 };
 
 class PeerPair {
@@ -63,6 +66,8 @@ public:
 
     [[nodiscard]] NetnsTopology& net() { return *net_; }
     [[nodiscard]] std::string vip() const { return net_->address(kVipHost); }
+    // "tcp://ADDRESS:PORT" of the tracked service (PairSettings::track_port).
+    [[nodiscard]] std::string track_target() const;
     [[nodiscard]] const std::filesystem::path& key_file() const { return key_file_; }
     [[nodiscard]] LbWorkspace& workspace(int i) {
         return *workspaces_.at(static_cast<std::size_t>(i));
@@ -118,6 +123,7 @@ private:
     TempDir key_dir_{"lb-netns-key"};
     std::filesystem::path key_file_;
     std::array<std::unique_ptr<ReplyServer>, 2> sites_;
+    std::unique_ptr<ReplyServer> tracked_;
     std::array<std::unique_ptr<LbWorkspace>, 2> workspaces_;
     std::array<std::unique_ptr<LbProcess>, 2> lbs_;
     std::unique_ptr<VipWatcher> watcher_;

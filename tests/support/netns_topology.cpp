@@ -23,6 +23,7 @@ using namespace std::chrono_literals;
 
 constexpr const char* kPrefix = "sitelb-";
 constexpr const char* kPartitionTable = "sitelb_partition";
+constexpr const char* kCutTable = "sitelb_cut";
 
 std::string join(const std::vector<std::string>& words) {
     std::string out;
@@ -214,6 +215,16 @@ void NetnsTopology::partition(std::string_view node) {
 
 void NetnsTopology::heal(std::string_view node) {
     nft(node, std::string("delete table netdev ") + kPartitionTable + "\n");
+}
+
+void NetnsTopology::cut_tcp(std::string_view node, const std::string& ip, std::uint16_t port) {
+    nft(node, std::string("table ip ") + kCutTable +
+                  " {\n  chain out { type filter hook output priority 0; policy accept;\n"
+                  "    ip daddr " + ip + " tcp dport " + std::to_string(port) + " drop\n  }\n}\n");
+}
+
+void NetnsTopology::restore_tcp(std::string_view node) {
+    nft(node, std::string("delete table ip ") + kCutTable + "\n");
 }
 
 std::string NetnsTopology::describe_addresses(std::string_view node) const {

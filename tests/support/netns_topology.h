@@ -62,6 +62,10 @@ public:
     // it hears nothing and nobody hears it. heal() deletes those tables.
     void partition(std::string_view node);
     void heal(std::string_view node);
+    // nftables inside the node drop what it sends to ip:port over TCP, and nothing else (one
+    // service unreachable from one node). restore_tcp() deletes that table.
+    void cut_tcp(std::string_view node, const std::string& ip, std::uint16_t port);
+    void restore_tcp(std::string_view node);
 
     // `ip -o -4 addr show dev eth0` inside `node`, for messages.
     [[nodiscard]] std::string describe_addresses(std::string_view node) const;

@@ -82,6 +82,21 @@ TEST_CASE("a master that reaches no site hands over to a backup that reaches one
     }
 }
 
+TEST_CASE("only an advert heard after the sites were lost puts a master in FAULT",
+          "[unit][peer]") {
+    // Cut off from everything: the peer's last advert came before the checks failed.
+    Bench bench = master_bench();
+    CHECK_FALSE(bench.machine.on_advert(from_peer(PeerRole::Backup, 200), kT0 + 780ms).change);
+    CHECK_FALSE(bench.machine.set_reach(false, kT0 + 800ms).change);
+    CHECK_FALSE(bench.machine.faulted());
+    bench.run_until(kT0 + 2s);
+    CHECK(bench.machine.role() == PeerRole::Master);
+    // Heard again (the partition healed): now it is evidence.
+    const Reaction heard = bench.machine.on_advert(from_peer(PeerRole::Master, 200), kT0 + 2s);
+    REQUIRE(heard.change);
+    CHECK(heard.change->to == PeerRole::Fault);
+}
+
 TEST_CASE("the peer reaching no site alone is no fault here", "[unit][peer]") {
     Bench bench = master_bench();
     const Reaction heard = bench.machine.on_advert(
