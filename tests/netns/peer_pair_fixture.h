@@ -9,6 +9,10 @@
 // both lb namespaces every 5 ms, so a scenario marks the instant of its event and measures what
 // clients saw (failed connects, the takeover gap, which site answered) and how long both
 // instances held the VIP at once. Every wait has a deadline.
+//
+// Two variants (PairSettings): an IPv6 VIP, fd00:99::100/64 (every node also has fd00:99::HOST/64
+// and the client connects to the VIP over IPv6; adverts and the sites stay IPv4), and adverts to
+// a multicast group instead of to the other instance's address.
 #pragma once
 
 #include <array>
@@ -47,6 +51,12 @@ struct PairSettings {
     std::string advert_interval = "100ms";
     std::array<int, 2> priority = {250, 200};
     std::string health_interval = "100ms";
+    // The VIP is fd00:99::100/64 (listener [fd00:99::100]:80) instead of 10.99.0.100/24.
+    bool ipv6_vip = false;
+    // Non-empty: both send adverts to this group ("224.0.0.18") instead of to each other, still
+    // bound to their own address. An IPv6 group ("ff02::12", with ipv6_vip) sends the adverts
+    // over IPv6, bound to fd00:99::1 and fd00:99::2.
+    std::string multicast_group;
 };
 
 class PeerPair {
@@ -62,7 +72,8 @@ public:
     [[nodiscard]] static VipWatcher::Holders bit(int i) { return VipWatcher::Holders{1} << i; }
 
     [[nodiscard]] NetnsTopology& net() { return *net_; }
-    [[nodiscard]] std::string vip() const { return net_->address(kVipHost); }
+    // The VIP without its prefix length: "10.99.0.100" or "fd00:99::100".
+    [[nodiscard]] std::string vip() const;
     [[nodiscard]] const std::filesystem::path& key_file() const { return key_file_; }
     [[nodiscard]] LbWorkspace& workspace(int i) {
         return *workspaces_.at(static_cast<std::size_t>(i));
@@ -156,6 +167,13 @@ void report(const Measurement& measurement);
 // Sends `bytes` as one UDP datagram from namespace `netns` to ip:port; false if sendto fails.
 [[nodiscard]] bool send_udp(const std::string& netns, const std::string& ip, std::uint16_t port,
                             std::span<const std::uint8_t> bytes);
+
+// Every datagram sent to IPv4 multicast `group`:`port` that a socket of its own in namespace
+// `netns` (joined on `local_ip`'s interface, bound to the group) receives for `how_long`. A group
+// member's own datagrams reach it only if the sender left multicast loopback on.
+[[nodiscard]] std::vector<std::vector<std::uint8_t>> receive_multicast(
+    const std::string& netns, const std::string& group, const std::string& local_ip,
+    std::uint16_t port, SteadyClock::duration how_long);
 
 // Whether the watcher saw instance i hold the VIP at any sample in [from, to).
 [[nodiscard]] bool ever_held(const std::vector<VipWatcher::Sample>& samples, int i,
