@@ -1,7 +1,13 @@
 #include "lb/peer/advert_transport.h"
 
 #include <fmt/format.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include "lb/base/logger.h"
 #include "lb/base/uv_status.h"
@@ -18,6 +24,57 @@ bool is_multicast(const SocketAddress& address) {
     return (ntohl(in4->sin_addr.s_addr) >> 28) == 0xe;
 }
 
+bool is_any(const SocketAddress& address) {
+    const std::string ip = address.ip_string();
+    return ip == "0.0.0.0" || ip == "::";
+}
+
+// The index of the interface that has `address`, 0 if none has.
+unsigned interface_index_of(const SocketAddress& address) {
+    ifaddrs* list = nullptr;
+    if (::getifaddrs(&list) != 0) return 0;
+    unsigned index = 0;
+    for (const ifaddrs* it = list; it != nullptr && index == 0; it = it->ifa_next) {
+        if (it->ifa_addr == nullptr || it->ifa_addr->sa_family != address.family()) continue;
+        const auto found = SocketAddress::from_sockaddr(it->ifa_addr);
+        if (found && found->ip_string() == address.ip_string())
+            index = ::if_nametoindex(it->ifa_name);
+    }
+    ::freeifaddrs(list);
+    return index;
+}
+
+// Joins `group` on the interface of `local` (any: the kernel's choice) and sends to groups from
+// there. IPv6 joins by interface index, which libuv only takes as a scope suffix.
+int join_group(uv_udp_t* udp, const SocketAddress& group, const SocketAddress& local) {
+    const std::string group_ip = group.ip_string();
+    const std::string local_ip = local.ip_string();
+    if (!group.is_v6()) {
+        const bool any = is_any(local);
+        if (const int rc = uv_udp_set_membership(udp, group_ip.c_str(),
+                                                 any ? nullptr : local_ip.c_str(), UV_JOIN_GROUP);
+            rc != 0)
+            return rc;
+        return any ? 0 : uv_udp_set_multicast_interface(udp, local_ip.c_str());
+    }
+    uv_os_fd_t fd = -1;
+    if (const int rc = uv_fileno(reinterpret_cast<uv_handle_t*>(udp), &fd); rc != 0) return rc;
+    ipv6_mreq request{};
+    std::memcpy(&request.ipv6mr_multiaddr,
+                &reinterpret_cast<const sockaddr_in6*>(group.sockaddr_ptr())->sin6_addr,
+                sizeof request.ipv6mr_multiaddr);
+    if (!is_any(local)) {
+        request.ipv6mr_interface = interface_index_of(local);
+        if (request.ipv6mr_interface == 0) return UV_EADDRNOTAVAIL;
+        const int index = static_cast<int>(request.ipv6mr_interface);
+        if (::setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &index, sizeof index) != 0)
+            return -errno;
+    }
+    if (::setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &request, sizeof request) != 0)
+        return -errno;
+    return 0;
+}
+
 }  // namespace
 
 Result<Ok> AdvertTransport::start(const SocketAddress& bind, std::vector<SocketAddress> peers) {
@@ -28,18 +85,28 @@ Result<Ok> AdvertTransport::start(const SocketAddress& bind, std::vector<SocketA
     }
     udp->data = this;
     socket_ = UvHandle<uv_udp_t>(udp);
-    if (const int rc = uv_udp_bind(udp, bind.sockaddr_ptr(), UV_UDP_REUSEADDR); rc != 0) {
+    // The kernel delivers a datagram sent to a group only to sockets bound to the group or to
+    // the wildcard address, never to one bound to a unicast address: with a multicast peer, the
+    // socket binds the wildcard address on `bind`'s port, and `bind`'s address says on which
+    // interface the group is joined and adverts to it leave (and, for IPv4, their source).
+    const bool multicast = std::any_of(peers.begin(), peers.end(), is_multicast);
+    const SocketAddress local =
+        multicast && !is_any(bind)
+            ? SocketAddress::parse_ip(bind.is_v6() ? "::" : "0.0.0.0")->with_port(bind.port())
+            : bind;
+    if (multicast && !is_any(bind) && interface_index_of(bind) == 0) {
+        socket_.reset();
+        return Error{
+            fmt::format("peer.bind {}: {}", bind.to_string(), uv_error_text(UV_EADDRNOTAVAIL))};
+    }
+    if (const int rc = uv_udp_bind(udp, local.sockaddr_ptr(), UV_UDP_REUSEADDR); rc != 0) {
         socket_.reset();
         return Error{fmt::format("peer.bind {}: {}", bind.to_string(), uv_error_text(rc))};
     }
     for (const SocketAddress& peer : peers) {
         if (!is_multicast(peer)) continue;
         const std::string group = peer.ip_string();
-        const std::string local = bind.ip_string();
-        const bool any = local == "0.0.0.0" || local == "::";
-        if (const int rc = uv_udp_set_membership(udp, group.c_str(), any ? nullptr : local.c_str(),
-                                                 UV_JOIN_GROUP);
-            rc != 0) {
+        if (const int rc = join_group(udp, peer, bind); rc != 0) {
             socket_.reset();
             return Error{fmt::format("peer multicast group {}: {}", group, uv_error_text(rc))};
         }

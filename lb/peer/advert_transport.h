@@ -30,8 +30,10 @@ public:
     AdvertTransport(const AdvertTransport&) = delete;
     AdvertTransport& operator=(const AdvertTransport&) = delete;
 
-    // Binds and starts receiving. A multicast destination among `peers` is joined on `bind`'s
-    // address (TTL 255, loopback off). The error names the address.
+    // Binds and starts receiving. A multicast destination among `peers` is joined on the
+    // interface that has `bind`'s address, and adverts to it leave from there (TTL 255, loopback
+    // off); the socket is then bound to the wildcard address on `bind`'s port, since one bound
+    // to a unicast address never receives what is sent to a group. The error names the address.
     [[nodiscard]] Result<Ok> start(const SocketAddress& bind, std::vector<SocketAddress> peers);
     void stop() noexcept { socket_.reset(); }
 

@@ -45,8 +45,10 @@ std::string last_lines(const std::string& text, std::size_t n) {
 }  // namespace
 
 PeerPair::PeerPair(PairSettings settings) : settings_(std::move(settings)) {
-    net_ = std::make_unique<NetnsTopology>(std::vector<NetnsTopology::NodeSpec>{
-        {"lb1", {1}}, {"lb2", {2}}, {"cl", {10}}, {"st", {kSiteAHost, kSiteBHost}}});
+    net_ = std::make_unique<NetnsTopology>(
+        std::vector<NetnsTopology::NodeSpec>{
+            {"lb1", {1}}, {"lb2", {2}}, {"cl", {10}}, {"st", {kSiteAHost, kSiteBHost}}},
+        0, settings_.ipv6_vip);
     key_file_ = key_dir_.path() / "peer.key";
     write_file(key_file_, "netns-test-key-" + std::to_string(::getpid()) + "\n");
     std::filesystem::permissions(
@@ -84,6 +86,10 @@ PeerPair::~PeerPair() {
         if (lb && lb->running()) (void)lb->stop(SIGINT, deadline_in(10s));
 }
 
+std::string PeerPair::vip() const {
+    return settings_.ipv6_vip ? net_->address6(kVipHost) : net_->address(kVipHost);
+}
+
 LbConfig PeerPair::config(int i) const {
     const int other = 1 - i;
     LbConfig config;
@@ -92,16 +98,24 @@ LbConfig PeerPair::config(int i) const {
     config.drain_timeout = "1s";
     config.sites = {{"site-a", net_->address(kSiteAHost), "primary"},
                     {"site-b", net_->address(kSiteBHost), "standby"}};
-    config.listeners = {
-        {"web", net_->address(kVipHost) + ":" + std::to_string(kVipPort), kSitePort}};
+    const std::string listen = settings_.ipv6_vip ? "[" + vip() + "]" : vip();
+    config.listeners = {{"web", listen + ":" + std::to_string(kVipPort), kSitePort}};
+    // An IPv6 group ("ff02::12"): adverts over IPv6, bound to fd00:99::HOST.
+    const bool v6_adverts = settings_.multicast_group.find(':') != std::string::npos;
+    const std::string bind = v6_adverts ? "[" + net_->address6(i + 1) + "]" : net_->ip(name(i));
+    const std::string peers =
+        settings_.multicast_group.empty()
+            ? net_->ip(name(other)) + ":" + std::to_string(kPeerPort)
+            : (v6_adverts ? "[" + settings_.multicast_group + "]" : settings_.multicast_group) +
+                  ":" + std::to_string(kPeerPort);
     config.extra_toml = fmt::format(
         "[peer]\nid = \"{}\"\npeer_id = \"{}\"\npriority = {}\nbind = \"{}:{}\"\n"
-        "peers = [\"{}:{}\"]\nadvert_interval = {}\npreempt = {}\nkey_file = {}\n"
+        "peers = [\"{}\"]\nadvert_interval = {}\npreempt = {}\nkey_file = {}\n"
         "vip = \"{}/{}\"\ninterface = \"eth0\"\n",
-        name(i), name(other), settings_.priority[static_cast<std::size_t>(i)], net_->ip(name(i)),
-        kPeerPort, net_->ip(name(other)), kPeerPort, toml_string(settings_.advert_interval),
-        settings_.preempt ? "true" : "false", toml_string(key_file_.string()), vip(),
-        net_->prefix_length());
+        name(i), name(other), settings_.priority[static_cast<std::size_t>(i)], bind, kPeerPort,
+        peers, toml_string(settings_.advert_interval), settings_.preempt ? "true" : "false",
+        toml_string(key_file_.string()), vip(),
+        settings_.ipv6_vip ? net_->prefix_length6() : net_->prefix_length());
     if (settings_.track_port != 0)
         config.extra_toml += "track = [" + toml_string(track_target()) + "]\n";
     return config;
@@ -333,6 +347,41 @@ bool send_udp(const std::string& netns, const std::string& ip, std::uint16_t por
     if (::inet_pton(AF_INET, ip.c_str(), &to.sin_addr) != 1) return false;
     return ::sendto(fd.get(), bytes.data(), bytes.size(), 0, reinterpret_cast<const sockaddr*>(&to),
                     sizeof to) == static_cast<ssize_t>(bytes.size());
+}
+
+std::vector<std::vector<std::uint8_t>> receive_multicast(const std::string& netns,
+                                                         const std::string& group,
+                                                         const std::string& local_ip,
+                                                         std::uint16_t port,
+                                                         SteadyClock::duration how_long) {
+    Fd fd;
+    {
+        const NetnsScope scope(netns);
+        fd.reset(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    }
+    REQUIRE(fd.valid());
+    const int on = 1;
+    REQUIRE(::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == 0);
+    sockaddr_in where{};
+    where.sin_family = AF_INET;
+    where.sin_port = htons(port);
+    REQUIRE(::inet_pton(AF_INET, group.c_str(), &where.sin_addr) == 1);
+    REQUIRE(::bind(fd.get(), reinterpret_cast<const sockaddr*>(&where), sizeof where) == 0);
+    ip_mreq join{};
+    join.imr_multiaddr = where.sin_addr;
+    REQUIRE(::inet_pton(AF_INET, local_ip.c_str(), &join.imr_interface) == 1);
+    REQUIRE(::setsockopt(fd.get(), IPPROTO_IP, IP_ADD_MEMBERSHIP, &join, sizeof join) == 0);
+    std::vector<std::vector<std::uint8_t>> out;
+    std::array<std::uint8_t, 2048> datagram{};
+    const auto until = SteadyClock::now() + how_long;
+    for (auto now = SteadyClock::now(); now < until; now = SteadyClock::now()) {
+        const auto wait = std::chrono::ceil<std::chrono::milliseconds>(until - now).count();
+        pollfd ready{fd.get(), POLLIN, 0};
+        if (::poll(&ready, 1, static_cast<int>(wait)) != 1) continue;
+        const ssize_t n = ::recv(fd.get(), datagram.data(), datagram.size(), 0);
+        if (n > 0) out.emplace_back(datagram.data(), datagram.data() + n);
+    }
+    return out;
 }
 
 bool ever_held(const std::vector<VipWatcher::Sample>& samples, int i, SteadyClock::time_point from,

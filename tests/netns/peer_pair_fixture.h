@@ -9,6 +9,10 @@
 // both lb namespaces every 5 ms, so a scenario marks the instant of its event and measures what
 // clients saw (failed connects, the takeover gap, which site answered) and how long both
 // instances held the VIP at once. Every wait has a deadline.
+//
+// Two variants (PairSettings): an IPv6 VIP, fd00:99::100/64 (every node also has fd00:99::HOST/64
+// and the client connects to the VIP over IPv6; adverts and the sites stay IPv4), and adverts to
+// a multicast group instead of to the other instance's address.
 #pragma once
 
 #include <array>
@@ -50,6 +54,12 @@ struct PairSettings {
     // Non-zero: a service listens on the sites' node (site-a's address) at this port before the
     // instances start, and both track it ([peer] track = ["tcp://ADDRESS:PORT"]).
     std::uint16_t track_port = 0;
+    // The VIP is fd00:99::100/64 (listener [fd00:99::100]:80) instead of 10.99.0.100/24.
+    bool ipv6_vip = false;
+    // Non-empty: both send adverts to this group ("224.0.0.18") instead of to each other, still
+    // bound to their own address. An IPv6 group ("ff02::12", with ipv6_vip) sends the adverts
+    // over IPv6, bound to fd00:99::1 and fd00:99::2.
+    std::string multicast_group;
 };
 
 class PeerPair {
@@ -65,7 +75,8 @@ public:
     [[nodiscard]] static VipWatcher::Holders bit(int i) { return VipWatcher::Holders{1} << i; }
 
     [[nodiscard]] NetnsTopology& net() { return *net_; }
-    [[nodiscard]] std::string vip() const { return net_->address(kVipHost); }
+    // The VIP without its prefix length: "10.99.0.100" or "fd00:99::100".
+    [[nodiscard]] std::string vip() const;
     // "tcp://ADDRESS:PORT" of the tracked service (PairSettings::track_port).
     [[nodiscard]] std::string track_target() const;
     [[nodiscard]] const std::filesystem::path& key_file() const { return key_file_; }
@@ -162,6 +173,13 @@ void report(const Measurement& measurement);
 // Sends `bytes` as one UDP datagram from namespace `netns` to ip:port; false if sendto fails.
 [[nodiscard]] bool send_udp(const std::string& netns, const std::string& ip, std::uint16_t port,
                             std::span<const std::uint8_t> bytes);
+
+// Every datagram sent to IPv4 multicast `group`:`port` that a socket of its own in namespace
+// `netns` (joined on `local_ip`'s interface, bound to the group) receives for `how_long`. A group
+// member's own datagrams reach it only if the sender left multicast loopback on.
+[[nodiscard]] std::vector<std::vector<std::uint8_t>> receive_multicast(
+    const std::string& netns, const std::string& group, const std::string& local_ip,
+    std::uint16_t port, SteadyClock::duration how_long);
 
 // Whether the watcher saw instance i hold the VIP at any sample in [from, to).
 [[nodiscard]] bool ever_held(const std::vector<VipWatcher::Sample>& samples, int i,

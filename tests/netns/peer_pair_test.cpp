@@ -10,8 +10,10 @@
 #include <signal.h>
 
 #include <catch2/catch.hpp>
+#include <map>
 
 #include "lb/peer/advert.h"
+#include "lb/peer/advert_auth.h"
 #include "tests/netns/peer_pair_fixture.h"
 
 namespace lb::test::netns {
@@ -352,6 +354,178 @@ TEST_CASE("a failover decided by the master survives its crash: the new master k
     INFO(describe(after));
     CHECK(after.bodies.size() == 1);
     CHECK(after.bodies.count("site-b") == 1);
+}
+
+TEST_CASE(
+    "IPv6 VIP: SIGKILL of the master, the backup takes over and its unsolicited neighbour "
+    "advertisement moves the client's neighbour entry to the new master's MAC",
+    "[netns][peer][ipv6]") {
+    PairSettings settings;
+    settings.ipv6_vip = true;
+    PeerPair pair(settings);
+    const std::string vip = pair.vip();
+    const std::string old_mac = pair.net().mac("lb1");
+    const std::string new_mac = pair.net().mac("lb2");
+    INFO("lb1 " << old_mac << ", lb2 " << new_mac);
+    REQUIRE(!old_mac.empty());
+    REQUIRE(!new_mac.empty());
+    REQUIRE(old_mac != new_mac);
+    // The client has been reaching the VIP at lb1: its neighbour entry holds lb1's MAC.
+    const NetnsTopology::Neighbour before = pair.net().neighbour("cl", vip);
+    INFO("client's neighbour entry before: " << before.line);
+    REQUIRE(before.mac == old_mac);
+
+    const auto killed_at = SteadyClock::now();
+    pair.kill(0);
+    // lb1's namespace keeps the VIP and its kernel answers for it (refusing connects): without
+    // the advertisement the client would stay on lb1's MAC until its entry expired, and lb1
+    // would confirm it again.
+    NetnsTopology::Neighbour entry;
+    std::optional<SteadyClock::time_point> entry_moved_at;
+    const bool entry_moved = wait_until(
+        [&] {
+            entry = pair.net().neighbour("cl", vip);
+            if (entry.mac != new_mac) return false;
+            entry_moved_at = SteadyClock::now();
+            return true;
+        },
+        deadline_in(3s), 5ms);
+    INFO(pair.describe() << "client's neighbour entry: " << entry.line);
+    REQUIRE(entry_moved);
+    const bool took_over = pair.wait_settled(1, deadline_in(3s));
+    REQUIRE(took_over);
+    REQUIRE(pair.wait_serving(killed_at, deadline_in(5s)));
+    const Measurement crash =
+        measure(pair, "IPv6 VIP, crash: SIGKILL the master", killed_at, SteadyClock::now(), 1);
+    report(crash);
+    CHECK(crash.probe.failed <= 60);
+    REQUIRE(crash.vip_moved_ms >= 0);
+    const auto entry_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(*entry_moved_at - killed_at).count();
+    WARN("IPv6 VIP: the client's neighbour entry held lb2's MAC "
+         << entry_ms << " ms after the SIGKILL (" << entry_ms - crash.vip_moved_ms
+         << " ms after the watcher saw the VIP on lb2): " << entry.line);
+    // The first advertisement leaves as the VIP is added; the watcher samples every 5 ms and
+    // `ip neigh` is polled every 5 ms or so: a second is a wide margin.
+    CHECK(entry_ms - crash.vip_moved_ms <= 1000);
+    // Every connect started once the entry held lb2's MAC reached lb2.
+    const ProbeSummary after =
+        summarize(pair.prober().attempts(), *entry_moved_at, SteadyClock::now());
+    INFO(describe(after));
+    CHECK(after.failed == 0);
+    CHECK(after.total > 0);
+    // And the old MAC does not come back, although lb1's namespace still answers for the VIP.
+    CHECK(stays(
+        [&] {
+            entry = pair.net().neighbour("cl", vip);
+            return entry.mac == new_mac;
+        },
+        1s));
+    INFO("client's neighbour entry: " << entry.line);
+    CHECK(pair.settled(1));
+}
+
+TEST_CASE(
+    "multicast adverts: election, takeover after SIGKILL of the master, and an instance "
+    "alone in the group hears nothing of its own",
+    "[netns][peer][multicast]") {
+    PairSettings settings;
+    settings.multicast_group = "224.0.0.18";
+    PeerPair pair(settings);  // lb1 MASTER, lb2 BACKUP, and clients served: REQUIREd
+    const auto counter = [&](int i, const char* name) -> long long {
+        const auto p = pair.peer(i);
+        return p ? static_cast<long long>((*p)[name].number()) : -1;
+    };
+    const auto rejections = [&](int i) {
+        std::string out;
+        if (const auto p = pair.peer(i))
+            for (const auto& [reason, count] : (*p)["adverts_rejected"].members())
+                if (count.number() != 0) out += fmt::format(" {} {}", reason, count.number());
+        return out;
+    };
+    auto key = peer::AdvertKey::load(pair.key_file());
+    REQUIRE(key.ok());
+    // Who sent the adverts a group member of our own in `node`'s namespace hears for a second
+    // ("lb1 9, lb2 0"): multicast loopback is per sender, so lb's own adverts reach a socket
+    // beside it only if lb left loopback on, and then they would reach lb too.
+    const auto heard_in = [&](const std::string& node) {
+        std::map<std::string, int> senders{{"lb1", 0}, {"lb2", 0}};
+        for (const auto& datagram :
+             receive_multicast(pair.net().netns(node), settings.multicast_group,
+                               pair.net().ip(node), kPeerPort, 1s)) {
+            const peer::DecodeResult advert = peer::decode(datagram, key.value());
+            if (advert.ok()) ++senders[advert.value().instance_id];
+        }
+        return senders;
+    };
+    // Both hear each other through the group, and the roles hold.
+    const auto in_lb2 = heard_in("lb2");
+    INFO("heard in lb2's namespace: lb1 " << in_lb2.at("lb1") << ", lb2 " << in_lb2.at("lb2"));
+    CHECK(in_lb2.at("lb1") >= 5);  // one every 100 ms
+    CHECK(in_lb2.at("lb2") == 0);
+    CHECK(pair.settled(0));
+    CHECK(stays([&] { return pair.settled(0); }, 500ms));
+    for (int i = 0; i < 2; ++i) {
+        INFO(PeerPair::name(i) << ": sent " << counter(i, "adverts_sent") << ", received "
+                               << counter(i, "adverts_received") << ", rejected" << rejections(i));
+        CHECK(counter(i, "adverts_received") > 0);
+        CHECK(rejections(i).empty());
+    }
+
+    crash_master(pair);
+
+    // lb2 alone in the group: it keeps sending and receives nothing (its own adverts are not
+    // looped back to it, nor taken for a peer's).
+    const long long sent_before = counter(1, "adverts_sent");
+    const long long received_before = counter(1, "adverts_received");
+    const auto alone = heard_in("lb2");
+    INFO("heard in lb2's namespace, lb2 alone: lb1 " << alone.at("lb1") << ", lb2 "
+                                                     << alone.at("lb2"));
+    CHECK(alone.at("lb1") == 0);
+    CHECK(alone.at("lb2") == 0);
+    CHECK(pair.settled(1));
+    const long long sent_after = counter(1, "adverts_sent");
+    const long long received_after = counter(1, "adverts_received");
+    INFO("lb2 alone: sent " << sent_before << " -> " << sent_after << ", received "
+                            << received_before << " -> " << received_after << ", rejected"
+                            << rejections(1));
+    CHECK(sent_after >= sent_before + 5);  // one every 100 ms
+    CHECK(received_after == received_before);
+    CHECK(rejections(1).empty());
+
+    // lb1 restarted joins the group, hears lb2 as MASTER and stays BACKUP (preempt = false).
+    pair.start(0);
+    const auto restarted_at = SteadyClock::now();
+    const bool settled = pair.wait_settled(1, deadline_in(3s));
+    INFO(pair.describe());
+    CHECK(settled);
+    CHECK(stays([&] { return pair.settled(1); }, 1200ms));
+    const auto until = SteadyClock::now();
+    CHECK(counter(0, "adverts_received") > 0);
+    const Measurement restart =
+        measure(pair, "multicast: restart the old master, preempt = false", restarted_at, until, 1);
+    report(restart);
+    CHECK(restart.probe.failed == 0);
+    CHECK_FALSE(ever_held(pair.watcher().samples(), 0, restarted_at, until));
+}
+
+TEST_CASE("IPv6 multicast adverts (ff02::12) with an IPv6 VIP: election and takeover after SIGKILL",
+          "[netns][peer][multicast][ipv6]") {
+    PairSettings settings;
+    settings.ipv6_vip = true;
+    settings.multicast_group = "ff02::12";
+    PeerPair pair(settings);
+    // Longer than lb2's master-down interval (~322 ms): lb2 hears lb1 through the group.
+    CHECK(stays([&] { return pair.settled(0); }, 1s));
+    for (int i = 0; i < 2; ++i) {
+        const auto p = pair.peer(i);
+        REQUIRE(p);
+        INFO(PeerPair::name(i) << ": sent " << (*p)["adverts_sent"].number() << ", received "
+                               << (*p)["adverts_received"].number());
+        CHECK((*p)["adverts_received"].number() > 0);
+    }
+    crash_master(pair);
+    CHECK(stays([&] { return pair.settled(1); }, 500ms));
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstring>
 #include <future>
 #include <system_error>
 
@@ -148,10 +149,21 @@ void ClientProber::record(ProbeAttempt attempt) {
 }
 
 void ClientProber::run() noexcept {
-    sockaddr_in target{};
-    target.sin_family = AF_INET;
-    target.sin_port = htons(options_.port);
-    ::inet_pton(AF_INET, options_.ip.c_str(), &target.sin_addr);
+    // IPv4 or IPv6, whichever options_.ip parses as.
+    sockaddr_storage target{};
+    socklen_t target_length = sizeof(sockaddr_in);
+    if (sockaddr_in v4{}; ::inet_pton(AF_INET, options_.ip.c_str(), &v4.sin_addr) == 1) {
+        v4.sin_family = AF_INET;
+        v4.sin_port = htons(options_.port);
+        std::memcpy(&target, &v4, sizeof v4);
+    } else {
+        sockaddr_in6 v6{};
+        v6.sin6_family = AF_INET6;
+        v6.sin6_port = htons(options_.port);
+        ::inet_pton(AF_INET6, options_.ip.c_str(), &v6.sin6_addr);
+        std::memcpy(&target, &v6, sizeof v6);
+        target_length = sizeof v6;
+    }
     const int epoll = ::epoll_create1(EPOLL_CLOEXEC);
     epoll_event stop_event{};
     stop_event.events = EPOLLIN;
@@ -187,7 +199,7 @@ void ClientProber::run() noexcept {
         ProbeAttempt attempt;
         attempt.start = now;
         started(now);
-        const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        const int fd = ::socket(target.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd < 0) {
             attempt.outcome = ProbeOutcome::Error;
             attempt.error = errno;
@@ -195,7 +207,7 @@ void ClientProber::run() noexcept {
             return;
         }
         flights.emplace(fd, InFlight{std::move(attempt), now + options_.timeout, {}});
-        const int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&target), sizeof target);
+        const int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&target), target_length);
         if (rc != 0 && errno != EINPROGRESS) {
             const int error = errno;
             ::close(fd);

@@ -46,7 +46,7 @@ class ClientProber {
 public:
     struct Options {
         std::string netns;  // where the connections start from; empty: the caller's
-        std::string ip;     // IPv4, numeric
+        std::string ip;     // IPv4 or IPv6, numeric
         std::uint16_t port = 0;
         std::chrono::milliseconds every{10};
         // An attempt without a complete reply by then failed. Shorter than the kernel's first

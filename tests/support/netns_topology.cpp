@@ -2,6 +2,7 @@
 // deadline; a failure throws with the command and its output.
 #include "tests/support/netns_topology.h"
 
+#include <arpa/inet.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -78,8 +79,8 @@ void require_netns_support() {
     }
 }
 
-NetnsTopology::NetnsTopology(std::vector<NodeSpec> nodes, int subnet)
-    : subnet_(subnet), ip_path_(find_program("ip")), nft_path_(find_program("nft")) {
+NetnsTopology::NetnsTopology(std::vector<NodeSpec> nodes, int subnet, bool ipv6)
+    : subnet_(subnet), ipv6_(ipv6), ip_path_(find_program("ip")), nft_path_(find_program("nft")) {
     require_netns_support();
     static std::atomic<int> sequence{0};
     prefix_ = kPrefix + std::to_string(::getpid()) + "-" + std::to_string(++sequence);
@@ -115,6 +116,18 @@ NetnsTopology::NetnsTopology(std::vector<NodeSpec> nodes, int subnet)
             for (const int host : node.hosts)
                 run_ip({"-n", netns, "addr", "add",
                         address(host) + "/" + std::to_string(prefix_length()), "dev", "eth0"});
+            if (ipv6_) {
+                // Before the link is up, which is when the kernel would make its own link-local
+                // address and run DAD on it (a second or so of "tentative").
+                run_ip({"-n", netns, "link", "set", "eth0", "addrgenmode", "none"});
+                for (const int host : node.hosts) {
+                    run_ip({"-n", netns, "addr", "add", "fe80::" + std::to_string(host) + "/64",
+                            "dev", "eth0", "nodad"});
+                    run_ip({"-n", netns, "addr", "add",
+                            address6(host) + "/" + std::to_string(prefix_length6()), "dev", "eth0",
+                            "nodad"});
+                }
+            }
             run_ip({"-n", netns, "link", "set", "eth0", "up"});
         }
     } catch (...) {
@@ -151,6 +164,37 @@ std::string NetnsTopology::ip(std::string_view node) const {
     if (it == hosts_.end() || it->second.empty())
         throw std::out_of_range("no address for node " + std::string(node));
     return address(it->second.front());
+}
+
+std::string NetnsTopology::address6(int host) const {
+    const std::string text = "fd00:99:" + std::to_string(subnet_) + "::" + std::to_string(host);
+    in6_addr bytes{};
+    if (::inet_pton(AF_INET6, text.c_str(), &bytes) != 1)
+        throw std::out_of_range("no IPv6 address for host " + std::to_string(host));
+    char out[INET6_ADDRSTRLEN] = {};
+    ::inet_ntop(AF_INET6, &bytes, out, sizeof out);
+    return out;
+}
+
+std::string NetnsTopology::mac(std::string_view node) const {
+    const ProgramResult result = run_program(
+        {ip_path_, "-n", netns(node), "-o", "link", "show", "dev", "eth0"}, deadline_in(5s));
+    std::smatch match;
+    const std::regex pattern("link/ether ([0-9a-f:]{17})");
+    return std::regex_search(result.out, match, pattern) ? match[1].str() : "";
+}
+
+NetnsTopology::Neighbour NetnsTopology::neighbour(std::string_view node,
+                                                  const std::string& ip) const {
+    const ProgramResult result = run_program(
+        {ip_path_, "-n", netns(node), "neigh", "show", "to", ip, "dev", "eth0"}, deadline_in(5s));
+    Neighbour out;
+    out.line = result.out;
+    while (!out.line.empty() && out.line.back() == '\n') out.line.pop_back();
+    std::smatch match;
+    const std::regex pattern("lladdr ([0-9a-f:]{17})");
+    if (std::regex_search(result.out, match, pattern)) out.mac = match[1].str();
+    return out;
 }
 
 SpawnOptions NetnsTopology::spawn_options(std::string_view node) const {
@@ -230,7 +274,11 @@ void NetnsTopology::restore_tcp(std::string_view node) {
 std::string NetnsTopology::describe_addresses(std::string_view node) const {
     const ProgramResult result = run_program(
         {ip_path_, "-n", netns(node), "-o", "-4", "addr", "show", "dev", "eth0"}, deadline_in(5s));
-    return result.out;
+    if (!ipv6_) return result.out;
+    return result.out +
+           run_program({ip_path_, "-n", netns(node), "-o", "-6", "addr", "show", "dev", "eth0"},
+                       deadline_in(5s))
+               .out;
 }
 
 }  // namespace lb::test

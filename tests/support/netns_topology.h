@@ -1,6 +1,9 @@
 // A private network a test builds for itself and tears down: a bridge in a namespace of its own
 // ("sw") and one namespace per node, each joined to the bridge by a veth pair (eth0 in the node,
-// v-NODE on the bridge), on one /24 that exists only inside these namespaces (the test's host
+// v-NODE on the bridge), on one /24 (and, asked for, one IPv6 /64: fd00:99:X::/64, each node
+// with fe80::HOST and fd00:99:X::HOST, both without duplicate address detection, so usable at
+// once; the kernel's own link-local address is not generated, and DAD stays on for any address a
+// program adds later) that exists only inside these namespaces (the test's host
 // never sees it, so every test may use the same subnet). Names are unique per test
 // (sitelb-PID-N-NODE); the destructor deletes the namespaces. Processes started in a node belong
 // to their ChildProcess / LbProcess objects, which end them by PID: destroy those first.
@@ -32,10 +35,10 @@ public:
         std::vector<int> hosts;  // host numbers on the subnet: {1} is 10.99.0.1/24
     };
 
-    // Builds it all (require_netns_support() first). `subnet` is the third octet of 10.99.X.0/24.
-    // Throws std::runtime_error with the failing command's output if a step fails; what was built
-    // is torn down.
-    explicit NetnsTopology(std::vector<NodeSpec> nodes, int subnet = 0);
+    // Builds it all (require_netns_support() first). `subnet` is the third octet of 10.99.X.0/24
+    // (and the third group of fd00:99:X::/64 with `ipv6`). Throws std::runtime_error with the
+    // failing command's output if a step fails; what was built is torn down.
+    explicit NetnsTopology(std::vector<NodeSpec> nodes, int subnet = 0, bool ipv6 = false);
     ~NetnsTopology();
     NetnsTopology(const NetnsTopology&) = delete;
     NetnsTopology& operator=(const NetnsTopology&) = delete;
@@ -47,6 +50,20 @@ public:
     // The node's first address.
     [[nodiscard]] std::string ip(std::string_view node) const;
     [[nodiscard]] int prefix_length() const { return 24; }
+    // "fd00:99:X::HOST" as inet_ntop writes it ("fd00:99::100" on subnet 0); the host number's
+    // decimal digits are the last group. Any host, whether the topology has IPv6 or not.
+    [[nodiscard]] std::string address6(int host) const;
+    [[nodiscard]] int prefix_length6() const { return 64; }
+
+    // The MAC address of the node's eth0 ("aa:bb:cc:dd:ee:ff"); "" if `ip` does not say.
+    [[nodiscard]] std::string mac(std::string_view node) const;
+    // The node's neighbour-cache entry for `ip` on eth0 (`ip neigh show to IP dev eth0`): the MAC
+    // it holds ("" for none, e.g. INCOMPLETE or FAILED) and the whole line, for messages.
+    struct Neighbour {
+        std::string mac;
+        std::string line;
+    };
+    [[nodiscard]] Neighbour neighbour(std::string_view node, const std::string& ip) const;
 
     // How to start a program inside `node` (ChildProcess, LbProcess).
     [[nodiscard]] SpawnOptions spawn_options(std::string_view node) const;
@@ -67,7 +84,7 @@ public:
     void cut_tcp(std::string_view node, const std::string& ip, std::uint16_t port);
     void restore_tcp(std::string_view node);
 
-    // `ip -o -4 addr show dev eth0` inside `node`, for messages.
+    // `ip -o -4 addr show dev eth0` inside `node` (and -6 with IPv6), for messages.
     [[nodiscard]] std::string describe_addresses(std::string_view node) const;
 
 private:
@@ -78,6 +95,7 @@ private:
 
     std::string prefix_;  // "sitelb-4242-1"
     int subnet_;
+    bool ipv6_;
     std::string switch_netns_;
     std::map<std::string, std::string, std::less<>> netns_;  // node → namespace
     std::map<std::string, std::vector<int>, std::less<>> hosts_;

@@ -32,9 +32,11 @@ T read_at(const std::uint8_t* bytes) {
     return value;
 }
 
-// Whether the namespace behind `fd` has `vip` as a local IPv4 address; false if the dump fails
-// (a namespace being torn down holds nothing).
-bool holds(int fd, std::uint32_t vip, std::uint32_t sequence) {
+// Whether the namespace behind `fd` has `vip` (its first `vip_size` bytes: 4 for IPv4, 16 for IPv6)
+// as a local address of `family`; false if the dump fails (a namespace being torn down holds
+// nothing).
+bool holds(int fd, int family, const std::array<std::uint8_t, 16>& vip, std::size_t vip_size,
+           std::uint32_t sequence) {
     struct {
         nlmsghdr header;
         ifaddrmsg message;
@@ -43,7 +45,7 @@ bool holds(int fd, std::uint32_t vip, std::uint32_t sequence) {
     request.header.nlmsg_type = RTM_GETADDR;
     request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
     request.header.nlmsg_seq = sequence;
-    request.message.ifa_family = AF_INET;
+    request.message.ifa_family = static_cast<std::uint8_t>(family);
     if (::send(fd, &request, sizeof request, 0) != static_cast<ssize_t>(sizeof request))
         return false;
     bool found = false;
@@ -72,8 +74,9 @@ bool holds(int fd, std::uint32_t vip, std::uint32_t sequence) {
                         const std::size_t payload = attribute.rta_len - sizeof(rtattr);
                         if ((attribute.rta_type == IFA_LOCAL ||
                              attribute.rta_type == IFA_ADDRESS) &&
-                            payload == sizeof(std::uint32_t) &&
-                            read_at<std::uint32_t>(buffer.data() + at + sizeof(rtattr)) == vip)
+                            payload == vip_size &&
+                            std::memcmp(buffer.data() + at + sizeof(rtattr), vip.data(),
+                                        vip_size) == 0)
                             found = true;
                         at += align4(attribute.rta_len);
                     }
@@ -87,8 +90,16 @@ bool holds(int fd, std::uint32_t vip, std::uint32_t sequence) {
 }  // namespace
 
 VipWatcher::VipWatcher(Options options) : options_(std::move(options)) {
-    if (options_.netns.empty() || options_.netns.size() > 32 ||
-        ::inet_pton(AF_INET, options_.vip.c_str(), &vip_) != 1)
+    if (::inet_pton(AF_INET, options_.vip.c_str(), vip_.data()) == 1) {
+        family_ = AF_INET;
+        size_ = 4;
+    } else if (::inet_pton(AF_INET6, options_.vip.c_str(), vip_.data()) == 1) {
+        family_ = AF_INET6;
+        size_ = 16;
+    } else {
+        size_ = 0;
+    }
+    if (options_.netns.empty() || options_.netns.size() > 32 || size_ == 0)
         throw std::system_error(EINVAL, std::generic_category(), "VipWatcher options");
     const auto close_all = [this] {
         for (const int fd : sockets_) ::close(fd);
@@ -140,7 +151,7 @@ VipWatcher::Holders VipWatcher::sample() const {
     static std::uint32_t sequence = 0;  // only ever called from one thread at a time
     Holders out = 0;
     for (std::size_t i = 0; i < sockets_.size(); ++i)
-        if (holds(sockets_[i], vip_, ++sequence)) out |= Holders{1} << i;
+        if (holds(sockets_[i], family_, vip_, size_, ++sequence)) out |= Holders{1} << i;
     return out;
 }
 

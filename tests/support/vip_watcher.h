@@ -1,9 +1,10 @@
-// Who holds a virtual IP: a thread that asks every watched network namespace for its IPv4
-// addresses (an RTM_GETADDR dump over rtnetlink) every few milliseconds (5 by default) and keeps
-// each sample, so a scenario can integrate how long both instances of a pair held the VIP at
+// Who holds a virtual IP: a thread that asks every watched network namespace for its IPv4 (or
+// IPv6) addresses (an RTM_GETADDR dump over rtnetlink) every few milliseconds (5 by default) and
+// keeps each sample, so a scenario can integrate how long both instances of a pair held the VIP at
 // once, and how long nobody did. Resolution: one period.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
@@ -17,7 +18,7 @@ class VipWatcher {
 public:
     struct Options {
         std::vector<std::string> netns;  // at most 32 named namespaces
-        std::string vip;                 // IPv4, numeric, without prefix
+        std::string vip;                 // IPv4 or IPv6, numeric, without prefix
         std::chrono::milliseconds every{5};
     };
     // Bit i set: netns[i] holds the VIP.
@@ -45,7 +46,9 @@ private:
     void run() noexcept;
 
     Options options_;
-    std::uint32_t vip_ = 0;  // network byte order
+    int family_ = 0;                      // of the VIP: AF_INET or AF_INET6
+    std::array<std::uint8_t, 16> vip_{};  // network byte order; the first size_ bytes
+    std::size_t size_ = 0;
     std::vector<int> sockets_;
     int stop_fd_ = -1;
     mutable std::mutex mutex_;
