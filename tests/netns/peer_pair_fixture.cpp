@@ -70,7 +70,18 @@ PeerPair::PeerPair(PairSettings settings) : settings_(std::move(settings)) {
     start(1);
     watcher_ = std::make_unique<VipWatcher>(
         VipWatcher::Options{{net_->netns("lb1"), net_->netns("lb2")}, vip()});
-    const bool pair_settled = wait_settled(0, deadline_in(5s));
+    // Settled, and each has heard the other: a pair whose adverts never arrive would look
+    // settled until lb2's master-down timer ran out.
+    const auto heard_each_other = [&] {
+        for (int i = 0; i < 2; ++i) {
+            const auto view = peer(i);
+            if (!view || (*view)["peer_role"].string() != (i == 0 ? "backup" : "master"))
+                return false;
+        }
+        return true;
+    };
+    const bool pair_settled = wait_until(
+        [&] { return settled(0) && heard_each_other(); }, deadline_in(5s), 10ms);
     INFO(describe());
     REQUIRE(pair_settled);
     prober_ =
