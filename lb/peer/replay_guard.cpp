@@ -19,32 +19,33 @@ ReplayGuard::ReplayGuard(const std::vector<std::string>& known_ids) {
     for (const std::string& id : known_ids) peers_.try_emplace(id);
 }
 
-Admission ReplayGuard::admit(const Advert& advert) {
-    const auto it = peers_.find(advert.instance_id);
+Admission ReplayGuard::admit(std::string_view id, std::uint64_t boot_id,
+                             std::uint64_t sequence) {
+    const auto it = peers_.find(id);
     if (it == peers_.end())
         return {AdvertError{
                     AdvertReject::UnknownId,
-                    fmt::format("instance id \"{}\" is not a configured peer", advert.instance_id)},
+                    fmt::format("instance id \"{}\" is not a configured peer", id)},
                 false};
     History& peer = it->second;
-    if (peer.boot_id == advert.boot_id) {
-        if (advert.sequence <= peer.last_sequence)
+    if (peer.boot_id == boot_id) {
+        if (sequence <= peer.last_sequence)
             return replayed(fmt::format("{}: sequence {} of boot {:016x}, not above {}",
-                                        advert.instance_id, advert.sequence, advert.boot_id,
+                                        id, sequence, boot_id,
                                         peer.last_sequence));
-        peer.last_sequence = advert.sequence;
+        peer.last_sequence = sequence;
         return {};
     }
-    if (std::find(peer.superseded.begin(), peer.superseded.end(), advert.boot_id) !=
+    if (std::find(peer.superseded.begin(), peer.superseded.end(), boot_id) !=
         peer.superseded.end())
         return replayed(fmt::format("{}: boot {:016x} was superseded by {:016x}",
-                                    advert.instance_id, advert.boot_id, *peer.boot_id));
+                                    id, boot_id, *peer.boot_id));
     if (peer.boot_id) {
         peer.superseded.push_back(*peer.boot_id);
         if (peer.superseded.size() > kRememberedBoots) peer.superseded.pop_front();
     }
-    peer.boot_id = advert.boot_id;
-    peer.last_sequence = advert.sequence;
+    peer.boot_id = boot_id;
+    peer.last_sequence = sequence;
     return {std::nullopt, true};
 }
 

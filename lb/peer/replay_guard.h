@@ -49,7 +49,13 @@ public:
 
     // Call for adverts that decode() accepted (so authentic), in arrival order. Records an
     // admitted advert; a rejected one changes nothing.
-    [[nodiscard]] Admission admit(const Advert& advert);
+    [[nodiscard]] Admission admit(const Advert& advert) {
+        return admit(advert.instance_id, advert.boot_id, advert.sequence);
+    }
+    // The same for any authenticated message that carries a sender id, a boot id and a sequence
+    // number (the arbiter's lease requests and replies).
+    [[nodiscard]] Admission admit(std::string_view id, std::uint64_t boot_id,
+                                  std::uint64_t sequence);
 
 private:
     struct History {
