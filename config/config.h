@@ -96,6 +96,8 @@ struct Peer {
     std::string interface;
     std::string notify;
     std::vector<std::string> track;
+    // The pair's arbiter (`lb arbiter`), the third vote: with it, the VIP needs two of three.
+    std::optional<SocketAddress> arbiter;
 };
 
 struct Config {

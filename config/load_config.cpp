@@ -213,6 +213,7 @@ Peer read_peer(TableReader& r) {
         }
         peer.track = *track;
     }
+    if (auto arbiter = r.endpoint("arbiter")) peer.arbiter = *arbiter;
     return peer;
 }
 

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "lb/base/assert.h"
 #include "lb/base/logger.h"
 #include "lb/peer/capabilities.h"
 
@@ -223,6 +224,9 @@ void PeerDriver::run(const PeerAction& action) {
         notify_->run(upper(to_string(notify->role)));
     } else if (const auto* adopt = std::get_if<AdoptPolicy>(&action)) {
         if (hooks_.adopt_policy) hooks_.adopt_policy(adopt->policy, adopt->from);
+    } else if (std::holds_alternative<SendLeaseRequest>(action)) {
+        // Only with [peer] arbiter, which `lb run` refuses until the driver speaks to one.
+        LB_CHECK(false);
     }
 }
 

@@ -39,6 +39,10 @@ std::string to_string(const PeerAction& action) {
             [](const AnnounceVip&) { return std::string("announce_vip"); },
             [](const RunNotify& notify) { return "notify " + upper(to_string(notify.role)); },
             [](const AdoptPolicy&) { return std::string("adopt_policy"); },
+            [](const SendLeaseRequest& send) {
+                return std::string(send.request.kind == LeaseKind::Acquire ? "lease_acquire"
+                                                                           : "lease_release");
+            },
         },
         action);
 }
@@ -52,6 +56,9 @@ PeerMachine::PeerMachine(const config::Peer& settings, std::uint64_t boot_id, Ad
       policy_(std::move(policy)),
       known_epoch_(policy_.epoch) {
     LB_CHECK(priority_ >= 1 && priority_ <= 255);
+    // The arbiter grants 3 × the advert interval by default; renewing every interval leaves
+    // room for two lost requests.
+    if (settings.arbiter) lease_.emplace(id_, boot_id_, 3 * interval_, interval_);
     LB_CHECK(interval_.count() >= 1 &&
              interval_.count() <= std::numeric_limits<std::uint32_t>::max());
 }
@@ -81,6 +88,7 @@ Reaction PeerMachine::on_advert(const Advert& advert, TimePoint now) {
     update_fault(now, fmt::format("{} no longer reaches a site", advert.instance_id), out);
     if (role_ == PeerRole::Master) on_advert_as_master(advert, after_silence, now, out);
     if (role_ == PeerRole::Backup) on_advert_as_backup(advert, was_master, now);
+    if (lease_) judge_quorum(now, out);
     // Last: a role change gives the VIP up first, and adopting may wait on a state file write.
     if (advert.policy.epoch > known_epoch_) {
         known_epoch_ = advert.policy.epoch;
@@ -97,8 +105,7 @@ Reaction PeerMachine::tick(TimePoint now) {
         update_fault(now, fmt::format("{} not heard for {}", heard_->id,
                                       format_duration(now - heard_->at)),
                      out);
-    if (role_ == PeerRole::Backup && now >= promotion_at())
-        enter(PeerRole::Master, promotion_cause(now), now, out);
+    judge_quorum(now, out);
     if (now >= next_advert_) send(role_, advertised_priority(), now, out);
     return out;
 }
@@ -106,7 +113,11 @@ Reaction PeerMachine::tick(TimePoint now) {
 std::optional<TimePoint> PeerMachine::next_deadline() const {
     if (role_ == PeerRole::Init) return std::nullopt;
     TimePoint next = next_advert_;
-    if (role_ == PeerRole::Backup) next = std::min(next, promotion_at());
+    // A due takeover that waits for quorum has passed promotion_at(): it is judged again at
+    // the lease's deadlines, and on every advert and reply.
+    if (role_ == PeerRole::Backup && quorum_wait_.empty()) next = std::min(next, promotion_at());
+    if (lease_)
+        if (const auto lease = lease_->next_deadline()) next = std::min(next, *lease);
     if (site_fault_ && heard_) next = std::min(next, heard_->at + master_down_interval());
     return next;
 }
@@ -121,6 +132,7 @@ Reaction PeerMachine::set_fault(bool faulted, std::string_view reason, TimePoint
         fault_.reset();
     }
     update_fault(now, std::string(reason), out);
+    if (lease_) judge_quorum(now, out);
     return out;
 }
 
@@ -134,6 +146,7 @@ Reaction PeerMachine::set_reach(bool reaches_site, TimePoint now) {
     const PeerRole before = role_;
     update_fault(now, "a site is reachable again", out);
     if (role_ == before) send(role_, advertised_priority(), now, out);  // say it at once
+    if (lease_) judge_quorum(now, out);
     return out;
 }
 
@@ -147,6 +160,7 @@ Reaction PeerMachine::step_down(TimePoint now, Duration hold, std::string_view c
     } else if (role_ == PeerRole::Backup) {
         send(PeerRole::Backup, 0, now, out);
     }
+    if (lease_) judge_quorum(now, out);
     return out;
 }
 
@@ -158,6 +172,34 @@ Reaction PeerMachine::set_policy(const AdvertPolicy& policy, TimePoint now) {
     if (role_ == PeerRole::Init) return out;
     expire_hold(now);
     send(role_, advertised_priority(), now, out);
+    return out;
+}
+
+Reaction PeerMachine::on_lease_reply(const LeaseReply& reply, TimePoint now, bool* stale) {
+    Reaction out;
+    if (stale != nullptr) *stale = false;
+    if (!lease_ || role_ == PeerRole::Init) return out;
+    expire_hold(now);
+    const LeaseUpdate update = lease_->on_reply(reply, now);
+    if (stale != nullptr) *stale = update.stale;
+    if (update.stale) return out;
+    judge_quorum(now, out);
+    if (update.newest && update.newest->epoch > known_epoch_) {
+        known_epoch_ = update.newest->epoch;
+        out.actions.emplace_back(AdoptPolicy{*update.newest, std::string(kArbiterId)});
+    }
+    return out;
+}
+
+Reaction PeerMachine::force_master(TimePoint now) {
+    Reaction out;
+    if (role_ != PeerRole::Backup) return out;
+    expire_hold(now);
+    const std::string missing = lease_ ? missing_votes(now) : std::string("no arbiter");
+    quorum_wait_.clear();
+    enter(PeerRole::Master, "forced by the operator (" + missing + ")", now, out);
+    forced_ = true;
+    if (lease_) judge_quorum(now, out);  // asks for the lease all the same
     return out;
 }
 
@@ -184,6 +226,10 @@ std::string PeerMachine::fault_reason() const {
     if (fault_) return *fault_;
     if (site_fault_) return *site_fault_;
     return {};
+}
+
+bool PeerMachine::has_quorum(TimePoint now) const {
+    return !lease_ || forced_ || peer_votes(now) || lease_->held(now);
 }
 
 // --- rules ----------------------------------------------------------------------------------
@@ -257,6 +303,15 @@ void PeerMachine::on_advert_as_master(const Advert& advert, bool after_silence, 
         send(PeerRole::Master, priority_, now, out);
         return;
     }
+    // With an arbiter, a better BACKUP cannot preempt (this MASTER holds the lease): yield.
+    if (lease_ && preempt_ && advert.role == PeerRole::Backup && advert.priority > 0 &&
+        ranks_above(advert)) {
+        enter(PeerRole::Backup,
+              fmt::format("preempted by {}, a backup that ranks higher ({})", advert.instance_id,
+                          ranking(advert)),
+              now, out);
+        return;
+    }
     // The first advert after a silence (a partition healing, the peer's first): the peer may
     // have held the VIP meanwhile and stepped down before this instance heard it as MASTER, its
     // parting advert lost. Announcing again costs a few packets; not announcing can leave the
@@ -303,6 +358,7 @@ void PeerMachine::on_advert_as_backup(const Advert& advert, bool was_master, Tim
 void PeerMachine::enter(PeerRole to, std::string cause, TimePoint now, Reaction& out) {
     const PeerRole from = role_;
     role_ = to;
+    if (from == PeerRole::Master) forced_ = false;
     out.change = RoleChange{from, to, std::move(cause)};
     if (from == PeerRole::Master || from == PeerRole::Init) out.actions.emplace_back(ReleaseVip{});
     switch (to) {
@@ -329,6 +385,56 @@ void PeerMachine::enter(PeerRole to, std::string cause, TimePoint now, Reaction&
             LB_CHECK(false);  // nothing goes back to INIT
     }
     out.actions.emplace_back(RunNotify{to});
+}
+
+bool PeerMachine::peer_votes(TimePoint now) const {
+    return heard_ && now - heard_->at < master_down_interval() &&
+           !(heard_->role == PeerRole::Master && heard_->priority > 0);
+}
+
+std::string PeerMachine::missing_votes(TimePoint now) const {
+    std::string peer;
+    if (!heard_)
+        peer = "no peer heard";
+    else if (now - heard_->at >= master_down_interval())
+        peer = fmt::format("{} not heard for {}", heard_->id, format_duration(now - heard_->at));
+    else
+        peer = fmt::format("{} claims MASTER", heard_->id);
+    std::string arbiter;
+    if (!lease_->refused_by().empty())
+        arbiter = fmt::format("the arbiter's lease is held by {}", lease_->refused_by());
+    else if (!lease_->last_reply_at())
+        arbiter = "the arbiter does not answer";
+    else
+        arbiter = fmt::format("the arbiter last answered {} ago",
+                              format_duration(now - *lease_->last_reply_at()));
+    return peer + "; " + arbiter;
+}
+
+void PeerMachine::judge_quorum(TimePoint now, Reaction& out) {
+    const bool due = role_ == PeerRole::Backup && now >= promotion_at();
+    if (due && has_quorum(now)) {
+        std::string cause = promotion_cause(now);
+        if (lease_ && !peer_votes(now)) cause += "; the arbiter granted its lease";
+        quorum_wait_.clear();
+        enter(PeerRole::Master, std::move(cause), now, out);
+    } else if (due) {
+        const bool first = quorum_wait_.empty();
+        quorum_wait_ = "no quorum to take the VIP: " + missing_votes(now) +
+                       "; `lb ctl peer force-master` takes it anyway";
+        if (first) out.notice = quorum_wait_;
+    } else {
+        quorum_wait_.clear();
+    }
+    if (role_ == PeerRole::Master && !has_quorum(now))
+        enter(PeerRole::Backup, "lost quorum: " + missing_votes(now), now, out);
+    if (!lease_) return;
+    const bool want =
+        role_ == PeerRole::Master || (role_ == PeerRole::Backup && now >= promotion_at());
+    if (auto release = lease_->want(want, policy_, now))
+        out.actions.emplace_back(SendLeaseRequest{*release});
+    if (auto request = lease_->tick(policy_, now))
+        out.actions.emplace_back(SendLeaseRequest{*request});
 }
 
 void PeerMachine::update_fault(TimePoint now, const std::string& clear_cause, Reaction& out) {

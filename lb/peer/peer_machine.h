@@ -16,6 +16,7 @@
 #include "config/config.h"
 #include "config/duration.h"
 #include "lb/peer/advert.h"
+#include "lb/peer/lease_client.h"
 
 namespace lb::peer {
 
@@ -33,13 +34,16 @@ struct RunNotify {  // run the notify hook with MASTER | BACKUP | FAULT
 };
 struct AdoptPolicy {  // hand the peer's newer decision to the failover policy
     AdvertPolicy policy;
-    std::string from;  // the instance id it came from
+    std::string from;  // the instance id it came from, or "arbiter"
 };
-using PeerAction =
-    std::variant<SendAdvert, AcquireVip, ReleaseVip, AnnounceVip, RunNotify, AdoptPolicy>;
+struct SendLeaseRequest {  // encode and send to the arbiter
+    LeaseRequest request;
+};
+using PeerAction = std::variant<SendAdvert, AcquireVip, ReleaseVip, AnnounceVip, RunNotify,
+                                AdoptPolicy, SendLeaseRequest>;
 
 // "send_advert" | "acquire_vip" | "release_vip" | "announce_vip" | "notify MASTER" |
-// "adopt_policy": for logs and tests.
+// "adopt_policy" | "lease_acquire" | "lease_release": for logs and tests.
 [[nodiscard]] std::string to_string(const PeerAction& action);
 
 struct RoleChange {
@@ -51,6 +55,8 @@ struct RoleChange {
 struct Reaction {
     std::optional<RoleChange> change;  // set: log it, count lb_peer_transitions_total
     std::vector<PeerAction> actions;
+    // A state worth one warning line that is no role change: "no quorum to take the VIP: ...".
+    std::optional<std::string> notice;
 };
 
 // The peer as last heard (for `show peer`, and for the causes).
@@ -104,6 +110,18 @@ struct HeardPeer {
 // - Every advert carries the local policy decision (set_policy()); an admitted advert whose
 //   epoch is above the highest epoch known here returns AdoptPolicy, whatever the roles.
 //
+// - Arbiter (settings.arbiter set): the VIP needs two of three votes, this instance's own plus
+//   the peer's or the arbiter's lease (LeaseClient). The peer votes while it is heard within
+//   master_down_interval() and does not claim MASTER itself (priority 0 does not claim). A
+//   BACKUP whose promotion is due takes over only with a vote; without one it asks the arbiter
+//   for the lease, stays BACKUP, and says why once (Reaction::notice). A MASTER asks for the
+//   lease all along (so it keeps it when the link to the peer breaks) and, when it has neither
+//   vote, leaves MASTER at once: its view of the lease ends before the arbiter's, so the VIP is
+//   gone before the peer can be granted it. Leaving MASTER releases the lease. force_master()
+//   takes the VIP without a vote (an operator, when two of three are gone), until MASTER ends.
+//   With preempt, a MASTER that hears a better BACKUP steps down itself (the BACKUP could not
+//   get the lease from it). Without an arbiter, none of this applies.
+//
 // One thread. `now` must not go backwards. Inputs before start() only record facts (fault,
 // policy); adverts and ticks before start() are ignored.
 class PeerMachine {
@@ -140,6 +158,13 @@ public:
     [[nodiscard]] Reaction step_down(TimePoint now, Duration hold, std::string_view cause);
     // The local decision changed (the policy driver's observer): advertised at once.
     [[nodiscard]] Reaction set_policy(const AdvertPolicy& policy, TimePoint now);
+    // A reply from the arbiter that decoded and passed the replay guard; `stale` (when given)
+    // says whether it answered no request in flight (ignored). Without an arbiter: nothing.
+    [[nodiscard]] Reaction on_lease_reply(const LeaseReply& reply, TimePoint now,
+                                          bool* stale = nullptr);
+    // The operator takes the VIP without quorum (`peer force-master`): BACKUP → MASTER. Nothing
+    // in another role (a FAULT instance cannot serve; a MASTER is one already).
+    [[nodiscard]] Reaction force_master(TimePoint now);
 
     // --- queries ----------------------------------------------------------------------------
     [[nodiscard]] PeerRole role() const { return role_; }
@@ -159,6 +184,13 @@ public:
     // Until when step_down() holds this instance back; nullopt when it does not.
     [[nodiscard]] std::optional<TimePoint> held_until() const { return hold_until_; }
     [[nodiscard]] std::uint64_t boot_id() const { return boot_id_; }
+    [[nodiscard]] bool has_arbiter() const { return lease_.has_value(); }
+    // Two of three votes (always true without an arbiter).
+    [[nodiscard]] bool has_quorum(TimePoint now) const;
+    [[nodiscard]] bool lease_held(TimePoint now) const { return lease_ && lease_->held(now); }
+    [[nodiscard]] bool forced() const { return forced_; }
+    // Why a due takeover waits ("" when none does).
+    [[nodiscard]] const std::string& quorum_wait() const { return quorum_wait_; }
 
 private:
     void expire_hold(TimePoint now);
@@ -179,6 +211,12 @@ private:
     // `clear_cause` says why when it leaves FAULT.
     void update_fault(TimePoint now, const std::string& clear_cause, Reaction& out);
     void send(PeerRole role, int priority, TimePoint now, Reaction& out);
+    // The peer's vote for this instance as MASTER (see the rules).
+    [[nodiscard]] bool peer_votes(TimePoint now) const;
+    // "lb2 not heard for 1.2s; the arbiter's lease is held by lb2": the missing votes.
+    [[nodiscard]] std::string missing_votes(TimePoint now) const;
+    // Arbiter: takes over or steps down on the votes, and asks for or gives back the lease.
+    void judge_quorum(TimePoint now, Reaction& out);
 
     std::string id_;
     int priority_;
@@ -205,6 +243,10 @@ private:
     // worse master's adverts were ignored to preempt it (the ranking, for the cause).
     bool peer_gave_up_ = false;
     std::optional<std::string> preempting_;
+
+    std::optional<LeaseClient> lease_;  // set with an arbiter
+    bool forced_ = false;               // MASTER by force_master()
+    std::string quorum_wait_;
 };
 
 }  // namespace lb::peer

@@ -82,6 +82,7 @@ vip = "10.0.0.100/24"
 interface = "eth0"
 notify = "/etc/lb/notify.sh"
 track = ["tcp://10.0.0.50:27017"]
+arbiter = "10.0.0.50:5406"
 )";
 
 TEST_CASE("the design example loads with the values it spells out", "[unit][config]") {
@@ -147,6 +148,8 @@ TEST_CASE("the design example loads with the values it spells out", "[unit][conf
     CHECK(c.peer->interface == "eth0");
     CHECK(c.peer->notify == "/etc/lb/notify.sh");
     CHECK(c.peer->track == std::vector<std::string>{"tcp://10.0.0.50:27017"});
+    REQUIRE(c.peer->arbiter);
+    CHECK(c.peer->arbiter->to_string() == "10.0.0.50:5406");
 }
 
 TEST_CASE("absent keys keep the defaults of config.h", "[unit][config]") {
