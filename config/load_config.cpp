@@ -13,6 +13,7 @@
 #include <sstream>
 #include <utility>
 
+#include "config/section_readers.h"
 #include "config/source_map.h"
 #include "config/table_reader.h"
 #include "config/validate.h"
@@ -21,33 +22,7 @@
 namespace lb::config {
 namespace {
 
-template <typename T>
-void set(T& target, std::optional<T> value) {
-    if (value) target = std::move(*value);
-}
-
 constexpr int kIntMax = std::numeric_limits<int>::max();
-
-// Names that show up in admin commands ("pin site-a"), metric labels and HAProxy-style
-// "BACKEND/SITE" arguments: keep them to characters none of those need to escape.
-void read_name(TableReader& r, std::string_view key, std::string& target) {
-    if (!r.require(key)) return;
-    const auto name = r.string(key);
-    if (!name) return;
-    target = *name;
-    const bool ok = !name->empty() && std::all_of(name->begin(), name->end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-               c == '_' || c == '-' || c == '.';
-    });
-    if (!ok) r.error(key, "must be letters, digits, '-', '_' or '.', got " + quoted(*name));
-}
-
-void read_path(TableReader& r, std::string_view key, std::string& target) {
-    const auto path = r.string(key);
-    if (!path) return;
-    target = *path;
-    if (path->empty()) r.error(key, "must not be empty");
-}
 
 // "10.0.0.100/24", "fd00::100/64".
 bool is_prefix(std::string_view text) {
@@ -72,28 +47,6 @@ void read_global(TableReader& r, Global& global) {
     set(global.log_format, r.enumeration<LogFormat>("log_format", {{"tcplog", LogFormat::Tcplog},
                                                                    {"json", LogFormat::Json},
                                                                    {"none", LogFormat::None}}));
-}
-
-void read_admin(TableReader& r, Admin& admin) {
-    read_path(r, "socket", admin.socket);
-    const auto mode = r.string("mode", R"(an octal mode string such as "0660")");
-    if (!mode) return;
-    const bool octal = !mode->empty() && mode->size() <= 4 &&
-                       mode->find_first_not_of("01234567") == std::string::npos;
-    if (!octal) {
-        r.error("mode",
-                R"(expected an octal mode string such as "0660", got string )" + quoted(*mode));
-        return;
-    }
-    admin.mode = static_cast<unsigned>(std::stoul(*mode, nullptr, 8));
-}
-
-void read_metrics(TableReader& r, Metrics& metrics) {
-    if (r.empty_string("listen")) {
-        metrics.listen.reset();  // "" turns the HTTP endpoint off
-        return;
-    }
-    if (auto listen = r.endpoint("listen")) metrics.listen = *listen;
 }
 
 void read_timeouts(TableReader& r, Timeouts& timeouts) {
