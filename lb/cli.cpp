@@ -5,12 +5,16 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <fstream>
+#include <sstream>
 #include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "config/arbiter_config.h"
 #include "config/load_config.h"
+#include "lb/arbiter/arbiter_process.h"
 #include "lb/admin/ctl_client.h"
 #include "lb/base/logger.h"
 #include "lb/control/config_warnings.h"
@@ -24,7 +28,10 @@ constexpr const char* kDefaultConfig = "/etc/lb/lb.toml";
 constexpr const char* kUsage =
     "usage:\n"
     "  lb run   [-c lb.toml]   run the balancer in the foreground (logs to stderr)\n"
-    "  lb check [-c lb.toml]   validate a config; errors as file:line:col, exit 1 on error\n"
+    "  lb check [-c lb.toml]   validate a config (lb.toml or arbiter.toml); errors as\n"
+    "                          file:line:col, exit 1 on error\n"
+    "  lb arbiter -c arbiter.toml\n"
+    "                          run as a peer pair's arbiter, the third vote (no traffic, no VIP)\n"
     "  lb ctl   [-s SOCKET | -c lb.toml] COMMAND...\n"
     "                          send one admin command (try: lb ctl help); exit 1 on an error "
     "reply\n"
@@ -86,7 +93,40 @@ std::vector<std::string> unsupported_features(const config::Config& config) {
     return out;
 }
 
+// The file's text, or "" when it cannot be read (the loaders then say why).
+std::string read_text(const std::string& path) {
+    std::ifstream file(path, std::ios::binary);
+    std::ostringstream text;
+    if (file) text << file.rdbuf();
+    return text.str();
+}
+
+std::optional<config::ArbiterConfig> load_arbiter_or_report(const std::string& path) {
+    config::Diagnostics diagnostics;
+    auto config = config::load_arbiter_config(path, diagnostics);
+    std::fputs(diagnostics.to_string().c_str(), stderr);
+    return config;
+}
+
+int check_arbiter(const Options& options) {
+    const auto config = load_arbiter_or_report(options.config_path);
+    if (!config) return 1;
+    std::printf("arbiter on %s for %s and %s, lease %lld ms, state file %s\n",
+                config->bind.to_string().c_str(), config->members.at(0).c_str(),
+                config->members.at(1).c_str(), static_cast<long long>(config->lease.count()),
+                config->state_file.c_str());
+    std::printf("%s: ok\n", options.config_path.c_str());
+    return 0;
+}
+
+int arbiter_command(const Options& options) {
+    auto config = load_arbiter_or_report(options.config_path);
+    if (!config) return 1;
+    return arbiter::run_arbiter(std::move(*config));
+}
+
 int check_command(const Options& options) {
+    if (config::is_arbiter_config(read_text(options.config_path))) return check_arbiter(options);
     auto config = load_or_report(options.config_path);
     if (!config) return 1;
     for (const auto& feature : unsupported_features(*config))
@@ -176,6 +216,7 @@ int run_cli(int argc, char** argv) {
     if (command == "check") return check_command(*options);
     if (command == "run") return run_command(*options);
     if (command == "ctl") return ctl_command(*options);
+    if (command == "arbiter") return arbiter_command(*options);
     std::fprintf(stderr, "lb: unknown command '%s'\n%s", command.c_str(), kUsage);
     return 2;
 }

@@ -124,22 +124,22 @@ Result<Ok> AdvertTransport::start(const SocketAddress& bind, std::vector<SocketA
 }
 
 std::size_t AdvertTransport::send(std::span<const std::uint8_t> bytes) {
-    uv_udp_t* udp = socket_.get();
-    if (udp == nullptr) return 0;
     std::size_t sent = 0;
-    for (const SocketAddress& peer : peers_) {
-        uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(const_cast<std::uint8_t*>(bytes.data())),
-                                   static_cast<unsigned>(bytes.size()));
-        // Adverts are small and one per interval: a non-blocking send either goes or is lost,
-        // like any datagram, and the next advert follows.
-        const int rc = uv_udp_try_send(udp, &buf, 1, peer.sockaddr_ptr());
-        if (rc >= 0) {
-            ++sent;
-        } else {
-            log::debug("peer: advert to {} not sent: {}", peer.to_string(), uv_error_text(rc));
-        }
-    }
+    for (const SocketAddress& peer : peers_)
+        if (send_to(bytes, peer)) ++sent;
     return sent;
+}
+
+bool AdvertTransport::send_to(std::span<const std::uint8_t> bytes, const SocketAddress& to) {
+    uv_udp_t* udp = socket_.get();
+    if (udp == nullptr) return false;
+    uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(const_cast<std::uint8_t*>(bytes.data())),
+                               static_cast<unsigned>(bytes.size()));
+    // Small, one per interval: a non-blocking send either goes or is lost, like any datagram,
+    // and the next one follows.
+    const int rc = uv_udp_try_send(udp, &buf, 1, to.sockaddr_ptr());
+    if (rc < 0) log::debug("peer: datagram to {} not sent: {}", to.to_string(), uv_error_text(rc));
+    return rc >= 0;
 }
 
 void AdvertTransport::on_alloc(uv_handle_t* handle, std::size_t, uv_buf_t* buf) noexcept {

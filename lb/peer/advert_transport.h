@@ -40,6 +40,8 @@ public:
     // Sends `bytes` to every peer; a failure is counted, not fatal (the next advert retries).
     // Returns how many sends were accepted by the kernel.
     std::size_t send(std::span<const std::uint8_t> bytes);
+    // Sends `bytes` to `to` alone (a lease request to the arbiter, a reply to an instance).
+    bool send_to(std::span<const std::uint8_t> bytes, const SocketAddress& to);
 
 private:
     static void on_alloc(uv_handle_t* handle, std::size_t size, uv_buf_t* buf) noexcept;
