@@ -88,8 +88,6 @@ std::vector<std::string> unsupported_features(const config::Config& config) {
             out.push_back(
                 fmt::format("listeners[{}].accept_proxy = true: receiving PROXY headers", i));
     }
-    if (config.peer && config.peer->arbiter)
-        out.push_back("peer.arbiter: the arbiter's vote (lb arbiter)");
     return out;
 }
 

@@ -352,7 +352,8 @@ Result<Command> parse_command(std::string_view line) {
     if (verb == "enable") return parse_enable_disable(words, "ready");
     if (verb == "peer") {
         if (words.size() == 2 && words[1] == "step-down") return Command{PeerStepDown{}};
-        return fail("usage: peer step-down");
+        if (words.size() == 2 && words[1] == "force-master") return Command{PeerForceMaster{}};
+        return fail("usage: peer step-down | peer force-master");
     }
     return Command{Unknown{std::string(verb)}};
 }
@@ -362,7 +363,8 @@ bool changes_state(const Command& command) {
            std::holds_alternative<Failback>(command) ||
            std::holds_alternative<SetSiteState>(command) ||
            std::holds_alternative<SetServer>(command) || std::holds_alternative<Reload>(command) ||
-           std::holds_alternative<PeerStepDown>(command);
+           std::holds_alternative<PeerStepDown>(command) ||
+           std::holds_alternative<PeerForceMaster>(command);
 }
 
 }  // namespace lb::admin

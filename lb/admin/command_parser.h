@@ -45,6 +45,7 @@ struct ShowPeer {
     Format format = Format::Text;
 };
 struct PeerStepDown {};  // `peer step-down`: hand the VIP to the peer (planned maintenance)
+struct PeerForceMaster {};  // `peer force-master`: take the VIP without quorum (arbiter)
 
 // The HAProxy runtime-API subset. A listener is a "backend" (and a frontend), a site a "server".
 // Their replies follow HAProxy 2.6 byte for byte where sitelb has the same meaning.
@@ -105,7 +106,7 @@ using Command =
     std::variant<Help, Quit, Empty, ShowStatus, ShowSites, ShowListeners, ShowSessions, Pin, Unpin,
                  Failback, SetSiteState, Reload, Prompt, SetTimeoutCli, ShowInfo, ShowStat,
                  ShowServersState, ShowServersConn, ShowBackend, ShowSess, ShowEnv, ShowVersion,
-                 GetWeight, SetServer, ShowPeer, PeerStepDown, Unknown>;
+                 GetWeight, SetServer, ShowPeer, PeerStepDown, PeerForceMaster, Unknown>;
 
 // Longest command line accepted, without its line end.
 inline constexpr std::size_t kMaxLineBytes = 4096;

@@ -151,6 +151,8 @@ void execute(Controller& controller, const Command& command, ReplyCallback reply
                 reply(format_peer(controller.status(), c.format));
             } else if constexpr (std::is_same_v<C, PeerStepDown>) {
                 reply(outcome_reply(controller.peer_step_down()));
+            } else if constexpr (std::is_same_v<C, PeerForceMaster>) {
+                reply(outcome_reply(controller.peer_force_master()));
             } else {
                 static_assert(kAlwaysFalse<C>, "every command needs a case");
             }

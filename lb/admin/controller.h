@@ -125,6 +125,13 @@ struct PeerView {
     std::map<std::string, std::uint64_t> rejected;  // by reason
     std::vector<PeerTransitionCount> transitions;
     std::string last_transition;
+    // With an arbiter: its address ("" without), the lease, a forced MASTER, a waiting takeover.
+    std::string arbiter;
+    bool lease_held = false;
+    bool forced = false;
+    std::string quorum_wait;
+    std::uint64_t lease_requests_sent = 0;
+    std::uint64_t lease_replies = 0;
 };
 
 struct Status {
@@ -189,6 +196,9 @@ public:
     virtual Outcome set_site_weight(const std::string& site, unsigned weight) = 0;
     // `peer step-down`: a planned handover of the VIP to the peer (refused without [peer]).
     virtual Outcome peer_step_down() = 0;
+    // `peer force-master`: take the VIP without quorum, when two of the three nodes of a pair
+    // with an arbiter are gone (refused without [peer], or when not a BACKUP).
+    virtual Outcome peer_force_master() = 0;
 };
 
 }  // namespace lb::admin

@@ -18,11 +18,12 @@ struct HelpLine {
 
 // Sorted by usage. The HAProxy commands keep HAProxy 2.6's text (src/cli.c, src/server.c,
 // src/stats.c, ...), so a runbook's `help | grep` finds what it expects.
-constexpr std::array<HelpLine, 25> kCommands = {{
+constexpr std::array<HelpLine, 26> kCommands = {{
     {"disable server (DEPRECATED)", "disable a server for maintenance (use 'set server' instead)"},
     {"enable server  (DEPRECATED)", "enable a disabled server (use 'set server' instead)"},
     {"failback", "make the primary site active again if it is up (sitelb)"},
     {"get weight <bk>/<srv>", "report a server's current weight"},
+    {"peer force-master", "take the virtual IP without quorum, two of three nodes gone (sitelb)"},
     {"peer step-down", "hand the virtual IP to the peer, for maintenance (sitelb)"},
     {"pin <site> [--kill]", "make <site> active whatever its health (sitelb)"},
     {"reload", "re-read the config file, as SIGHUP (sitelb)"},

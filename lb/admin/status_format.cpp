@@ -156,6 +156,19 @@ void write_peer(JsonWriter& json, const std::optional<PeerView>& peer) {
             .end_object();
     json.end_array();
     json.field("last_transition", p.last_transition);
+    json.key("arbiter");
+    if (p.arbiter.empty()) {
+        json.null();
+    } else {
+        json.begin_object()
+            .field("address", p.arbiter)
+            .field("lease_held", p.lease_held)
+            .field("forced", p.forced)
+            .field("quorum_wait", p.quorum_wait)
+            .field("requests_sent", p.lease_requests_sent)
+            .field("replies", p.lease_replies)
+            .end_object();
+    }
     json.end_object();
 }
 
@@ -359,6 +372,12 @@ std::string format_peer(const Status& status, Format format) {
     out += key_value("vip", fmt::format("{} on {} ({})", one_line(p.vip), one_line(p.interface),
                                         p.vip_held ? "held" : "not held"));
     if (!p.fault_reason.empty()) out += key_value("fault", one_line(p.fault_reason));
+    if (!p.arbiter.empty()) {
+        out += key_value("arbiter", fmt::format("{}, lease {}{}", one_line(p.arbiter),
+                                                p.lease_held ? "held" : "not held",
+                                                p.forced ? ", MASTER forced by the operator" : ""));
+        if (!p.quorum_wait.empty()) out += key_value("waiting", one_line(p.quorum_wait));
+    }
     if (p.peer_id.empty()) {
         out += key_value("peer", "not heard yet");
     } else {

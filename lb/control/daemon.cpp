@@ -72,7 +72,13 @@ Daemon::Daemon(config::Config config)
                                       .peer_step_down =
                                           [this](std::string_view cause) {
                                               if (peer_) peer_->step_down(cause);
-                                          }}) {
+                                          },
+                                      .peer_force_master =
+                                          [this]() -> admin::Outcome {
+                                          if (!peer_)
+                                              return {false, "there is no [peer] section"};
+                                          return peer_->force_master();
+                                      }}) {
     if (config_.peer) peer_ = std::make_unique<PeerLink>(loop_.raw(), scheduler_, config_, policy_);
     metrics_.set_peer_source([this]() -> std::optional<metrics::PeerCounters> {
         if (!peer_) return std::nullopt;

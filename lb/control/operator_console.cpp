@@ -317,6 +317,12 @@ admin::Outcome OperatorConsole::peer_step_down() {
     return {true, "stepping down: priority 0 advertised, the VIP goes to the peer"};
 }
 
+admin::Outcome OperatorConsole::peer_force_master() {
+    if (!parts_.peer_force_master)
+        return {false, "there is no [peer] section: nothing to take over"};
+    return parts_.peer_force_master();
+}
+
 void OperatorConsole::reload(std::function<void(admin::Outcome)> done) {
     auto result = parts_.reload();
     done(result.ok() ? admin::Outcome{true, "reloaded " + parts_.config.source_path}

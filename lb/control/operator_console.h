@@ -41,6 +41,7 @@ public:
         // The peer link, when there is a [peer] section (else both are empty).
         std::function<std::optional<admin::PeerView>()> peer_view = {};
         std::function<void(std::string_view cause)> peer_step_down = {};
+        std::function<admin::Outcome()> peer_force_master = {};
     };
 
     explicit OperatorConsole(Parts parts);
@@ -58,6 +59,7 @@ public:
     admin::Outcome set_site_health(const std::string& site, const std::string& health) override;
     admin::Outcome set_site_weight(const std::string& site, unsigned weight) override;
     admin::Outcome peer_step_down() override;
+    admin::Outcome peer_force_master() override;
 
 private:
     [[nodiscard]] std::optional<std::size_t> site_index(const std::string& name) const;

@@ -57,6 +57,11 @@ Result<Ok> PeerLink::start() {
 
 void PeerLink::step_down(std::string_view cause) { driver_->step_down(cause); }
 
+admin::Outcome PeerLink::force_master() {
+    if (auto forced = driver_->force_master(); !forced.ok()) return {false, forced.error()};
+    return {true, "MASTER by force: the VIP is taken without quorum"};
+}
+
 void PeerLink::stop() {
     if (driver_) driver_->stop();
 }
@@ -97,6 +102,12 @@ admin::PeerView PeerLink::view() const {
     for (const auto& [key, count] : s.transitions)
         out.transitions.push_back(admin::PeerTransitionCount{key.first, key.second, count});
     out.last_transition = s.last_transition;
+    out.arbiter = s.arbiter;
+    out.lease_held = s.lease_held;
+    out.forced = s.forced;
+    out.quorum_wait = s.quorum_wait;
+    out.lease_requests_sent = s.lease_requests_sent;
+    out.lease_replies = s.lease_replies;
     return out;
 }
 
@@ -105,6 +116,7 @@ metrics::PeerCounters PeerLink::counters() const {
     metrics::PeerCounters out;
     out.role = std::string(peer::to_string(s.role));
     out.vip_held = s.vip_held;
+    out.lease_held = s.lease_held;
     out.transitions = s.transitions;
     out.sent_ok = s.adverts_sent;
     out.sent_error = s.adverts_send_failed;

@@ -31,6 +31,8 @@ public:
     [[nodiscard]] Result<Ok> start();
     // SIGTERM and `peer step-down`: hand the VIP over (priority-0 advert) before draining.
     void step_down(std::string_view cause);
+    // `peer force-master`.
+    [[nodiscard]] admin::Outcome force_master();
     // Exit: the VIP goes, the peer is told. Idempotent.
     void stop();
 

@@ -29,6 +29,9 @@ std::vector<prometheus::MetricFamily> PeerFamilies::Collect() const {
     auto vip =
         family("lb_peer_vip_held", "1 while this instance holds the virtual IP", MetricType::Gauge);
     add_series(vip, {}, c.vip_held ? 1 : 0);
+    auto lease = family("lb_arbiter_lease_held",
+                        "1 while this instance holds the arbiter's lease", MetricType::Gauge);
+    add_series(lease, {}, c.lease_held ? 1 : 0);
     auto transitions = family("lb_peer_transitions_total", "Peer role changes, by from and to role",
                               MetricType::Counter);
     for (const auto& [key, count] : c.transitions)

@@ -20,6 +20,7 @@ namespace lb::metrics {
 struct PeerCounters {
     std::string role;  // "init" | "backup" | "master" | "fault"
     bool vip_held = false;
+    bool lease_held = false;  // the arbiter's lease
     std::map<std::pair<std::string, std::string>, std::uint64_t> transitions;  // (from, to)
     std::uint64_t sent_ok = 0;
     std::uint64_t sent_error = 0;

@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cctype>
 
-#include "lb/base/assert.h"
 #include "lb/base/logger.h"
 #include "lb/peer/capabilities.h"
 
@@ -69,6 +68,8 @@ Result<Ok> PeerDriver::start(const AdvertPolicy& policy) {
     if (auto bound = transport_->start(settings_.bind, settings_.peers); !bound.ok()) return bound;
     notify_ = std::make_unique<NotifyHook>(loop_, settings_.notify);
     guard_ = std::make_unique<ReplayGuard>(std::vector<std::string>{settings_.peer_id});
+    arbiter_guard_ = std::make_unique<ReplayGuard>(std::vector<std::string>{std::string(kArbiterId)});
+    if (settings_.arbiter) counters_.arbiter = settings_.arbiter->to_string();
     machine_ = std::make_unique<PeerMachine>(settings_, random_boot_id(), policy);
     timer_ = scheduler_.make_timer([this] { on_timer(); });
     announce_timer_ = scheduler_.make_timer([this] { on_announce_timer(); });
@@ -104,6 +105,16 @@ void PeerDriver::step_down(std::string_view cause) {
     const Duration hold =
         std::max<Duration>(std::chrono::seconds(2), settings_.advert_interval * 10);
     apply(machine_->step_down(scheduler_.now(), hold, cause));
+}
+
+Result<Ok> PeerDriver::force_master() {
+    if (!machine_ || stopped_) return Error{"the peer link is not running"};
+    const PeerRole before = machine_->role();
+    if (before != PeerRole::Backup)
+        return Error{fmt::format("this instance is {}: only a BACKUP can be forced to MASTER",
+                                 upper(to_string(before)))};
+    apply(machine_->force_master(scheduler_.now()));
+    return Ok{};
 }
 
 void PeerDriver::set_reach(bool reaches_site) {
@@ -150,6 +161,9 @@ PeerStatus PeerDriver::status() const {
     out.advertised_priority = machine_->advertised_priority();
     out.fault_reason = machine_->faulted() ? machine_->fault_reason() : "";
     out.peer = machine_->peer();
+    out.lease_held = machine_->lease_held(scheduler_.now());
+    out.forced = machine_->forced();
+    out.quorum_wait = machine_->quorum_wait();
     if (out.peer) {
         const TimePoint now = scheduler_.now();
         out.peer_advert_age_ms =
@@ -162,6 +176,10 @@ void PeerDriver::on_datagram(std::span<const std::uint8_t> bytes, bool truncated
                              const SocketAddress& from) {
     if (stopped_ || !machine_) return;
     if (truncated) return reject(AdvertReject::Oversized, "truncated datagram", from);
+    static constexpr std::array<std::uint8_t, 4> kLeaseReplyMagic = {'L', 'B', 'L', 'R'};
+    if (settings_.arbiter && bytes.size() >= 4 &&
+        std::equal(kLeaseReplyMagic.begin(), kLeaseReplyMagic.end(), bytes.begin()))
+        return on_lease_reply(bytes, from);
     DecodeResult decoded = decode(bytes, *key_);
     if (!decoded.ok()) return reject(decoded.error().reason, decoded.error().detail, from);
     const Advert& advert = decoded.value();
@@ -173,6 +191,27 @@ void PeerDriver::on_datagram(std::span<const std::uint8_t> bytes, bool truncated
         log::info("peer: {} at {} (re)started (new boot id)", advert.instance_id, from.to_string());
     ++counters_.adverts_received;
     apply(machine_->on_advert(advert, scheduler_.now()));
+}
+
+void PeerDriver::on_lease_reply(std::span<const std::uint8_t> bytes, const SocketAddress& from) {
+    const auto count_reject = [&](AdvertReject reason, std::string_view detail) {
+        ++counters_.lease_rejected[std::string(to_string(reason))];
+        const TimePoint now = scheduler_.now();
+        if (now - last_reject_log_ < std::chrono::seconds(10)) return;
+        last_reject_log_ = now;
+        log::warning("peer: arbiter reply from {} dropped ({}): {}", from.to_string(),
+                     to_string(reason), detail);
+    };
+    const auto decoded = decode_lease_reply(bytes, *key_);
+    if (!decoded.ok()) return count_reject(decoded.error().reason, decoded.error().detail);
+    const LeaseReply& reply = decoded.value();
+    const Admission admission = arbiter_guard_->admit(kArbiterId, reply.boot_id, reply.sequence);
+    if (!admission.admitted())
+        return count_reject(admission.rejected->reason, admission.rejected->detail);
+    ++counters_.lease_replies;
+    bool stale = false;
+    apply(machine_->on_lease_reply(reply, scheduler_.now(), &stale));
+    if (stale) ++counters_.lease_replies_stale;
 }
 
 void PeerDriver::reject(AdvertReject reason, std::string_view detail, const SocketAddress& from) {
@@ -202,6 +241,7 @@ void PeerDriver::apply(Reaction reaction) {
                    fmt::format("peer: {} -> {}: {}", upper(from), upper(to), change.cause),
                    {{"from", from}, {"to", to}});
     }
+    if (reaction.notice) log::warning("peer: {}", *reaction.notice);
     for (const PeerAction& action : reaction.actions) run(action);
     if (reaction.change && hooks_.role_changed)
         hooks_.role_changed(reaction.change->from, reaction.change->to);
@@ -224,9 +264,9 @@ void PeerDriver::run(const PeerAction& action) {
         notify_->run(upper(to_string(notify->role)));
     } else if (const auto* adopt = std::get_if<AdoptPolicy>(&action)) {
         if (hooks_.adopt_policy) hooks_.adopt_policy(adopt->policy, adopt->from);
-    } else if (std::holds_alternative<SendLeaseRequest>(action)) {
-        // Only with [peer] arbiter, which `lb run` refuses until the driver speaks to one.
-        LB_CHECK(false);
+    } else if (const auto* lease = std::get_if<SendLeaseRequest>(&action)) {
+        if (settings_.arbiter && transport_->send_to(encode(lease->request, *key_), *settings_.arbiter))
+            ++counters_.lease_requests_sent;
     }
 }
 

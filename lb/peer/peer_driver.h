@@ -49,6 +49,15 @@ struct PeerStatus {
     std::map<std::string, std::uint64_t> rejected;                             // by reason label
     std::map<std::pair<std::string, std::string>, std::uint64_t> transitions;  // (from, to)
     std::string last_transition;  // "backup -> master: no advert from lb2 for 340ms"
+    // With an arbiter ([peer] arbiter): its address, the lease, and why a takeover waits.
+    std::string arbiter;
+    bool lease_held = false;
+    bool forced = false;  // MASTER by `peer force-master`
+    std::string quorum_wait;
+    std::uint64_t lease_requests_sent = 0;
+    std::uint64_t lease_replies = 0;
+    std::uint64_t lease_replies_stale = 0;
+    std::map<std::string, std::uint64_t> lease_rejected;  // by reason label
 };
 
 class PeerDriver {
@@ -77,6 +86,8 @@ public:
     void set_policy(const AdvertPolicy& policy);
     // A planned handover (SIGTERM before the drain, `peer step-down`).
     void step_down(std::string_view cause);
+    // `peer force-master`: MASTER without quorum. The error says why not (not BACKUP).
+    [[nodiscard]] Result<Ok> force_master();
     // Whether this instance's checks reach a site (one up or not yet checked): advertised, and
     // FAULT when the peer reaches one and this one none (PeerMachine).
     void set_reach(bool reaches_site);
@@ -87,6 +98,7 @@ public:
 private:
     void on_datagram(std::span<const std::uint8_t> bytes, bool truncated,
                      const SocketAddress& from);
+    void on_lease_reply(std::span<const std::uint8_t> bytes, const SocketAddress& from);
     void on_timer();
     void apply(Reaction reaction);
     void run(const PeerAction& action);
@@ -115,6 +127,7 @@ private:
     std::unique_ptr<TrackTargets> track_;
     std::map<std::string, std::string> faults_;  // source -> problem, only the faulted ones
     std::unique_ptr<ReplayGuard> guard_;
+    std::unique_ptr<ReplayGuard> arbiter_guard_;  // the arbiter's replies
     std::unique_ptr<PeerMachine> machine_;
     std::unique_ptr<Timer> timer_;
     std::unique_ptr<Timer> announce_timer_;

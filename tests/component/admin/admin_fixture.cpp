@@ -151,6 +151,11 @@ Outcome FakeController::set_site_weight(const std::string& site, unsigned weight
     return {true, fmt::format("site {} has weight {}", site, weight)};
 }
 
+Outcome FakeController::peer_force_master() {
+    calls.push_back("peer_force_master");
+    return {true, "forced"};
+}
+
 Outcome FakeController::peer_step_down() {
     calls.push_back("peer_step_down");
     if (!canned.peer) return {false, "there is no [peer] section: nothing to step down from"};

@@ -45,6 +45,7 @@ public:
     Outcome set_site_health(const std::string& site, const std::string& health) override;
     Outcome set_site_weight(const std::string& site, unsigned weight) override;
     Outcome peer_step_down() override;
+    Outcome peer_force_master() override;
 
     [[nodiscard]] bool called(std::string_view call) const;
 
