@@ -20,6 +20,13 @@ std::optional<LeaseRequest> LeaseClient::want(bool wanted, const AdvertPolicy& p
     return request(LeaseKind::Release, policy, now);
 }
 
+std::optional<LeaseRequest> LeaseClient::renew_now(const AdvertPolicy& policy,
+                                                   TimePoint now) {
+    if (!wanted_) return std::nullopt;
+    next_request_ = now;
+    return tick(policy, now);
+}
+
 std::optional<LeaseRequest> LeaseClient::tick(const AdvertPolicy& policy, TimePoint now) {
     forget_old(now);
     if (valid_until_ && now >= *valid_until_) valid_until_.reset();  // over: no deadline for it

@@ -42,6 +42,10 @@ public:
     // wanted), and the lease ends here at once.
     [[nodiscard]] std::optional<LeaseRequest> want(bool wanted, const AdvertPolicy& policy,
                                                    TimePoint now);
+    // A request at once, whatever the schedule (the decision changed: the arbiter must learn it
+    // before anything else can happen); nullopt when the lease is not wanted.
+    [[nodiscard]] std::optional<LeaseRequest> renew_now(const AdvertPolicy& policy,
+                                                        TimePoint now);
     // The request due at `now`, if any (call at next_deadline()).
     [[nodiscard]] std::optional<LeaseRequest> tick(const AdvertPolicy& policy, TimePoint now);
     // When tick() must run next: the next request, or the lease's end (tick() then forgets it);

@@ -118,6 +118,7 @@ std::optional<TimePoint> PeerMachine::next_deadline() const {
     if (role_ == PeerRole::Backup && quorum_wait_.empty()) next = std::min(next, promotion_at());
     if (lease_)
         if (const auto lease = lease_->next_deadline()) next = std::min(next, *lease);
+    if (vote_lapses_at_) next = std::min(next, *vote_lapses_at_);
     if (site_fault_ && heard_) next = std::min(next, heard_->at + master_down_interval());
     return next;
 }
@@ -172,6 +173,10 @@ Reaction PeerMachine::set_policy(const AdvertPolicy& policy, TimePoint now) {
     if (role_ == PeerRole::Init) return out;
     expire_hold(now);
     send(role_, advertised_priority(), now, out);
+    // The arbiter keeps the newest decision for instances that restart: tell it at once.
+    if (lease_)
+        if (auto request = lease_->renew_now(policy_, now))
+            out.actions.emplace_back(SendLeaseRequest{*request});
     return out;
 }
 
@@ -388,7 +393,10 @@ void PeerMachine::enter(PeerRole to, std::string cause, TimePoint now, Reaction&
 }
 
 bool PeerMachine::peer_votes(TimePoint now) const {
-    return heard_ && now - heard_->at < master_down_interval() &&
+    // Fresh for two of the peer's intervals only: a peer cut off from this MASTER becomes due
+    // to take over after its master_down_interval() (3 intervals + skew) of silence, and may
+    // then get the lease; this vote must have lapsed by then, or both would hold the VIP.
+    return heard_ && now - heard_->at < 2 * heard_->advert_interval &&
            !(heard_->role == PeerRole::Master && heard_->priority > 0);
 }
 
@@ -396,7 +404,7 @@ std::string PeerMachine::missing_votes(TimePoint now) const {
     std::string peer;
     if (!heard_)
         peer = "no peer heard";
-    else if (now - heard_->at >= master_down_interval())
+    else if (now - heard_->at >= 2 * heard_->advert_interval)
         peer = fmt::format("{} not heard for {}", heard_->id, format_duration(now - heard_->at));
     else
         peer = fmt::format("{} claims MASTER", heard_->id);
@@ -428,7 +436,12 @@ void PeerMachine::judge_quorum(TimePoint now, Reaction& out) {
     }
     if (role_ == PeerRole::Master && !has_quorum(now))
         enter(PeerRole::Backup, "lost quorum: " + missing_votes(now), now, out);
+    vote_lapses_at_.reset();
     if (!lease_) return;
+    if (role_ == PeerRole::Master && heard_) {
+        const TimePoint lapse = heard_->at + 2 * heard_->advert_interval;
+        if (lapse > now) vote_lapses_at_ = lapse;
+    }
     const bool want =
         role_ == PeerRole::Master || (role_ == PeerRole::Backup && now >= promotion_at());
     if (auto release = lease_->want(want, policy_, now))

@@ -111,8 +111,10 @@ struct HeardPeer {
 //   epoch is above the highest epoch known here returns AdoptPolicy, whatever the roles.
 //
 // - Arbiter (settings.arbiter set): the VIP needs two of three votes, this instance's own plus
-//   the peer's or the arbiter's lease (LeaseClient). The peer votes while it is heard within
-//   master_down_interval() and does not claim MASTER itself (priority 0 does not claim). A
+//   the peer's or the arbiter's lease (LeaseClient). The peer votes while it was heard within
+//   two of its advert intervals (less than its master-down interval, so the vote has lapsed
+//   before a cut-off peer can take over) and does not claim MASTER itself (priority 0 does not
+//   claim). A
 //   BACKUP whose promotion is due takes over only with a vote; without one it asks the arbiter
 //   for the lease, stays BACKUP, and says why once (Reaction::notice). A MASTER asks for the
 //   lease all along (so it keeps it when the link to the peer breaks) and, when it has neither
@@ -246,6 +248,8 @@ private:
 
     std::optional<LeaseClient> lease_;  // set with an arbiter
     bool forced_ = false;               // MASTER by force_master()
+    // A MASTER's deadline to judge again when the peer's vote lapses (it may hold quorum).
+    std::optional<TimePoint> vote_lapses_at_;
     std::string quorum_wait_;
 };
 

@@ -47,7 +47,11 @@ std::string last_lines(const std::string& text, std::size_t n) {
 PeerPair::PeerPair(PairSettings settings) : settings_(std::move(settings)) {
     net_ = std::make_unique<NetnsTopology>(
         std::vector<NetnsTopology::NodeSpec>{
-            {"lb1", {1}}, {"lb2", {2}}, {"cl", {10}}, {"st", {kSiteAHost, kSiteBHost}}},
+            {"lb1", {1}},
+            {"lb2", {2}},
+            {"cl", {10}},
+            {"st", {kSiteAHost, kSiteBHost}},
+            {"arb", {kArbiterHost}}},
         0, settings_.ipv6_vip);
     key_file_ = key_dir_.path() / "peer.key";
     write_file(key_file_, "netns-test-key-" + std::to_string(::getpid()) + "\n");
@@ -55,6 +59,7 @@ PeerPair::PeerPair(PairSettings settings) : settings_(std::move(settings)) {
         key_file_, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     start_site('a');
     start_site('b');
+    if (settings_.arbiter) start_arbiter();
     if (settings_.track_port != 0)
         tracked_ = std::make_unique<ReplyServer>(ReplyServer::Options{
             net_->netns("st"), net_->address(kSiteAHost), settings_.track_port, "tracked", false});
@@ -129,7 +134,41 @@ LbConfig PeerPair::config(int i) const {
         settings_.ipv6_vip ? net_->prefix_length6() : net_->prefix_length());
     if (settings_.track_port != 0)
         config.extra_toml += "track = [" + toml_string(track_target()) + "]\n";
+    if (settings_.arbiter)
+        config.extra_toml +=
+            fmt::format("arbiter = \"{}:{}\"\n", net_->address(kArbiterHost), kArbiterPort);
     return config;
+}
+
+void PeerPair::start_arbiter() {
+    const auto file = arbiter_dir_.path() / "arbiter.toml";
+    write_file(file, fmt::format("[arbiter]\nbind = \"{}:{}\"\nkey_file = {}\n"
+                                 "members = [\"lb1\", \"lb2\"]\nlease = \"300ms\"\n"
+                                 "state_file = {}\n[admin]\nsocket = {}\n[metrics]\nlisten = \"\"\n",
+                                 net_->address(kArbiterHost), kArbiterPort,
+                                 toml_string(key_file_.string()),
+                                 toml_string((arbiter_dir_.path() / "state.json").string()),
+                                 toml_string((arbiter_dir_.path() / "arbiter.sock").string())));
+    arbiter_.reset();
+    arbiter_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{LB_BINARY, "arbiter", "-c", file.string()},
+        arbiter_dir_.path() / "arbiter.log", arbiter_dir_.path() / "arbiter.log",
+        net_->spawn_options("arb"));
+    const bool ready = wait_until(
+        [&] { return arbiter_log().find("ready: arbiter") != std::string::npos; },
+        deadline_in(10s));
+    INFO(arbiter_log());
+    REQUIRE(ready);
+}
+
+void PeerPair::kill_arbiter() {
+    REQUIRE(arbiter_);
+    (void)arbiter_->stop(SIGKILL, deadline_in(5s));
+    arbiter_.reset();
+}
+
+std::string PeerPair::arbiter_log() const {
+    return read_file(arbiter_dir_.path() / "arbiter.log");
 }
 
 std::string PeerPair::track_target() const {

@@ -45,6 +45,8 @@ inline constexpr std::uint16_t kSitePort = 8080;
 inline constexpr int kVipHost = 100;
 inline constexpr int kSiteAHost = 20;
 inline constexpr int kSiteBHost = 21;
+inline constexpr int kArbiterHost = 50;
+inline constexpr std::uint16_t kArbiterPort = 5406;
 
 struct PairSettings {
     bool preempt = false;
@@ -60,6 +62,9 @@ struct PairSettings {
     // bound to their own address. An IPv6 group ("ff02::12", with ipv6_vip) sends the adverts
     // over IPv6, bound to fd00:99::1 and fd00:99::2.
     std::string multicast_group;
+    // An arbiter (`lb arbiter`) on a node of its own, 10.99.0.50:5406, started before the pair;
+    // both instances name it in [peer] arbiter.
+    bool arbiter = false;
 };
 
 class PeerPair {
@@ -93,6 +98,10 @@ public:
     // SIGTERM and wait for the exit (a second SIGTERM after 2 s cuts the drain short).
     StopResult terminate(int i);
     void set_preempt(bool preempt) { settings_.preempt = preempt; }
+    // The arbiter (PairSettings::arbiter): start it (waits for "ready"), SIGKILL it.
+    void start_arbiter();
+    void kill_arbiter();
+    [[nodiscard]] std::string arbiter_log() const;
 
     // `show peer json` (its "peer" object) and `show status json` on lb i's admin socket;
     // nullopt when it does not answer.
@@ -135,6 +144,8 @@ private:
     std::filesystem::path key_file_;
     std::array<std::unique_ptr<ReplyServer>, 2> sites_;
     std::unique_ptr<ReplyServer> tracked_;
+    TempDir arbiter_dir_{"lb-netns-arbiter"};
+    std::unique_ptr<ChildProcess> arbiter_;
     std::array<std::unique_ptr<LbWorkspace>, 2> workspaces_;
     std::array<std::unique_ptr<LbProcess>, 2> lbs_;
     std::unique_ptr<VipWatcher> watcher_;

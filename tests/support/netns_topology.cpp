@@ -267,6 +267,14 @@ void NetnsTopology::cut_tcp(std::string_view node, const std::string& ip, std::u
                   "    ip daddr " + ip + " tcp dport " + std::to_string(port) + " drop\n  }\n}\n");
 }
 
+void NetnsTopology::cut_ip(std::string_view node, const std::string& ip) {
+    nft(node, std::string("table ip ") + kCutTable +
+                  " {\n  chain in { type filter hook input priority 0; policy accept;\n"
+                  "    ip saddr " + ip + " drop\n  }\n"
+                  "  chain out { type filter hook output priority 0; policy accept;\n"
+                  "    ip daddr " + ip + " drop\n  }\n}\n");
+}
+
 void NetnsTopology::restore_tcp(std::string_view node) {
     nft(node, std::string("delete table ip ") + kCutTable + "\n");
 }

@@ -83,6 +83,9 @@ public:
     // service unreachable from one node). restore_tcp() deletes that table.
     void cut_tcp(std::string_view node, const std::string& ip, std::uint16_t port);
     void restore_tcp(std::string_view node);
+    // nftables inside the node drop every IP packet to and from `ip` (the link between two
+    // nodes broken, each still reaching everyone else). restore_tcp() deletes it too.
+    void cut_ip(std::string_view node, const std::string& ip);
 
     // `ip -o -4 addr show dev eth0` inside `node` (and -6 with IPv6), for messages.
     [[nodiscard]] std::string describe_addresses(std::string_view node) const;

@@ -153,6 +153,18 @@ TEST_CASE("not wanting the lease any more sends one release and ends it at once"
     CHECK_FALSE(c.held(kT0 + 70ms));
 }
 
+TEST_CASE("renew_now asks at once when the lease is wanted, and only then", "[unit][peer]") {
+    LeaseClient c = client();
+    CHECK_FALSE(c.renew_now(kPolicy, kT0));
+    (void)c.want(true, kPolicy, kT0);
+    REQUIRE(c.tick(kPolicy, kT0));
+    const AdvertPolicy failed_over{"site-b", false, 4};
+    const auto now = c.renew_now(failed_over, kT0 + 10ms);
+    REQUIRE(now);
+    CHECK(now->policy == failed_over);
+    CHECK(c.next_deadline() == kT0 + 10ms + kRenew);
+}
+
 TEST_CASE("the arbiter's newest decision comes back with every reply", "[unit][peer]") {
     LeaseClient c = client();
     (void)c.want(true, kPolicy, kT0);

@@ -58,6 +58,17 @@ struct QuorumBench {
         }
         now = until;
     }
+    // The peer's `advert` every `every` from `from` up to `until`, with the deadlines between.
+    void peer_adverts(const Advert& advert, TimePoint from, TimePoint until,
+                      Duration every = 200ms) {
+        Advert next = advert;
+        for (TimePoint t = from; t <= until; t += every) {
+            run_until(t);
+            ++next.sequence;
+            keep(machine.on_advert(next, t));
+        }
+        run_until(until);
+    }
     Reaction reply(LeaseVerdict verdict, std::string holder, TimePoint at) {
         REQUIRE_FALSE(requests.empty());
         now = at;
@@ -134,9 +145,7 @@ TEST_CASE("the master's view of the lease ends at the granted request's send tim
 TEST_CASE("a live backup peer is the second vote: the election needs no arbiter",
           "[unit][peer]") {
     QuorumBench bench;
-    const Advert lb2 = from_peer(PeerRole::Backup, 50);
-    bench.keep(bench.machine.on_advert(lb2, kT0 + 100ms));
-    bench.run_until(kT0 + 721ms);
+    bench.peer_adverts(from_peer(PeerRole::Backup, 50), kT0 + 100ms, kT0 + 721ms);
     CHECK(bench.machine.role() == PeerRole::Master);
     CHECK(bench.notices.empty());
     // As MASTER it asks for the lease too, so it keeps it if the link to lb2 breaks.
@@ -148,8 +157,7 @@ TEST_CASE("the link to the peer breaks: the master with the lease stays, the bac
           "[unit][peer]") {
     SECTION("the master keeps MASTER on the lease alone") {
         QuorumBench bench;
-        bench.keep(bench.machine.on_advert(from_peer(PeerRole::Backup, 50), kT0 + 100ms));
-        bench.run_until(kT0 + 721ms);
+        bench.peer_adverts(from_peer(PeerRole::Backup, 50), kT0 + 100ms, kT0 + 721ms);
         REQUIRE(bench.machine.role() == PeerRole::Master);
         // The arbiter answers every renewal; lb2 is never heard again.
         for (TimePoint t = kT0 + 721ms; t < kT0 + 5s; t += 200ms) {
@@ -170,6 +178,20 @@ TEST_CASE("the link to the peer breaks: the master with the lease stays, the bac
         CHECK(bench.machine.quorum_wait().find("the arbiter's lease is held by lb1") !=
               std::string::npos);
     }
+}
+
+TEST_CASE("the peer's vote lapses two of its intervals after its last advert", "[unit][peer]") {
+    // Cut off from the peer and the arbiter at once: the MASTER must not outlast the vote, or a
+    // peer that takes over after its own master-down interval would find it still there.
+    QuorumBench bench;
+    bench.peer_adverts(from_peer(PeerRole::Backup, 50), kT0 + 100ms, kT0 + 900ms);
+    REQUIRE(bench.machine.role() == PeerRole::Master);
+    const TimePoint last_heard = kT0 + 900ms;  // the arbiter never answers
+    CHECK(bench.machine.has_quorum(last_heard + 399ms));
+    CHECK_FALSE(bench.machine.has_quorum(last_heard + 400ms));
+    bench.run_until(last_heard + 400ms);
+    CHECK(bench.machine.role() == PeerRole::Backup);
+    CHECK(bench.changes.back().cause.starts_with("lost quorum: lb2 not heard for 400ms"));
 }
 
 TEST_CASE("force-master takes the VIP without quorum until MASTER ends", "[unit][peer]") {
