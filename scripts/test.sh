@@ -11,9 +11,9 @@
 #      output, promtool, the Grafana dashboard against a live /metrics, systemd-analyze, the
 #      README's commands, which package build-release/);
 #   4. the unit tests in build-release/ (the optimiser changes what undefined behaviour does);
-#   5. AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/): unit, component,
-#      end-to-end and netns tests (the netns tier is the only one that drives the peer link's
-#      sockets, netlink and gratuitous ARP in a running lb).
+#   5. AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/, Debug: Catch2's header
+#      is precompiled there): unit, component, end-to-end and netns tests (the netns tier is the
+#      only one that drives the peer link's sockets, netlink and gratuitous ARP in a running lb).
 # Most of the time goes into the three builds, most of that into compiling the test files; the
 # tests of build/ take a minute or two. Re-runs
 # are much faster with ccache: `CMAKE_CXX_COMPILER_LAUNCHER=ccache scripts/test.sh` (CMake reads
