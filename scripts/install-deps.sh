@@ -3,6 +3,7 @@
 # this machine lacks. Safe to run again: it installs nothing that is already there.
 set -euo pipefail
 
+# ninja-build: scripts/build.sh builds with Ninja when it is there.
 # file: CPack's shlibdeps (`cpack -G DEB`) runs it to find the libraries lb links.
 # prometheus: promtool, which checks examples/prometheus.yml and examples/alerts*.yml.
 # systemd: systemd-analyze, which checks examples/lb.service. jq: the Grafana dashboard's test.
@@ -11,7 +12,7 @@ set -euo pipefail
 # nftables: the network-namespace tests partition an instance of a peer pair with it (iproute2
 # builds their namespaces); keepalived: bench/peers/ measures the pair next to it.
 packages=(
-    build-essential cmake pkg-config file
+    build-essential cmake ninja-build pkg-config file
     libuv1-dev libtomlplusplus-dev libfmt-dev nlohmann-json3-dev catch2 prometheus-cpp-dev libssl-dev libmnl-dev
     nginx-light openssl curl socat iproute2 procps chromium
     prometheus systemd jq
