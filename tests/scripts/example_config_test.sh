@@ -35,4 +35,12 @@ for i in 1 2; do
     grep -q "peer: lb$i .*10.0.0.$other:5405" "$scratch/out" ||
         { echo "FAIL: $pair_config does not pair lb$i with lb$other"; exit 1; }
 done
+# The arbiter's file, for the same pair.
+arbiter_config=$1/examples/peers/arbiter.toml
+status=0
+"$lb" check -c "$arbiter_config" >"$scratch/out" 2>"$scratch/err" || status=$?
+cat "$scratch/out" "$scratch/err"
+[ "$status" -eq 0 ] && [ ! -s "$scratch/err" ] || { echo "FAIL: lb check $arbiter_config"; exit 1; }
+grep -q "arbiter on 10.0.0.50:5406 for lb1 and lb2" "$scratch/out" ||
+    { echo "FAIL: $arbiter_config does not vote between lb1 and lb2"; exit 1; }
 echo "examples/peers: no error, no warning"
