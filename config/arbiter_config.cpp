@@ -3,14 +3,11 @@
 
 #include <toml++/toml.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "config/section_readers.h"
 #include "config/source_map.h"
 #include "config/table_reader.h"
+#include "config/toml_document.h"
 
 namespace lb::config {
 namespace {
@@ -27,12 +24,25 @@ void read_arbiter(TableReader& r, ArbiterConfig& config) {
             else if ((*members)[0] == (*members)[1])
                 r.error("members", "must name two different instance ids, got " +
                                        quoted((*members)[0]) + " twice");
-            for (std::size_t i = 0; i < members->size(); ++i)
-                if ((*members)[i].empty() || (*members)[i].size() > 32)
-                    r.error("members", i, "an instance id is 1 to 32 characters");
+            for (std::size_t i = 0; i < members->size(); ++i) {
+                const std::string& id = (*members)[i];
+                const bool name = !id.empty() && id.size() <= 32 &&
+                                  id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
+                                                       "OPQRSTUVWXYZ0123456789_-.") ==
+                                      std::string::npos;
+                if (!name)
+                    r.error("members", i,
+                            "an instance id is 1 to 32 letters, digits, '-', '_' or '.', got " +
+                                quoted(id));
+            }
         }
     }
-    set(config.lease, r.duration("lease", Duration(1)));
+    if (auto lease = r.duration("lease", Duration(1))) {
+        if (*lease > std::chrono::minutes(1))
+            r.error("lease", "must be at most 1m (3 × the pair's advert_interval is meant)");
+        else
+            config.lease = *lease;
+    }
     read_path(r, "state_file", config.state_file);
 }
 
@@ -66,29 +76,15 @@ std::optional<ArbiterConfig> load_document(const toml::table& document, const st
 std::optional<ArbiterConfig> load_arbiter_config_from_string(std::string_view text,
                                                              const std::string& path,
                                                              Diagnostics& out) {
-    toml::table document;
-    try {
-        document = toml::parse(text, std::string_view(path));
-    } catch (const toml::parse_error& e) {
-        std::string_view message = e.description();
-        if (message.starts_with("Error while ")) message.remove_prefix(12);
-        const auto begin = e.source().begin;
-        out.error({path, static_cast<int>(begin.line), static_cast<int>(begin.column)}, "",
-                  std::string(message));
-        return std::nullopt;
-    }
-    return load_document(document, path, out);
+    const auto document = parse_document(text, path, out);
+    if (!document) return std::nullopt;
+    return load_document(*document, path, out);
 }
 
 std::optional<ArbiterConfig> load_arbiter_config(const std::string& path, Diagnostics& out) {
-    std::ifstream file(path, std::ios::binary);
-    std::ostringstream text;
-    if (file) text << file.rdbuf();
-    if (!file || file.bad()) {
-        out.error({path, 1, 1}, "", std::string("cannot read the file: ") + std::strerror(errno));
-        return std::nullopt;
-    }
-    return load_arbiter_config_from_string(text.str(), path, out);
+    const auto text = read_config_text(path, out);
+    if (!text) return std::nullopt;
+    return load_arbiter_config_from_string(*text, path, out);
 }
 
 bool is_arbiter_config(std::string_view text) {

@@ -20,7 +20,7 @@ struct ArbiterConfig {
     SocketAddress bind;                // where instances' lease requests arrive
     std::string key_file;              // the pair's key
     std::vector<std::string> members;  // the two instance ids it votes between
-    Duration lease = std::chrono::milliseconds(300);
+    Duration lease = std::chrono::milliseconds(600);  // 3 × the default advert_interval
     std::string state_file = "/var/lib/lb/arbiter-state.json";  // the newest decision seen
     Admin admin{"/run/lb/arbiter.sock"};
     Metrics metrics{SocketAddress::parse_endpoint("127.0.0.1:9101")};

@@ -6,16 +6,13 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <limits>
-#include <sstream>
 #include <utility>
 
 #include "config/section_readers.h"
 #include "config/source_map.h"
 #include "config/table_reader.h"
+#include "config/toml_document.h"
 #include "config/validate.h"
 #include "health/status_ranges.h"
 
@@ -166,7 +163,14 @@ Peer read_peer(TableReader& r) {
         }
         peer.track = *track;
     }
-    if (auto arbiter = r.endpoint("arbiter")) peer.arbiter = *arbiter;
+    if (auto arbiter = r.endpoint("arbiter")) {
+        // Lease requests leave from bind's socket: one address family for both.
+        if (arbiter->is_v6() != peer.bind.is_v6() && r.has("bind"))
+            r.error("arbiter", "must be of the same address family as peer.bind (" +
+                                   peer.bind.to_string() + "): requests leave from its socket");
+        else
+            peer.arbiter = *arbiter;
+    }
     return peer;
 }
 
@@ -227,30 +231,15 @@ std::optional<Config> load_document(const toml::table& document, const std::stri
 
 std::optional<Config> load_config_from_string(std::string_view text, const std::string& path,
                                               Diagnostics& out) {
-    toml::table document;
-    try {
-        document = toml::parse(text, std::string_view(path));
-    } catch (const toml::parse_error& e) {
-        // "Error while parsing value: ..." would read "error: Error while ..." after the prefix.
-        std::string_view message = e.description();
-        if (message.starts_with("Error while ")) message.remove_prefix(12);
-        const auto begin = e.source().begin;
-        out.error({path, static_cast<int>(begin.line), static_cast<int>(begin.column)}, "",
-                  std::string(message));
-        return std::nullopt;
-    }
-    return load_document(document, path, out);
+    const auto document = parse_document(text, path, out);
+    if (!document) return std::nullopt;
+    return load_document(*document, path, out);
 }
 
 std::optional<Config> load_config(const std::string& path, Diagnostics& out) {
-    std::ifstream file(path, std::ios::binary);
-    std::ostringstream text;
-    if (file) text << file.rdbuf();
-    if (!file || file.bad()) {
-        out.error({path, 1, 1}, "", std::string("cannot read the file: ") + std::strerror(errno));
-        return std::nullopt;
-    }
-    return load_config_from_string(text.str(), path, out);
+    const auto text = read_config_text(path, out);
+    if (!text) return std::nullopt;
+    return load_config_from_string(*text, path, out);
 }
 
 }  // namespace lb::config

@@ -28,6 +28,10 @@ Result<Ok> ArbiterServer::start() {
                   loaded.decision->epoch);
     }
     boot_id_ = peer::random_boot_id();
+    // Restarted, the arbiter does not know who held the lease: a holder may still count on it
+    // for up to one lease, so nobody is granted it before then.
+    uv_update_time(loop_);
+    table_.hold_off(scheduler_.now());
     transport_ = std::make_unique<peer::AdvertTransport>(
         loop_, [this](std::span<const std::uint8_t> bytes, bool truncated,
                       const SocketAddress& from) { on_datagram(bytes, truncated, from); });
@@ -61,11 +65,15 @@ void ArbiterServer::on_datagram(std::span<const std::uint8_t> bytes, bool trunca
     if (!admission.admitted())
         return reject(admission.rejected->reason, admission.rejected->detail, from);
     ++counters_.requests;
-    const TimePoint now = scheduler_.now();
     if (table_.offer(request.policy)) {
         if (auto saved = save_decision(config_.state_file, request.policy); !saved.ok())
             log::error("{}", saved.error());
     }
+    // A grant runs from the arbiter's receipt, which is no earlier than the instance's send:
+    // the loop's cached time lags by whatever this iteration did (the fsync above, other
+    // datagrams), so read the clock afresh.
+    uv_update_time(loop_);
+    const TimePoint now = scheduler_.now();
     const LeaseAnswer answer = request.kind == peer::LeaseKind::Acquire
                                    ? table_.acquire(request.instance_id, now)
                                    : table_.release(request.instance_id, now);
@@ -88,9 +96,9 @@ void ArbiterServer::on_datagram(std::span<const std::uint8_t> bytes, bool trunca
                    {{"from", last_holder_.value_or("")}, {"to", holder.value_or("")}});
         last_holder_ = holder;
     }
-    const peer::LeaseReply reply{request.instance_id, answer.verdict,  answer.holder,
-                                 answer.lease,        table_.newest(), boot_id_,
-                                 ++sequence_,         request.sequence};
+    peer::LeaseReply reply{request.instance_id, answer.verdict,  answer.holder,
+                           answer.lease,        table_.newest(), boot_id_,
+                           ++sequence_,         request.boot_id, request.sequence};
     (void)transport_->send_to(peer::encode(reply, *key_), from);
 }
 

@@ -10,6 +10,7 @@ LeaseTable::LeaseTable(std::vector<std::string> members, Duration lease)
 LeaseAnswer LeaseTable::acquire(std::string_view member_id, TimePoint now) {
     if (!member(member_id))
         return {peer::LeaseVerdict::Refused, holder(now).value_or(""), remaining(now)};
+    if (now < hold_off_until_) return {peer::LeaseVerdict::Refused, "", hold_off_until_ - now};
     const std::optional<std::string> current = holder(now);
     if (current && *current != member_id)
         return {peer::LeaseVerdict::Refused, *current, remaining(now)};

@@ -9,7 +9,9 @@
 //   the holder and its time left;
 // - acquire with nobody holding, or the lease expired (now >= expiry), grants;
 // - release by the holder ends the lease at once; by anyone else it changes nothing;
-// - requests from ids that are not members are refused (the replay guard drops them first).
+// - requests from ids that are not members are refused (the replay guard drops them first);
+// - after hold_off(now) (the arbiter's start), every acquire is refused for one lease: a holder
+//   from before a restart may still count on its lease that long.
 // An instance counts its lease from when it sent the request, before the arbiter receives it, so
 // the instance's view of a lease always ends before the arbiter's.
 #pragma once
@@ -38,6 +40,8 @@ public:
     [[nodiscard]] LeaseAnswer release(std::string_view member, TimePoint now);
     // Keeps `policy` when its epoch is above the newest one's (or none is known); true if kept.
     bool offer(const peer::AdvertPolicy& policy);
+    // Refuses every acquire until now + lease.
+    void hold_off(TimePoint now) { hold_off_until_ = now + lease_; }
 
     // The holder of an unexpired lease, or nullopt.
     [[nodiscard]] std::optional<std::string> holder(TimePoint now) const;
@@ -53,6 +57,7 @@ private:
     Duration lease_;
     std::string holder_;  // "" when nobody
     TimePoint expiry_{};
+    TimePoint hold_off_until_{};
     std::optional<peer::AdvertPolicy> newest_;
 };
 

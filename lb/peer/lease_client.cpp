@@ -17,6 +17,7 @@ std::optional<LeaseRequest> LeaseClient::want(bool wanted, const AdvertPolicy& p
         return std::nullopt;
     }
     valid_until_.reset();
+    in_flight_.clear();  // a late grant for an acquire sent before the release holds nothing
     return request(LeaseKind::Release, policy, now);
 }
 
@@ -46,7 +47,7 @@ LeaseUpdate LeaseClient::on_reply(const LeaseReply& reply, TimePoint now) {
     forget_old(now);
     LeaseUpdate update;
     const auto sent = in_flight_.find(reply.request_sequence);
-    if (reply.instance_id != id_ || sent == in_flight_.end()) {
+    if (reply.instance_id != id_ || reply.request_boot_id != boot_id_ || sent == in_flight_.end()) {
         update.stale = true;
         return update;
     }
@@ -58,7 +59,9 @@ LeaseUpdate LeaseClient::on_reply(const LeaseReply& reply, TimePoint now) {
     switch (reply.verdict) {
         case LeaseVerdict::Granted:
             if (wanted_) {
-                const TimePoint until = sent_at + reply.lease;
+                // A tenth of the lease less: this view must end before the arbiter's even when
+                // this loop's timer fires late or the VIP takes a moment to go.
+                const TimePoint until = sent_at + reply.lease - std::max(Duration(1), reply.lease / 10);
                 valid_until_ = valid_until_ ? std::max(*valid_until_, until) : until;
                 refused_by_.clear();
             }

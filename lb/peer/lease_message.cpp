@@ -20,7 +20,7 @@ constexpr std::array<std::uint8_t, 4> kReplyMagic = {'L', 'B', 'L', 'R'};
 constexpr std::uint8_t kPinnedFlag = 0x01;
 // Bytes besides the variable fields and the tag.
 constexpr std::size_t kRequestFixed = 33;
-constexpr std::size_t kReplyFixed = 46;
+constexpr std::size_t kReplyFixed = 54;
 
 AdvertError reject(AdvertReject reason, std::string detail) { return {reason, std::move(detail)}; }
 
@@ -128,6 +128,7 @@ std::vector<std::uint8_t> encode(const LeaseReply& reply, const AdvertKey& key) 
     w.u64(reply.newest ? reply.newest->epoch : 0);
     w.u64(reply.boot_id);
     w.u64(reply.sequence);
+    w.u64(reply.request_boot_id);
     w.u64(reply.request_sequence);
     append_tag(out, key);
     return out;
@@ -202,6 +203,7 @@ Decoded<LeaseReply> decode_lease_reply(std::span<const std::uint8_t> datagram,
         return reject(AdvertReject::Malformed, "a pin or an epoch without an active site");
     reply.boot_id = r.u64();
     reply.sequence = r.u64();
+    reply.request_boot_id = r.u64();
     reply.request_sequence = r.u64();
     return reply;
 }

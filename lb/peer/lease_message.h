@@ -37,8 +37,9 @@
 //   14+n+h+m 8     newest epoch
 //   22+n+h+m 8     the arbiter's boot id
 //   30+n+h+m 8     the arbiter's sequence number
-//   38+n+h+m 8     the request's sequence number (so the requester knows when it asked)
-//   46+n+h+m 32    tag
+//   38+n+h+m 8     the request's boot id (a reply binds to one process of the requester)
+//   46+n+h+m 8     the request's sequence number (so the requester knows when it asked)
+//   54+n+h+m 32    tag
 #pragma once
 
 #include <cstdint>
@@ -82,6 +83,7 @@ struct LeaseReply {
     std::optional<AdvertPolicy> newest;
     std::uint64_t boot_id = 0;  // the arbiter's
     std::uint64_t sequence = 0;
+    std::uint64_t request_boot_id = 0;
     std::uint64_t request_sequence = 0;
 
     friend bool operator==(const LeaseReply&, const LeaseReply&) = default;

@@ -33,7 +33,12 @@ Result<std::unique_ptr<LinkWatch>> LinkWatch::open(unsigned index, std::string n
     mnl_socket* socket = mnl_socket_open(NETLINK_ROUTE);
     if (socket == nullptr)
         return Error{fmt::format("cannot open a netlink socket: {}", std::strerror(errno))};
-    if (mnl_socket_bind(socket, 0, MNL_SOCKET_AUTOPID) < 0) {
+    // Never block the main loop on a lost answer: a poll that times out is an error, not a
+    // verdict, and the next poll tries again.
+    const timeval timeout{0, 100'000};
+    if (setsockopt(mnl_socket_get_fd(socket), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout) !=
+            0 ||
+        mnl_socket_bind(socket, 0, MNL_SOCKET_AUTOPID) < 0) {
         const int error = errno;
         mnl_socket_close(socket);
         return Error{fmt::format("cannot bind a netlink socket: {}", std::strerror(error))};
@@ -58,14 +63,21 @@ Result<std::string> LinkWatch::problem() {
     const auto failed = [this](int error) {
         return Error{fmt::format("cannot read the state of {}: {}", name_, std::strerror(error))};
     };
+    const unsigned sequence = message->nlmsg_seq;
     if (mnl_socket_sendto(socket_, message, message->nlmsg_len) < 0) return failed(errno);
-    const ssize_t received = mnl_socket_recvfrom(socket_, buffer.data(), buffer.size());
-    if (received < 0) return failed(errno);
     LinkFlags link;
-    if (mnl_cb_run(buffer.data(), static_cast<std::size_t>(received), message->nlmsg_seq, port_id_,
-                   &on_link, &link) < 0) {
-        if (errno == ENODEV) return fmt::format("{} is gone", name_);
-        return failed(errno);
+    // An answer to an earlier poll that timed out may come first: skip it.
+    for (int reads = 0; reads < 4 && !link.found; ++reads) {
+        const ssize_t received = mnl_socket_recvfrom(socket_, buffer.data(), buffer.size());
+        if (received < 0) return failed(errno);
+        const auto* header = reinterpret_cast<const nlmsghdr*>(buffer.data());
+        if (static_cast<std::size_t>(received) >= sizeof *header && header->nlmsg_seq != sequence)
+            continue;
+        if (mnl_cb_run(buffer.data(), static_cast<std::size_t>(received), sequence, port_id_,
+                       &on_link, &link) < 0) {
+            if (errno == ENODEV) return fmt::format("{} is gone", name_);
+            return failed(errno);
+        }
     }
     if (!link.found) return failed(EPROTO);
     if ((link.flags & IFF_UP) == 0) return fmt::format("{} is down", name_);

@@ -188,11 +188,12 @@ Reaction PeerMachine::on_lease_reply(const LeaseReply& reply, TimePoint now, boo
     const LeaseUpdate update = lease_->on_reply(reply, now);
     if (stale != nullptr) *stale = update.stale;
     if (update.stale) return out;
-    judge_quorum(now, out);
+    // First: a takeover below then advertises the decision it adopted.
     if (update.newest && update.newest->epoch > known_epoch_) {
         known_epoch_ = update.newest->epoch;
         out.actions.emplace_back(AdoptPolicy{*update.newest, std::string(kArbiterId)});
     }
+    judge_quorum(now, out);
     return out;
 }
 
@@ -396,15 +397,20 @@ bool PeerMachine::peer_votes(TimePoint now) const {
     // Fresh for two of the peer's intervals only: a peer cut off from this MASTER becomes due
     // to take over after its master_down_interval() (3 intervals + skew) of silence, and may
     // then get the lease; this vote must have lapsed by then, or both would hold the VIP.
-    return heard_ && now - heard_->at < 2 * heard_->advert_interval &&
+    return heard_ && now - heard_->at < vote_window() &&
            !(heard_->role == PeerRole::Master && heard_->priority > 0);
+}
+
+Duration PeerMachine::vote_window() const {
+    const Duration shorter = heard_ ? std::min(interval_, heard_->advert_interval) : interval_;
+    return shorter * 3 / 2;
 }
 
 std::string PeerMachine::missing_votes(TimePoint now) const {
     std::string peer;
     if (!heard_)
         peer = "no peer heard";
-    else if (now - heard_->at >= 2 * heard_->advert_interval)
+    else if (now - heard_->at >= vote_window())
         peer = fmt::format("{} not heard for {}", heard_->id, format_duration(now - heard_->at));
     else
         peer = fmt::format("{} claims MASTER", heard_->id);
@@ -439,7 +445,7 @@ void PeerMachine::judge_quorum(TimePoint now, Reaction& out) {
     vote_lapses_at_.reset();
     if (!lease_) return;
     if (role_ == PeerRole::Master && heard_) {
-        const TimePoint lapse = heard_->at + 2 * heard_->advert_interval;
+        const TimePoint lapse = heard_->at + vote_window();
         if (lapse > now) vote_lapses_at_ = lapse;
     }
     const bool want =

@@ -112,9 +112,9 @@ struct HeardPeer {
 //
 // - Arbiter (settings.arbiter set): the VIP needs two of three votes, this instance's own plus
 //   the peer's or the arbiter's lease (LeaseClient). The peer votes while it was heard within
-//   two of its advert intervals (less than its master-down interval, so the vote has lapsed
-//   before a cut-off peer can take over) and does not claim MASTER itself (priority 0 does not
-//   claim). A
+//   1.5 × the shorter of the two advert intervals (well under its master-down interval of 3 of
+//   this instance's intervals + skew, so the vote has lapsed before a cut-off peer can take
+//   over) and does not claim MASTER itself (priority 0 does not claim). A
 //   BACKUP whose promotion is due takes over only with a vote; without one it asks the arbiter
 //   for the lease, stays BACKUP, and says why once (Reaction::notice). A MASTER asks for the
 //   lease all along (so it keeps it when the link to the peer breaks) and, when it has neither
@@ -213,8 +213,10 @@ private:
     // `clear_cause` says why when it leaves FAULT.
     void update_fault(TimePoint now, const std::string& clear_cause, Reaction& out);
     void send(PeerRole role, int priority, TimePoint now, Reaction& out);
-    // The peer's vote for this instance as MASTER (see the rules).
+    // The peer's vote for this instance as MASTER (see the rules), and how long it lasts after
+    // the peer's last advert: 1.5 × the shorter of the two intervals.
     [[nodiscard]] bool peer_votes(TimePoint now) const;
+    [[nodiscard]] Duration vote_window() const;
     // "lb2 not heard for 1.2s; the arbiter's lease is held by lb2": the missing votes.
     [[nodiscard]] std::string missing_votes(TimePoint now) const;
     // Arbiter: takes over or steps down on the votes, and asks for or gives back the lease.

@@ -50,8 +50,9 @@ public:
     // A health verdict for `site`; `cause` (e.g. "connect refused ×3") goes into the detail.
     [[nodiscard]] std::optional<Transition> on_health(SiteIndex site, SiteHealth health,
                                                       TimePoint now, std::string_view cause = {});
-    // Every check verdict for `site` (active, or a passive failure), before the health change it
-    // may complete: whether the latest one passed (see the rules). Sites start as "passed".
+    // Every active check's verdict for `site`, before the health change it may complete: whether
+    // the latest one passed (see the rules). Sites start as "passed"; passive failures and
+    // forced health do not count here.
     [[nodiscard]] std::optional<Transition> on_check(SiteIndex site, bool passed, TimePoint now);
     // The timer armed at next_deadline() fired (early or late calls are harmless).
     [[nodiscard]] std::optional<Transition> on_tick(TimePoint now);

@@ -57,6 +57,16 @@ TEST_CASE("release by the holder ends the lease at once, by another it changes n
     CHECK(t.acquire("lb2", kT0 + 20ms).verdict == LeaseVerdict::Granted);
 }
 
+TEST_CASE("after hold_off nobody is granted the lease for one lease", "[unit][arbiter]") {
+    LeaseTable t = table();
+    t.hold_off(kT0);
+    const LeaseAnswer early = t.acquire("lb2", kT0 + 299ms);
+    CHECK(early.verdict == LeaseVerdict::Refused);
+    CHECK(early.holder.empty());
+    CHECK(early.lease == 1ms);
+    CHECK(t.acquire("lb2", kT0 + 300ms).verdict == LeaseVerdict::Granted);
+}
+
 TEST_CASE("a stranger is refused and takes nothing", "[unit][arbiter]") {
     LeaseTable t = table();
     CHECK(t.acquire("lb3", kT0).verdict == LeaseVerdict::Refused);

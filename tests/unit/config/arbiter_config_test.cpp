@@ -58,6 +58,11 @@ TEST_CASE("the arbiter's mistakes name file, line, column and key", "[unit][conf
         {head + "members = [\"lb1\", \"lb2\"]\nlease = 300\n",
          "a.toml:5:9: error: arbiter.lease: expected a duration such as \"500ms\", got "
          "integer 300"},
+        {head + "members = [\"lb1\", \"lb 2\"]\n",
+         "a.toml:4:19: error: arbiter.members[1]: an instance id is 1 to 32 letters, digits, '-', "
+         "'_' or '.', got \"lb 2\""},
+        {head + "members = [\"lb1\", \"lb2\"]\nlease = \"2m\"\n",
+         "a.toml:5:9: error: arbiter.lease: must be at most 1m"},
         {head + "members = [\"lb1\", \"lb2\"]\nleese = \"1s\"\n",
          "a.toml:5:1: error: arbiter.leese: unknown key (did you mean \"lease\"?)"},
     };

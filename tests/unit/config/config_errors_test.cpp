@@ -189,6 +189,9 @@ TEST_CASE("a mistake in [peer] is reported like any other", "[unit][config]") {
          R"(lb.toml:7:7: error: peer.vip: expected an address with a prefix length such as "10.0.0.100/24", got string "10.0.0.100")"},
         {"bad track target", peer + "track = [\"tcp://10.0.0.50:27017\", \"10.0.0.51\"]\n" + base,
          R"(lb.toml:7:35: error: peer.track[1]: expected "tcp://ADDRESS:PORT" such as "tcp://10.0.0.50:27017", got string "10.0.0.51")"},
+        {"arbiter of another address family than bind", peer + "arbiter = \"[fd00::50]:5406\"\n" + base,
+         "lb.toml:7:11: error: peer.arbiter: must be of the same address family as peer.bind "
+         "(0.0.0.0:5405): requests leave from its socket"},
         {"missing peer_id", with(peer, "peer_id = \"lb2\"\n", "") + base,
          "lb.toml:1:1: error: peer.peer_id: missing required key"},
         {"peer_id is this instance's id", with(peer, "\"lb2\"", "\"lb1\"") + base,

@@ -19,7 +19,8 @@ LeaseClient client() { return LeaseClient("lb1", 0xb1, kLease, kRenew); }
 
 LeaseReply reply_to(const LeaseRequest& request, LeaseVerdict verdict,
                     const std::string& holder = "lb1", Duration lease = kLease) {
-    return {"lb1", verdict, holder, lease, std::nullopt, 0xa1, request.sequence, request.sequence};
+    return {"lb1",        verdict,         holder,          lease, std::nullopt, 0xa1,
+            request.sequence, request.boot_id, request.sequence};
 }
 
 TEST_CASE("an idle client asks nothing, and wanting the lease asks at once, then every renewal",
@@ -43,6 +44,9 @@ TEST_CASE("an idle client asks nothing, and wanting the lease asks at once, then
     CHECK(second->sequence == 2);
 }
 
+// A grant of 300ms holds 270ms from the send: a tenth less, so this view ends first.
+constexpr Duration kHeld = 270ms;
+
 TEST_CASE("a grant holds from the request's send time, not from the reply's arrival",
           "[unit][peer]") {
     LeaseClient c = client();
@@ -53,9 +57,9 @@ TEST_CASE("a grant holds from the request's send time, not from the reply's arri
     const LeaseUpdate update = c.on_reply(reply_to(*request, LeaseVerdict::Granted), kT0 + 40ms);
     CHECK(update.gained);
     CHECK(c.held(kT0 + 40ms));
-    CHECK(c.valid_until() == kT0 + kLease);
-    CHECK(c.held(kT0 + kLease - 1ms));
-    CHECK_FALSE(c.held(kT0 + kLease));  // the edge: over at exactly send + lease
+    CHECK(c.valid_until() == kT0 + kHeld);
+    CHECK(c.held(kT0 + kHeld - 1ms));
+    CHECK_FALSE(c.held(kT0 + kHeld));  // the edge: over at exactly send + lease - lease/10
     // The lease's end is a deadline of its own.
     CHECK(c.next_deadline() == kT0 + kRenew);
 }
@@ -69,11 +73,11 @@ TEST_CASE("the lease ends at its edge when renewals go unanswered", "[unit][peer
     TimePoint now = kT0;
     // Renewals at +100, +200 get no answer: the deadlines lead exactly to the edge.
     while (const auto deadline = c.next_deadline()) {
-        if (*deadline > kT0 + kLease) break;
+        if (*deadline > kT0 + kHeld) break;
         now = *deadline;
         (void)c.tick(kPolicy, now);
     }
-    CHECK(now == kT0 + kLease);
+    CHECK(now == kT0 + kHeld);
     CHECK_FALSE(c.held(now));
     CHECK_FALSE(c.valid_until());
     CHECK(*c.next_deadline() > now);  // no deadline in the past
@@ -88,10 +92,10 @@ TEST_CASE("a delayed grant for an old request extends nothing past what it can h
     REQUIRE((first && second));
     // Reordered: the second's grant first, then the first's.
     CHECK(c.on_reply(reply_to(*second, LeaseVerdict::Granted), kT0 + kRenew + 5ms).gained);
-    CHECK(c.valid_until() == kT0 + kRenew + kLease);
+    CHECK(c.valid_until() == kT0 + kRenew + kHeld);
     const LeaseUpdate late = c.on_reply(reply_to(*first, LeaseVerdict::Granted), kT0 + 150ms);
     CHECK_FALSE(late.stale);
-    CHECK(c.valid_until() == kT0 + kRenew + kLease);  // not shortened
+    CHECK(c.valid_until() == kT0 + kRenew + kHeld);  // not shortened
     // A reply to the same request again (a duplicate) is stale.
     CHECK(c.on_reply(reply_to(*first, LeaseVerdict::Granted), kT0 + 160ms).stale);
 }
@@ -117,6 +121,10 @@ TEST_CASE("replies to requests never sent, or to another instance, are stale", "
     LeaseReply other = reply_to(*request, LeaseVerdict::Granted);
     other.instance_id = "lb2";
     CHECK(c.on_reply(other, kT0 + 1ms).stale);
+    // A reply to this instance's previous process (same id and sequence, another boot id).
+    LeaseReply previous = reply_to(*request, LeaseVerdict::Granted);
+    previous.request_boot_id = request->boot_id + 1;
+    CHECK(c.on_reply(previous, kT0 + 1ms).stale);
     CHECK_FALSE(c.held(kT0 + 1ms));
 }
 

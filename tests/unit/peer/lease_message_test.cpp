@@ -24,7 +24,7 @@ LeaseRequest sample_request() {
 
 LeaseReply sample_reply() {
     return {"lb1", LeaseVerdict::Granted, "lb1", 300ms, AdvertPolicy{"site-b", true, 9},
-            0xa1, 5, 42};
+            0xa1, 5, 0x0102030405060708, 42};
 }
 
 TEST_CASE("lease requests round-trip, and their size is what the layout says", "[unit][peer]") {
@@ -59,7 +59,7 @@ TEST_CASE("lease replies round-trip, with and without a holder and a known decis
     for (const LeaseReply& reply : {sample_reply(), none, refused}) {
         const Bytes bytes = encode(reply, key());
         const std::size_t site = reply.newest ? reply.newest->active_site.size() : 0;
-        CHECK(bytes.size() == 78 + reply.instance_id.size() + reply.holder.size() + site);
+        CHECK(bytes.size() == 86 + reply.instance_id.size() + reply.holder.size() + site);
         const auto decoded = decode_lease_reply(bytes, key());
         REQUIRE(decoded.ok());
         CHECK(decoded.value() == reply);
