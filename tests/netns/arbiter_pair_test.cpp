@@ -19,14 +19,6 @@ PairSettings with_arbiter() {
     return settings;
 }
 
-bool reaches_a_site(const PeerPair& pair, int i) {
-    const auto status = pair.status(i);
-    if (!status) return false;
-    for (const auto& site : (*status)["sites"].items())
-        if (site["health"].string() == "up") return true;
-    return false;
-}
-
 std::string active_site(const PeerPair& pair, int i) {
     const auto status = pair.status(i);
     return status ? (*status)["active_site"].string() : std::string();
@@ -81,7 +73,7 @@ TEST_CASE("arbiter: a master cut off from everything lets the VIP go before the 
     // lb1 found both sites down while cut off: FAULT on hearing lb2 until its checks pass, then
     // BACKUP. lb2 keeps the VIP throughout.
     const bool settled = wait_until(
-        [&] { return pair.settled(1) && reaches_a_site(pair, 0); }, deadline_in(5s));
+        [&] { return pair.settled(1) && pair.reaches_a_site(0); }, deadline_in(5s));
     INFO(pair.describe());
     REQUIRE(settled);
     CHECK(stays([&] { return pair.settled(1); }, 1s));

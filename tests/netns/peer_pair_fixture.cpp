@@ -238,6 +238,14 @@ ProgramResult PeerPair::ctl(int i, const std::vector<std::string>& args) const {
     return run_program(argv, deadline_in(10s));
 }
 
+bool PeerPair::reaches_a_site(int i) const {
+    const auto view = status(i);
+    if (!view) return false;
+    for (const auto& site : (*view)["sites"].items())
+        if (site["health"].string() == "up") return true;
+    return false;
+}
+
 bool PeerPair::settled(int master) const {
     const int other = 1 - master;
     const auto mine = peer(master);

@@ -107,6 +107,8 @@ public:
     // nullopt when it does not answer.
     [[nodiscard]] std::optional<json::Value> peer(int i) const;
     [[nodiscard]] std::optional<json::Value> status(int i) const;
+    // Whether lb i's own checks find a site up (`show status json`).
+    [[nodiscard]] bool reaches_a_site(int i) const;
     // "master", "backup", "fault", "init"; "" when it does not answer.
     [[nodiscard]] std::string role(int i) const;
     // adverts_rejected[reason] of lb i (0 when absent).

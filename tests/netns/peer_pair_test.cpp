@@ -39,15 +39,6 @@ bool held_throughout(const PeerPair& pair, int i, SteadyClock::time_point from,
     return seen > 0;
 }
 
-// Whether lb i's own checks find a site up.
-bool reaches_a_site(const PeerPair& pair, int i) {
-    const auto status = pair.status(i);
-    if (!status) return false;
-    for (const auto& site : (*status)["sites"].items())
-        if (site["health"].string() == "up") return true;
-    return false;
-}
-
 // A crash: SIGKILL, the backup takes over. Returns when clients are served again.
 void crash_master(PeerPair& pair) {
     const auto killed_at = SteadyClock::now();
@@ -144,7 +135,7 @@ TEST_CASE("the master's link goes down: the backup takes over, and after link up
     // was gone, so on hearing lb2, which reaches them, it is in FAULT again until its own checks
     // pass: it settles as BACKUP once it reaches a site.
     const bool settled = wait_until(
-        [&] { return pair.settled(1) && reaches_a_site(pair, 0); }, deadline_in(5s));
+        [&] { return pair.settled(1) && pair.reaches_a_site(0); }, deadline_in(5s));
     INFO(pair.describe());
     REQUIRE(settled);
     CHECK(stays([&] { return pair.settled(1); }, 1s));
