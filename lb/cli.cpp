@@ -145,8 +145,8 @@ void raise_fd_limit() {
     setrlimit(RLIMIT_NOFILE, &limit);
 }
 
-// The socket comes from -s, else from the config's admin.socket (-c or the default config if
-// it exists), else the default path.
+// The socket comes from -s, else from the config's admin.socket (-c, an lb.toml or an arbiter's
+// file, or the default config if it exists), else the default path.
 int ctl_command(const Options& options) {
     if (options.rest.empty()) {
         std::fputs("lb ctl: no command given (try: lb ctl help)\n", stderr);
@@ -156,9 +156,15 @@ int ctl_command(const Options& options) {
     if (socket.empty()) {
         socket = config::Admin{}.socket;
         if (options.config_given || ::access(options.config_path.c_str(), R_OK) == 0) {
-            auto config = load_or_report(options.config_path);
-            if (!config) return 2;
-            socket = config->admin.socket;
+            if (config::is_arbiter_config(read_text(options.config_path))) {
+                auto config = load_arbiter_or_report(options.config_path);
+                if (!config) return 2;
+                socket = config->admin.socket;
+            } else {
+                auto config = load_or_report(options.config_path);
+                if (!config) return 2;
+                socket = config->admin.socket;
+            }
         }
     }
     return admin::run_ctl(socket, options.rest);

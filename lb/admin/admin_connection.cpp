@@ -1,5 +1,5 @@
 // Lifetime: the server's table owns the connection until the pipe's close callback, which libuv
-// runs after every cancelled write callback; late Controller answers look the connection up in
+// runs after every cancelled write callback; late answers look the connection up in
 // the table by id (through a weak_ptr) and find it gone.
 #include "lb/admin/admin_connection.h"
 
@@ -7,7 +7,6 @@
 
 #include <algorithm>
 
-#include "lb/admin/command_parser.h"
 #include "lb/admin/commands.h"
 #include "lb/base/logger.h"
 #include "lb/base/uv_status.h"
@@ -36,11 +35,11 @@ std::string frame(std::string_view body) {
 
 }  // namespace
 
-AdminConnection::AdminConnection(std::shared_ptr<Table> table, Controller& controller,
+AdminConnection::AdminConnection(std::shared_ptr<Table> table, CommandHandler& handler,
                                  const AdminLimits& limits)
     : table_(std::move(table)),
       id_(table_->next_id()),
-      controller_(controller),
+      handler_(handler),
       limits_(limits),
       idle_timeout_(limits.idle_timeout) {}
 
@@ -149,28 +148,24 @@ void AdminConnection::run_line() {
 }
 
 void AdminConnection::run_command(std::string_view text) {
-    auto parsed = parse_command(text);
-    if (!parsed.ok()) return reply_now(parsed.error() + "\n");
-    const Command& command = parsed.value();
-    if (std::holds_alternative<Quit>(command)) {
-        quit_ = true;
-        uv_read_stop(stream());
-        return finish_if_done();
+    PreparedCommand command = handler_.prepare(text);
+    switch (command.session) {
+        case SessionEffect::Quit:
+            quit_ = true;
+            uv_read_stop(stream());
+            return finish_if_done();
+        case SessionEffect::TogglePrompt: interactive_ = !interactive_; break;
+        case SessionEffect::SetIdleTimeout: idle_timeout_ = command.idle_timeout; break;
+        case SessionEffect::None: break;
     }
-    if (std::holds_alternative<Prompt>(command)) interactive_ = !interactive_;
-    if (const auto* timeout = std::get_if<SetTimeoutCli>(&command)) idle_timeout_ = timeout->idle;
-    if (is_async(command) && waiting_ >= limits_.max_waiting_replies)
+    if (!command.run) return;
+    if (command.may_answer_later && waiting_ >= limits_.max_waiting_replies)
         return reply_now(error_reply("too many commands waiting for a reply on this connection"));
     const std::uint64_t seq = open_slot();
-    // Only what was done is an operator action worth the log: not a refused or invalid command.
-    const bool audit = changes_state(command);
-    execute(controller_, command,
-            [table = std::weak_ptr<Table>(table_), id = id_, seq, audit,
-             line = std::string(text)](std::string body) {
-                if (audit && !is_error_reply(body)) log::info("admin: {}", line);
-                if (const auto live = table.lock())
-                    if (AdminConnection* self = live->find(id)) self->complete(seq, body);
-            });
+    command.run([table = std::weak_ptr<Table>(table_), id = id_, seq](std::string body) {
+        if (const auto live = table.lock())
+            if (AdminConnection* self = live->find(id)) self->complete(seq, body);
+    });
 }
 
 std::uint64_t AdminConnection::open_slot() {

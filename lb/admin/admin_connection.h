@@ -15,7 +15,7 @@
 #include <string_view>
 
 #include "config/duration.h"
-#include "lb/admin/controller.h"
+#include "lb/admin/command_handler.h"
 #include "lb/base/handle_table.h"
 
 namespace lb::admin {
@@ -25,7 +25,7 @@ struct AdminLimits {
     // replies past this is disconnected.
     std::size_t max_output_bytes = std::size_t{1} << 20;
     // Commands waiting for a later reply (show sessions, reload) on one connection; more get an
-    // error reply instead of another pending call into the Controller.
+    // error reply instead of another pending call.
     std::size_t max_waiting_replies = 16;
     // Clients at once; one more is told so and closed.
     std::size_t max_connections = 32;
@@ -40,9 +40,9 @@ class AdminConnection {
 public:
     using Table = HandleTable<AdminConnection>;
 
-    // One client of the server owning `table`. `controller` is called only while the connection
-    // is not closing, so it need only outlive the server.
-    AdminConnection(std::shared_ptr<Table> table, Controller& controller,
+    // One client of the server owning `table`. `handler` is called only while the connection is
+    // not closing, so it need only outlive the server.
+    AdminConnection(std::shared_ptr<Table> table, CommandHandler& handler,
                     const AdminLimits& limits);
     AdminConnection(const AdminConnection&) = delete;
     AdminConnection& operator=(const AdminConnection&) = delete;
@@ -89,7 +89,7 @@ private:
 
     const std::shared_ptr<Table> table_;  // kept alive until on_closed erased us from it
     const Table::Id id_;
-    Controller& controller_;
+    CommandHandler& handler_;
     AdminLimits limits_;
     uv_pipe_t pipe_{};
     std::array<char, 16384> read_buffer_{};  // one read in flight per stream

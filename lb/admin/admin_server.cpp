@@ -67,10 +67,20 @@ std::string bind_error(const std::string& path, int error) {
 
 }  // namespace
 
-AdminServer::AdminServer(uv_loop_t* loop, Controller& controller, AdminLimits limits)
-    : loop_(loop), controller_(controller), limits_(limits) {}
+AdminServer::AdminServer(uv_loop_t* loop, CommandHandler& handler, AdminLimits limits)
+    : loop_(loop), handler_(handler), limits_(limits) {}
 
 AdminServer::~AdminServer() { stop(); }
+
+Result<Ok> AdminServer::start(const config::Admin& settings) {
+    const auto slash = settings.socket.rfind('/');
+    if (slash != std::string::npos && slash > 0) {
+        const std::string dir = settings.socket.substr(0, slash);
+        if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+            return Error{fmt::format("admin socket directory {}: {}", dir, errno_text(errno))};
+    }
+    return start(settings.socket, settings.mode);
+}
 
 Result<Ok> AdminServer::start(const std::string& path, unsigned mode) {
     if (listening()) return Error{fmt::format("admin socket already listening on {}", path_)};
@@ -165,7 +175,7 @@ void AdminServer::on_connection(uv_stream_t* listener, int status) noexcept {
     const bool refuse = self->connections_->size() >= self->limits_.max_connections;
     if (refuse) log::warning("admin: too many clients (at most {})", self->limits_.max_connections);
     auto connection =
-        std::make_unique<AdminConnection>(self->connections_, self->controller_, self->limits_);
+        std::make_unique<AdminConnection>(self->connections_, self->handler_, self->limits_);
     if (connection->accept_from(listener, refuse)) self->connections_->adopt(std::move(connection));
 }
 

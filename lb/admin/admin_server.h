@@ -1,6 +1,6 @@
 // The admin socket: a Unix stream socket at a path, one command per line, each reply ending
 // with an empty line. It never steals the socket of a running instance, and removes only the
-// file it created itself. Lives on the main loop's thread, like the Controller it calls.
+// file it created itself. Lives on the main loop's thread, like the handler it calls.
 #pragma once
 
 #include <sys/types.h>
@@ -10,7 +10,8 @@
 #include <string>
 
 #include "lb/admin/admin_connection.h"
-#include "lb/admin/controller.h"
+#include "config/config.h"
+#include "lb/admin/command_handler.h"
 #include "lb/base/result.h"
 #include "lb/base/uv_handle.h"
 
@@ -18,8 +19,8 @@ namespace lb::admin {
 
 class AdminServer {
 public:
-    // `loop` and `controller` must outlive the server; every call happens on the loop's thread.
-    AdminServer(uv_loop_t* loop, Controller& controller, AdminLimits limits = {});
+    // `loop` and `handler` must outlive the server; every call happens on the loop's thread.
+    AdminServer(uv_loop_t* loop, CommandHandler& handler, AdminLimits limits = {});
     // stop(). Connections still closing are freed by their close callbacks, so the loop must
     // run on afterwards (as it must for any handle).
     ~AdminServer();
@@ -31,6 +32,9 @@ public:
     // accepts on it) is replaced; a live one, or a file that is not a socket, is an error and is
     // left alone. The error is one line for the operator.
     [[nodiscard]] Result<Ok> start(const std::string& path, unsigned mode = 0660);
+    // The same at [admin] socket and mode, making the socket's directory first when it is
+    // missing (systemd's RuntimeDirectory= usually makes /run/lb; not when run by hand).
+    [[nodiscard]] Result<Ok> start(const config::Admin& settings);
 
     // Closes the listener and every connection (pending replies are dropped) and removes the
     // socket file if it is still the one start() created. Idempotent; the handles finish
@@ -46,7 +50,7 @@ private:
     static void on_sweep(uv_timer_t* timer) noexcept;
 
     uv_loop_t* loop_;
-    Controller& controller_;
+    CommandHandler& handler_;
     AdminLimits limits_;
     UvHandle<uv_pipe_t> listener_;
     UvHandle<uv_timer_t> sweep_timer_;

@@ -7,12 +7,11 @@
 #include <string>
 #include <string_view>
 
+#include "lb/admin/command_handler.h"
 #include "lb/admin/command_parser.h"
 #include "lb/admin/controller.h"
 
 namespace lb::admin {
-
-using ReplyCallback = std::function<void(std::string body)>;
 
 // Calls `reply` exactly once: at once for most commands, later (on the loop thread, from the
 // Controller) for `show sessions`, `show sess` and `reload`. Quit, Prompt and SetTimeoutCli are

@@ -11,11 +11,6 @@
 namespace lb::admin {
 namespace {
 
-struct HelpLine {
-    std::string_view usage;
-    std::string_view description;
-};
-
 // Sorted by usage. The HAProxy commands keep HAProxy 2.6's text (src/cli.c, src/server.c,
 // src/stats.c, ...), so a runbook's `help | grep` finds what it expects.
 constexpr std::array<HelpLine, 26> kCommands = {{
@@ -66,9 +61,9 @@ std::string session_lines() {
     return out;
 }
 
-std::string all_lines() {
+std::string all_lines(std::span<const HelpLine> commands) {
     std::string out;
-    for (const HelpLine& help : kCommands) out += line(help);
+    for (const HelpLine& help : commands) out += line(help);
     return out + session_lines();
 }
 
@@ -76,24 +71,31 @@ std::string_view first_word(std::string_view usage) { return usage.substr(0, usa
 
 }  // namespace
 
-std::string help_text() {
-    return "The following commands are valid at this level:\n" + all_lines();
-}
+std::string help_text() { return help_text(kCommands); }
 
 std::string unknown_command_text(std::string_view verb) {
+    return unknown_command_text(verb, kCommands);
+}
+
+std::string help_text(std::span<const HelpLine> commands) {
+    return "The following commands are valid at this level:\n" + all_lines(commands);
+}
+
+std::string unknown_command_text(std::string_view verb, std::span<const HelpLine> commands) {
     if (verb.empty())
-        return "Unknown command. Please enter one of the following commands only:\n" + all_lines();
+        return "Unknown command. Please enter one of the following commands only:\n" +
+               all_lines(commands);
     // The five commands whose first word is nearest to the verb.
     std::vector<std::pair<std::size_t, std::size_t>> ranked;  // distance, index
-    for (std::size_t i = 0; i < kCommands.size(); ++i)
-        ranked.emplace_back(config::edit_distance(verb, first_word(kCommands[i].usage)), i);
+    for (std::size_t i = 0; i < commands.size(); ++i)
+        ranked.emplace_back(config::edit_distance(verb, first_word(commands[i].usage)), i);
     std::stable_sort(ranked.begin(), ranked.end(),
                      [](const auto& a, const auto& b) { return a.first < b.first; });
     ranked.resize(std::min<std::size_t>(ranked.size(), 5));
     std::sort(ranked.begin(), ranked.end(),
               [](const auto& a, const auto& b) { return a.second < b.second; });
     std::string out = "Unknown command, but maybe one of the following ones is a better match:\n";
-    for (const auto& [distance, index] : ranked) out += line(kCommands[index]);
+    for (const auto& [distance, index] : ranked) out += line(commands[index]);
     return out + session_lines();
 }
 

@@ -15,9 +15,6 @@ constexpr int kLatencyDecimals = 3;  // a check's latency in ms, to the microsec
 
 std::string yes_no(bool flag) { return flag ? "yes" : "no"; }
 
-std::string key_value(std::string_view key, std::string_view value) {
-    return fmt::format("{:<17}{}\n", fmt::format("{}:", key), value);
-}
 
 std::string last_check_text(const SiteStatus& site) {
     if (!site.last_check) return "-";
@@ -173,6 +170,10 @@ void write_peer(JsonWriter& json, const std::optional<PeerView>& peer) {
 }
 
 }  // namespace
+
+std::string key_value(std::string_view key, std::string_view value) {
+    return fmt::format("{:<17}{}\n", fmt::format("{}:", key), value);
+}
 
 std::string one_line(std::string_view text) {
     if (text.empty()) return "-";

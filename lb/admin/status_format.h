@@ -24,6 +24,8 @@ namespace lb::admin {
 [[nodiscard]] std::string format_uptime(std::uint64_t seconds);
 // "850ms", "4.2s", "5m03s", "2h05m", "3d04h": an age an operator reads at a glance.
 [[nodiscard]] std::string format_age(std::uint64_t milliseconds);
+// "key:            value\n", the value in column 18: the "key: value" lines of lb's replies.
+[[nodiscard]] std::string key_value(std::string_view key, std::string_view value);
 // `text` safe for one line of a reply: control bytes become spaces, "" becomes "-".
 [[nodiscard]] std::string one_line(std::string_view text);
 

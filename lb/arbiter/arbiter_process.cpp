@@ -1,16 +1,23 @@
 #include "lb/arbiter/arbiter_process.h"
 
+#include <fmt/format.h>
 #include <uv.h>
 
 #include <csignal>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <vector>
 
+#include "lb/admin/admin_server.h"
+#include "lb/arbiter/arbiter_commands.h"
+#include "lb/arbiter/arbiter_metrics.h"
 #include "lb/arbiter/arbiter_server.h"
 #include "lb/base/event_loop.h"
 #include "lb/base/logger.h"
 #include "lb/base/scheduler.h"
 #include "lb/base/uv_handle.h"
+#include "lb/web/http_endpoint.h"
 
 namespace lb::arbiter {
 
@@ -18,10 +25,32 @@ int run_arbiter(config::ArbiterConfig config) {
     std::signal(SIGPIPE, SIG_IGN);
     EventLoop loop;
     LoopScheduler scheduler(loop.raw());
+    const config::Admin admin_settings = config.admin;
+    const std::optional<SocketAddress> metrics_listen = config.metrics.listen;
     ArbiterServer server(loop.raw(), scheduler, std::move(config));
-    if (auto started = server.start(); !started.ok()) {
-        log::error("cannot start: {}", started.error());
+    ArbiterCommands commands([&server] { return server.status(); });
+    admin::AdminServer admin(loop.raw(), commands);
+    std::unique_ptr<web::HttpEndpoint> http;
+    const auto stop_all = [&] {
         server.stop();
+        admin.stop();
+        if (http) http->stop();
+    };
+    // The admin socket first: a second arbiter on the same file must not start at all.
+    Result<Ok> started = admin.start(admin_settings);
+    if (started.ok()) started = server.start();
+    if (started.ok() && metrics_listen) {
+        http = std::make_unique<web::HttpEndpoint>(
+            loop.raw(), [&server] { return metrics_text(server.status()); },
+            web::HttpEndpoint::StatusSource{});
+        started = http->start(*metrics_listen);
+        if (!started.ok())
+            started = Error{fmt::format("metrics.listen {}: {}", metrics_listen->to_string(),
+                                        started.error())};
+    }
+    if (!started.ok()) {
+        log::error("cannot start: {}", started.error());
+        stop_all();
         loop.shutdown_inbox();
         return 1;
     }
@@ -29,7 +58,7 @@ int run_arbiter(config::ArbiterConfig config) {
     std::vector<UvHandle<uv_signal_t>> signals;
     std::function<void(int)> stop = [&](int signum) {
         log::info("arbiter: signal {}, stopping", signum);
-        server.stop();
+        stop_all();
         signals.clear();
         loop.shutdown_inbox();
     };

@@ -48,9 +48,25 @@ void ArbiterServer::stop() {
 ArbiterStatus ArbiterServer::status() const {
     ArbiterStatus out = counters_;
     const TimePoint now = scheduler_.now();
+    out.bind = config_.bind.to_string();
+    out.lease = config_.lease;
     out.holder = table_.holder(now);
     out.remaining = table_.remaining(now);
+    out.hold_off_remaining = table_.hold_off_remaining(now);
     out.newest = table_.newest();
+    for (const std::string& id : config_.members) {
+        MemberStatus member;
+        member.id = id;
+        if (const auto it = heard_.find(id); it != heard_.end()) {
+            member.requests = it->second.requests;
+            member.last_heard_ms = static_cast<std::uint64_t>(
+                std::chrono::duration_cast<std::chrono::milliseconds>(now - it->second.at)
+                    .count());
+            member.last_address = it->second.address;
+            member.last_verdict = it->second.verdict;
+        }
+        out.members.push_back(std::move(member));
+    }
     return out;
 }
 
@@ -77,19 +93,27 @@ void ArbiterServer::on_datagram(std::span<const std::uint8_t> bytes, bool trunca
     const LeaseAnswer answer = request.kind == peer::LeaseKind::Acquire
                                    ? table_.acquire(request.instance_id, now)
                                    : table_.release(request.instance_id, now);
+    Heard& heard = heard_[request.instance_id];
+    heard.at = now;
+    heard.address = from.to_string();
+    ++heard.requests;
     switch (answer.verdict) {
         case peer::LeaseVerdict::Granted:
             ++counters_.granted;
+            heard.verdict = "granted";
             break;
         case peer::LeaseVerdict::Refused:
             ++counters_.refused;
+            heard.verdict = "refused";
             break;
         case peer::LeaseVerdict::Released:
             ++counters_.released;
+            heard.verdict = "released";
             break;
     }
     const std::optional<std::string> holder = table_.holder(now);
     if (holder != last_holder_) {
+        ++counters_.holder_changes;
         log::event(log::Level::Warning, "arbiter_lease",
                    fmt::format("arbiter: lease {} -> {}", last_holder_.value_or("nobody"),
                                holder.value_or("nobody")),

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "config/arbiter_config.h"
+#include "lb/arbiter/arbiter_status.h"
 #include "lb/arbiter/lease_table.h"
 #include "lb/base/result.h"
 #include "lb/base/scheduler.h"
@@ -22,18 +23,6 @@
 #include "lb/peer/replay_guard.h"
 
 namespace lb::arbiter {
-
-// What operators see (the log, and later `show arbiter` and metrics).
-struct ArbiterStatus {
-    std::optional<std::string> holder;
-    Duration remaining{0};
-    std::optional<peer::AdvertPolicy> newest;
-    std::uint64_t requests = 0;        // admitted
-    std::uint64_t granted = 0;         // of which granted (renewals included)
-    std::uint64_t refused = 0;
-    std::uint64_t released = 0;
-    std::map<std::string, std::uint64_t> rejected;  // by reason label, as adverts
-};
 
 class ArbiterServer {
 public:
@@ -59,6 +48,13 @@ private:
     peer::ReplayGuard guard_;
     std::uint64_t boot_id_ = 0;
     std::uint64_t sequence_ = 0;
+    struct Heard {
+        TimePoint at{};
+        std::string address;
+        std::string verdict;
+        std::uint64_t requests = 0;
+    };
+    std::map<std::string, Heard> heard_;      // by member id
     std::optional<std::string> last_holder_;  // for one log line per change of holder
     ArbiterStatus counters_;
     TimePoint last_reject_log_{};

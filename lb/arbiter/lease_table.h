@@ -46,6 +46,10 @@ public:
     // The holder of an unexpired lease, or nullopt.
     [[nodiscard]] std::optional<std::string> holder(TimePoint now) const;
     [[nodiscard]] Duration remaining(TimePoint now) const;  // 0 when nobody holds it
+    // Until every acquire may be granted again after hold_off(); 0 when that time is past.
+    [[nodiscard]] Duration hold_off_remaining(TimePoint now) const {
+        return now < hold_off_until_ ? hold_off_until_ - now : Duration{0};
+    }
     [[nodiscard]] const std::optional<peer::AdvertPolicy>& newest() const { return newest_; }
     [[nodiscard]] Duration lease() const { return lease_; }
     [[nodiscard]] const std::vector<std::string>& members() const { return members_; }

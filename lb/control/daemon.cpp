@@ -16,21 +16,6 @@
 
 namespace lb {
 
-namespace {
-
-Result<Ok> start_admin_socket(admin::AdminServer& server, const config::Admin& settings) {
-    // systemd's RuntimeDirectory= usually makes /run/lb; make it ourselves when running by hand.
-    const auto slash = settings.socket.rfind('/');
-    if (slash != std::string::npos && slash > 0) {
-        const std::string dir = settings.socket.substr(0, slash);
-        if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
-            return Error{fmt::format("admin socket directory {}: {}", dir, std::strerror(errno))};
-    }
-    return server.start(settings.socket, settings.mode);
-}
-
-}  // namespace
-
 std::size_t worker_count(int configured) {
     if (configured > 0) return static_cast<std::size_t>(configured);
     const long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
@@ -96,8 +81,8 @@ Daemon::~Daemon() {
 
 Result<Ok> Daemon::start() {
     // The admin socket first: a second instance on the same config must not start at all.
-    admin_ = std::make_unique<admin::AdminServer>(loop_.raw(), console_);
-    if (auto started = start_admin_socket(*admin_, config_.admin); !started.ok()) return started;
+    admin_ = std::make_unique<admin::AdminServer>(loop_.raw(), commands_);
+    if (auto started = admin_->start(config_.admin); !started.ok()) return started;
     if (config_.metrics.listen) {
         http_ = std::make_unique<web::HttpEndpoint>(
             loop_.raw(), [this] { return metrics_.serialize(); }, console_);

@@ -11,6 +11,7 @@
 
 #include "config/config.h"
 #include "lb/admin/admin_server.h"
+#include "lb/admin/controller_commands.h"
 #include "lb/base/event_loop.h"
 #include "lb/base/result.h"
 #include "lb/base/scheduler.h"
@@ -70,6 +71,7 @@ private:
     std::vector<std::unique_ptr<Worker>> workers_;
     std::unique_ptr<PeerLink> peer_;  // with a [peer] section
     OperatorConsole console_;
+    admin::ControllerCommands commands_{console_};
     std::unique_ptr<admin::AdminServer> admin_;
     std::unique_ptr<web::HttpEndpoint> http_;
     std::vector<UvHandle<uv_signal_t>> signals_;

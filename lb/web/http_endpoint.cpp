@@ -339,12 +339,12 @@ std::string HttpEndpoint::respond(const std::string& method, const std::string& 
         if (path == "/metrics")
             return http_response(200, "text/plain; version=0.0.4; charset=utf-8", metrics_(),
                                  head_only);
-        if (path == "/")
+        if (path == "/" && status_)
             return http_response(200, "text/html; charset=utf-8", render_status_html(status_()),
                                  head_only,
                                  "Content-Security-Policy: default-src 'none'; "
                                  "style-src 'unsafe-inline'\r\n");
-        if (path == "/status.json")
+        if (path == "/status.json" && status_)
             return http_response(200, "application/json", render_status_json(status_()), head_only);
     } catch (const std::exception& e) {
         // prometheus-cpp and the status source may throw (bad_alloc at worst); one request fails.

@@ -42,7 +42,7 @@ public:
     using StatusSource = std::function<admin::Status()>;
 
     // The sources are called on the loop's thread, once per request. Nothing happens before
-    // start().
+    // start(). Without a status source (`lb arbiter`), / and /status.json are 404.
     HttpEndpoint(uv_loop_t* loop, MetricsText metrics, StatusSource status, Limits limits = {});
     // `controller` must outlive the endpoint.
     HttpEndpoint(uv_loop_t* loop, MetricsText metrics, admin::Controller& controller,

@@ -14,7 +14,9 @@
 #include <thread>
 
 #include "lb/peer/lease_message.h"
+#include "tests/e2e/ops_clients.h"
 #include "tests/support/child_process.h"
+#include "tests/support/json_reader.h"
 #include "tests/support/program.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_sockets.h"
@@ -77,7 +79,8 @@ private:
 };
 
 struct ArbiterRig {
-    ArbiterRig() {
+    // `metrics_port` 0: no [metrics] listener.
+    explicit ArbiterRig(std::uint16_t metrics_port = 0) {
         key = dir.path() / "peer.key";
         write_file(key, std::string(kKey) + "\n");
         ::chmod(key.c_str(), 0600);
@@ -88,7 +91,10 @@ struct ArbiterRig {
                                "\"\nmembers = [\"lb1\", \"lb2\"]\nlease = \"300ms\"\n"
                                "state_file = \"" + state.string() + "\"\n[admin]\nsocket = \"" +
                                (dir.path() / "arbiter.sock").string() +
-                               "\"\n[metrics]\nlisten = \"\"\n");
+                               "\"\n[metrics]\nlisten = \"" +
+                               (metrics_port == 0 ? std::string()
+                                                  : "127.0.0.1:" + std::to_string(metrics_port)) +
+                               "\"\n");
         process = std::make_unique<ChildProcess>(
             std::vector<std::string>{LB_BINARY, "arbiter", "-c", config.string()},
             dir.path() / "arbiter.log", dir.path() / "arbiter.log");
@@ -98,6 +104,12 @@ struct ArbiterRig {
         REQUIRE(ready);
     }
     [[nodiscard]] std::string log() const { return read_file(dir.path() / "arbiter.log"); }
+    // `lb ctl -c arbiter.toml WORDS...`: the socket comes from the arbiter's own file.
+    [[nodiscard]] ProgramResult ctl(std::vector<std::string> words) const {
+        std::vector<std::string> argv{LB_BINARY, "ctl", "-c", config.string()};
+        argv.insert(argv.end(), words.begin(), words.end());
+        return run_program(argv, deadline_in(10s));
+    }
 
     TempDir dir{"lb-arbiter"};
     std::uint16_t port = free_port();
@@ -215,6 +227,96 @@ TEST_CASE("lb check validates an arbiter file and names its mistakes", "[e2e][ar
         run_program({LB_BINARY, "check", "-c", bad.string()}, deadline_in(10s));
     CHECK(refused.exit_code == 1);
     CHECK(refused.out.find(bad.string() + ":4:11: error: arbiter.members:") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace lb::test
+
+namespace lb::test {
+namespace {
+
+// The lease granted, as `show arbiter` and the metrics see it.
+TEST_CASE("lb arbiter shows its lease, members and counters on its admin socket and in metrics",
+          "[e2e][arbiter][one-path]") {
+    const std::uint16_t metrics_port = free_port();
+    ArbiterRig rig(metrics_port);
+    Member lb1("lb1", rig.port);
+    Member lb2("lb2", rig.port);
+    // Granted once the hold-off after the start is over.
+    const bool granted = wait_until(
+        [&] {
+            (void)lb1.send(LeaseKind::Acquire, kSiteA);
+            const auto reply = lb1.reply();
+            return reply && reply->verdict == LeaseVerdict::Granted;
+        },
+        deadline_in(5s), 50ms);
+    REQUIRE(granted);
+    (void)lb2.send(LeaseKind::Acquire, {"site-a", false, 2});
+    const auto refused = lb2.reply();
+    REQUIRE(refused);
+    Member("lb1", rig.port, "another key").send(LeaseKind::Acquire, kSiteA);  // bad_signature
+    // Keep the lease running while the operator looks.
+    (void)lb1.send(LeaseKind::Acquire, kSiteA);
+    REQUIRE(lb1.reply());
+
+    const ProgramResult shown = rig.ctl({"show", "arbiter", "json"});
+    INFO(shown.out);
+    REQUIRE(shown.exit_code == 0);
+    const auto parsed = json::parse(shown.out);
+    REQUIRE(parsed.value);
+    const json::Value& view = *parsed.value;
+    CHECK(view["bind"].string() == "127.0.0.1:" + std::to_string(rig.port));
+    CHECK(view["lease_ms"].number() == 300);
+    if (refused->verdict == LeaseVerdict::Refused) CHECK(view["holder"].string() == "lb1");
+    CHECK(view["decision"]["active"].string() == "site-a");
+    CHECK(view["decision"]["epoch"].number() == 3);
+    CHECK(view["members"][0]["id"].string() == "lb1");
+    CHECK(view["members"][0]["verdict"].string() == "granted");
+    CHECK(view["members"][0]["address"].string().starts_with("127.0.0.1:"));
+    CHECK(view["members"][1]["id"].string() == "lb2");
+    CHECK(view["members"][1]["requests"].number() == 1);
+    CHECK(view["granted"].number() >= 2);
+    CHECK(view["refused"].number() >= 1);
+    const bool dropped = wait_until(
+        [&] {
+            const auto again = json::parse(rig.ctl({"show", "arbiter", "json"}).out);
+            return again.value && (*again.value)["rejected"]["bad_signature"].number() == 1;
+        },
+        deadline_in(3s));
+    CHECK(dropped);
+
+    const ProgramResult text = rig.ctl({"show", "arbiter"});
+    INFO(text.out);
+    CHECK(text.exit_code == 0);
+    CHECK(text.out.find("member lb1:") != std::string::npos);
+    CHECK(text.out.find("decision:        site-a, epoch 3") != std::string::npos);
+
+    // lb run's commands are unknown here, with HAProxy's answer; `lb ctl` exits 1 on it.
+    const ProgramResult unknown = rig.ctl({"show", "stat"});
+    CHECK(unknown.exit_code == 1);
+    CHECK(unknown.out.starts_with("Unknown command, but maybe one of the following"));
+    CHECK(unknown.out.find("show arbiter [json]") != std::string::npos);
+
+    const Exposition metrics = ops::scrape(metrics_port);
+    CHECK(metrics.type("lb_arbiter_lease_holder") == "gauge");
+    CHECK(metrics.type("lb_arbiter_requests_total") == "counter");
+    CHECK(ops::metric(metrics, "lb_arbiter_lease_seconds", {}) == Approx(0.3));
+    CHECK(ops::metric(metrics, "lb_arbiter_requests_total", {{"verdict", "granted"}}) >= 2);
+    CHECK(ops::metric(metrics, "lb_arbiter_member_requests_total", {{"member", "lb2"}}) == 1);
+    CHECK(ops::metric(metrics, "lb_arbiter_requests_dropped_total",
+                      {{"reason", "bad_signature"}}) == 1);
+    CHECK(ops::metric(metrics, "lb_arbiter_requests_dropped_total", {{"reason", "replayed"}}) ==
+          0);
+    CHECK(ops::metric(metrics, "lb_arbiter_decision_epoch", {}) == 3);
+    // The lease is lb1's while it renews; lb2's series is there at 0.
+    (void)lb1.send(LeaseKind::Acquire, kSiteA);
+    REQUIRE(lb1.reply());
+    const Exposition renewed = ops::scrape(metrics_port);
+    CHECK(ops::metric(renewed, "lb_arbiter_lease_holder", {{"member", "lb2"}}) == 0);
+    // An arbiter has no status page: only /metrics.
+    const auto page = ops::fetch_http(metrics_port, "/status.json");
+    REQUIRE(page);
+    CHECK(page->status == 404);
 }
 
 }  // namespace

@@ -247,7 +247,7 @@ AdminFixture::AdminFixture(AdminLimits limits, unsigned mode) {
     std::signal(SIGPIPE, SIG_IGN);  // as lb does: a vanished client is EPIPE, not death
     REQUIRE(uv_loop_init(&loop_) == 0);
     path = (dir.path() / "admin.sock").string();
-    server = std::make_unique<AdminServer>(&loop_, controller, limits);
+    server = std::make_unique<AdminServer>(&loop_, commands, limits);
     const auto started = server->start(path, mode);
     INFO((started.ok() ? std::string() : started.error()));
     REQUIRE(started.ok());

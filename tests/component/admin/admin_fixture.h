@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "lb/admin/admin_server.h"
+#include "lb/admin/controller_commands.h"
 #include "lb/admin/controller.h"
 #include "tests/support/temp_dir.h"
 
@@ -117,6 +118,7 @@ public:
 
     std::string path;  // the admin socket
     FakeController controller;
+    ControllerCommands commands{controller};
     lb::test::TempDir dir{"lb-admin"};
     std::unique_ptr<AdminServer> server;
 

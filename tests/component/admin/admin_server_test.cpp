@@ -53,7 +53,7 @@ TEST_CASE("a stale socket file is replaced, stop() removes ours", "[component][a
     leave_stale_socket(f.path);
     REQUIRE(std::filesystem::exists(f.path));
 
-    AdminServer again(f.loop(), f.controller);
+    AdminServer again(f.loop(), f.commands);
     const auto started = again.start(f.path, 0660);
     INFO((started.ok() ? "" : started.error()));
     REQUIRE(started.ok());
@@ -72,7 +72,7 @@ TEST_CASE("a stale socket file is replaced, stop() removes ours", "[component][a
 TEST_CASE("a live socket of another instance is not stolen", "[component][admin]") {
     AdminFixture f;
     {
-        AdminServer intruder(f.loop(), f.controller);
+        AdminServer intruder(f.loop(), f.commands);
         const auto started = intruder.start(f.path, 0600);
         REQUIRE_FALSE(started.ok());
         CHECK(started.error() ==
@@ -87,7 +87,7 @@ TEST_CASE("a file that is not a socket is refused and left alone", "[component][
     AdminFixture f;
     const std::string other = (f.dir.path() / "precious.txt").string();
     std::ofstream(other) << "keep me\n";
-    AdminServer server(f.loop(), f.controller);
+    AdminServer server(f.loop(), f.commands);
     const auto started = server.start(other, 0660);
     REQUIRE_FALSE(started.ok());
     CHECK(started.error() ==
