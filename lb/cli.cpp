@@ -35,6 +35,7 @@ constexpr const char* kUsage =
     "  lb ctl   [-s SOCKET | -c lb.toml] COMMAND...\n"
     "                          send one admin command (try: lb ctl help); exit 1 on an error "
     "reply\n"
+    "                          (-c arbiter.toml: the arbiter's socket)\n"
     "  lb version\n";
 
 struct Options {
