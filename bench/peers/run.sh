@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# sitelb's peer pair vs keepalived 2.2.7, side by side: the same network namespaces, the same
-# failures, the same client prober and VIP watcher; see bench/peers/README.md.
+# sitelb's peer pair (without and with an arbiter) vs keepalived 2.2.7, side by side: the same
+# network namespaces, the same failures, the same client prober and VIP watcher; see
+# bench/peers/README.md.
 #
-#   bench/peers/run.sh [--runs N] [--impls "sitelb keepalived"] [--scenarios "crash sigterm
-#                      partition"] [--lb PATH] [--probe PATH] [--out DIR] [--keep]
+#   bench/peers/run.sh [--runs N] [--impls "sitelb sitelb-arbiter keepalived"] [--scenarios
+#                      "crash sigterm partition link arbiter-crash arbiter-master-crash"]
+#                      [--lb PATH] [--probe PATH] [--out DIR] [--keep]
 set -uo pipefail
 
 PEERS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -12,11 +14,12 @@ REPO_DIR=$(cd "$BENCH_DIR/.." && pwd)
 source "$BENCH_DIR/lib/common.sh"
 
 usage() {
-    sed -n '2,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     cat <<'TXT'
   --runs N         runs of each scenario for each implementation (default 5), alternating them
-  --impls LIST     which pairs to run (default "sitelb keepalived")
-  --scenarios LIST which failures (default "crash sigterm partition")
+  --impls LIST     which pairs to run (default "sitelb sitelb-arbiter keepalived")
+  --scenarios LIST which failures (default: all six); a scenario that does not apply to an
+                   implementation (the arbiter ones without an arbiter) is skipped for it
   --lb PATH        the lb binary (default build/lb/lb; built with cmake when missing)
   --probe PATH     netns_probe (default build/tests/netns_probe; built with cmake when missing)
   --out DIR        where the raw runs go (default bench/peers/runs/DATE)
@@ -24,7 +27,8 @@ usage() {
 TXT
 }
 
-RUNS=5 IMPLS="sitelb keepalived" SCENARIOS="crash sigterm partition" LB_BIN= PROBE_BIN= OUT_DIR=
+RUNS=5 IMPLS="sitelb sitelb-arbiter keepalived" LB_BIN= PROBE_BIN= OUT_DIR=
+SCENARIOS="crash sigterm partition link arbiter-crash arbiter-master-crash"
 KEEP_WORKDIR=0
 while (($#)); do
     case $1 in
@@ -46,6 +50,9 @@ SUBNET=10.99.0
 VIP=$SUBNET.100
 ADVERT_MS=100          # advert interval of both implementations
 PRIO1=250 PRIO2=200    # lb1 starts as MASTER; lb2's skew: (256 - 200) / 256 × 100 ms = 22 ms
+ARBITER_HOST=30 ARBITER_PORT=5406 LEASE_MS=300   # sitelb-arbiter: the third node, 3 × the advert
+LINK_CUT_MS=1500       # link: how long the cut lasts (as the partition's 1.5 s)
+FORCE_AFTER_MS=2000    # arbiter-master-crash: the operator's force-master, after lb1's kill
 NS=                    # prefix of the current run's namespaces
 NAMESPACES=()          # every namespace this script created and has not deleted yet
 
@@ -55,13 +62,15 @@ ns_add() {
     ip -n "$1" link set lo up
 }
 
-# topo_up: a bridge in $NS-sw; lb1, lb2, cl (client), st (sites) each joined by a veth (eth0).
+# topo_up N [ar]: a bridge in $NS-sw; lb1, lb2, cl (client), st (sites) each joined by a veth
+# (eth0); with "ar", the arbiter's node too.
 topo_up() {
     NS=sitelbbench-$$-$1
     ns_add "$NS-sw"
     ip -n "$NS-sw" link add br0 type bridge && ip -n "$NS-sw" link set br0 up
-    local node host
-    for node in lb1:1 lb2:2 cl:10 st:20; do
+    local node host nodes=(lb1:1 lb2:2 cl:10 st:20)
+    [[ ${2:-} == ar ]] && nodes+=("ar:$ARBITER_HOST")
+    for node in "${nodes[@]}"; do
         host=${node#*:} node=${node%:*}
         ns_add "$NS-$node"
         ip -n "$NS-sw" link add "v-$node" type veth peer name eth0 netns "$NS-$node"
@@ -92,13 +101,26 @@ NFT
 }
 heal() { ip netns exec "$NS-$1" nft delete table netdev bench_partition; }
 
+# cut_link NODE IP / heal_link NODE: nftables in NODE's namespace drop IP packets to and from IP
+# (the other lb): the two no longer hear each other, each still reaches every other node. ARP
+# is not touched.
+cut_link() {
+    ip netns exec "$NS-$1" nft -f - <<NFT
+table ip bench_link {
+  chain in { type filter hook input priority 0; policy accept; ip saddr $2 drop; }
+  chain out { type filter hook output priority 0; policy accept; ip daddr $2 drop; }
+}
+NFT
+}
+heal_link() { ip netns exec "$NS-$1" nft delete table ip bench_link; }
+
 vip_on() { ip -n "$NS-$1" -o -4 addr show dev eth0 | grep -q " $VIP/"; }
 
 # --- the pairs ---------------------------------------------------------------------------------
 # Each instance's pid in PAIR_PID[1], PAIR_PID[2]; the sites' (or VIP servers') pids in
 # SERVER_PIDS; with keepalived, the server on VIP:80 in lbI's namespace in VIP_SERVER[I].
 declare -A PAIR_PID VIP_SERVER
-SERVER_PIDS=()
+SERVER_PIDS=() ARBITER_PID=
 
 serve() {  # serve NODE IP:PORT BODY [--freebind]
     start_bg "serve-$3" "$RUN_DIR/serve-$3.log" "$PROBE_BIN" serve --netns "$NS-$1" --listen "$2" \
@@ -106,7 +128,7 @@ serve() {  # serve NODE IP:PORT BODY [--freebind]
     SERVER_PIDS+=("$BG_PID")
 }
 
-lb_config() {  # lb_config I → the config of lbI
+lb_config() {  # lb_config I [arbiter] → the config of lbI
     local i=$1 other=$((3 - $1)) prio=$PRIO1
     ((i == 2)) && prio=$PRIO2
     cat <<TOML
@@ -147,6 +169,41 @@ key_file = "$WORKDIR/peer.key"
 vip = "$VIP/24"
 interface = "eth0"
 TOML
+    [[ ${2:-} == arbiter ]] && echo "arbiter = \"$SUBNET.$ARBITER_HOST:$ARBITER_PORT\""
+    return 0
+}
+
+arbiter_config() {
+    cat <<TOML
+[arbiter]
+bind = "$SUBNET.$ARBITER_HOST:$ARBITER_PORT"
+key_file = "$WORKDIR/peer.key"
+members = ["lb1", "lb2"]
+lease = "${LEASE_MS}ms"
+state_file = "$STATE_DIR/arbiter-state.json"
+[admin]
+socket = "$STATE_DIR/arbiter.sock"
+[metrics]
+listen = ""
+TOML
+}
+
+arbiter_ready() { grep -q "ready: arbiter" "$RUN_DIR/arbiter.log"; }
+
+start_arbiter() {
+    arbiter_config >"$STATE_DIR/arbiter.toml"
+    cp "$STATE_DIR/arbiter.toml" "$RUN_DIR/"
+    start_bg arbiter "$RUN_DIR/arbiter.log" ip netns exec "$NS-ar" \
+        "$LB_BIN" arbiter -c "$STATE_DIR/arbiter.toml"
+    ARBITER_PID=$BG_PID
+    wait_for 10 "the arbiter ready" arbiter_ready
+}
+
+kill_arbiter() {
+    kill -KILL "$ARBITER_PID"
+    wait "$ARBITER_PID" 2>/dev/null
+    forget_pid "$ARBITER_PID"
+    ARBITER_PID=
 }
 
 # lb_role I: "master", "backup", ... from `show peer json` (its first "role" is the instance's).
@@ -188,8 +245,8 @@ start_instance() {  # start_instance IMPL I
     local impl=$1 i=$2
     # The configs are read from the work directory (so the logs name no path of this tree) and
     # copied next to the logs.
-    if [[ $impl == sitelb ]]; then
-        lb_config "$i" >"$STATE_DIR/lb$i.toml"
+    if [[ $impl == sitelb || $impl == sitelb-arbiter ]]; then
+        lb_config "$i" "${impl#sitelb-}" >"$STATE_DIR/lb$i.toml"
         cp "$STATE_DIR/lb$i.toml" "$RUN_DIR/"
         start_bg "lb$i" "$RUN_DIR/lb$i.log" ip netns exec "$NS-lb$i" \
             "$LB_BIN" run -c "$STATE_DIR/lb$i.toml"
@@ -204,15 +261,17 @@ start_instance() {  # start_instance IMPL I
     PAIR_PID[$i]=$BG_PID
 }
 
-# start_pair IMPL: lb1 first until it is MASTER, then lb2 until it is BACKUP.
+# start_pair IMPL: (the arbiter until it is ready,) lb1 until it is MASTER, then lb2 until it is
+# BACKUP.
 start_pair() {
     local impl=$1
-    if [[ $impl == sitelb ]]; then
+    if [[ $impl == sitelb || $impl == sitelb-arbiter ]]; then
         serve st "$SUBNET.20:8080" site-a
         serve st "$SUBNET.21:8080" site-b
-        start_instance sitelb 1
+        if [[ $impl == sitelb-arbiter ]]; then start_arbiter || return 1; fi
+        start_instance "$impl" 1
         wait_for 10 "lb1 MASTER" lb_role_is 1 master || return 1
-        start_instance sitelb 2
+        start_instance "$impl" 2
         wait_for 10 "lb2 BACKUP" lb_role_is 2 backup || return 1
         wait_for 5 "the VIP on lb1" vip_on lb1 || return 1
     else
@@ -253,6 +312,8 @@ stop_all() {
         [[ -n $pid ]] && stop_pid "$pid" 5
         PAIR_PID[$i]=
     done
+    [[ -n $ARBITER_PID ]] && stop_pid "$ARBITER_PID" 5
+    ARBITER_PID=
     for pid in "${SERVER_PIDS[@]}"; do stop_pid "$pid" 3; done
     SERVER_PIDS=()
     VIP_SERVER=()
@@ -260,21 +321,39 @@ stop_all() {
 
 now_ms() { date +%s%3N; }
 
+# sleep_until_ms T: sleep until Unix time T (ms); at once when it has passed.
+sleep_until_ms() {
+    local left=$(($1 - $(now_ms)))
+    ((left > 0)) && sleep "$((left / 1000)).$(printf %03d $((left % 1000)))"
+    return 0
+}
+
+# applies IMPL SCENARIO: the scenario means something for the implementation. summarize.py
+# holds the list (so the report's "n/a" and the runs agree); read once into APPLIES.
+declare -A APPLIES
+applies() { [[ -n ${APPLIES["$1 $2"]:-} ]]; }
+
+# peer_json I NAME: lbI's `show peer json` into the run directory (what it said at that moment).
+peer_json() {
+    "$LB_BIN" ctl -s "$STATE_DIR/lb$1.sock" show peer json >"$RUN_DIR/$2" 2>&1
+}
+
 # run_once IMPL SCENARIO N: one run, raw output in $RUN_DIR.
 run_once() {
     local impl=$1 scenario=$2 n=$3
     RUN_DIR=$OUT_DIR/$impl-$scenario-$n           # configs, logs, measurements: kept
     STATE_DIR=$WORKDIR/$impl-$scenario-$n         # what the processes read and write: not
     mkdir -p "$RUN_DIR" "$STATE_DIR"
-    topo_up "$n"
+    if [[ $impl == sitelb-arbiter ]]; then topo_up "$n" ar; else topo_up "$n"; fi
     if ! start_pair "$impl"; then
         warn "$impl $scenario #$n: the pair did not start; see $RUN_DIR"
         stop_all
         topo_down
         return 1
     fi
-    local seconds=4
-    [[ $scenario == partition ]] && seconds=6
+    local seconds=4 t
+    [[ $scenario == partition || $scenario == link || $scenario == arbiter-master-crash ]] &&
+        seconds=6
     start_bg probe "$RUN_DIR/probe.log" "$PROBE_BIN" probe --netns "$NS-cl" --target "$VIP:80" \
         --seconds "$seconds" --out "$RUN_DIR/probe.txt"
     local probe_pid=$BG_PID
@@ -292,6 +371,29 @@ run_once() {
             echo "event $(now_ms)"; partition lb1
             sleep 1.5
             echo "heal $(now_ms)"; heal lb1
+            ;;
+        link)
+            t=$(now_ms)
+            echo "event $t"; cut_link lb1 "$SUBNET.2"
+            sleep 1
+            [[ $impl == sitelb* ]] && peer_json 2 lb2-peer-during-cut.json
+            sleep_until_ms $((t + LINK_CUT_MS))
+            echo "heal $(now_ms)"; heal_link lb1
+            ;;
+        arbiter-crash) echo "event $(now_ms)"; kill_arbiter ;;
+        arbiter-master-crash)
+            t=$(now_ms)
+            echo "arbiter_kill $t"; kill_arbiter
+            sleep_until_ms $((t + 500))
+            t=$(now_ms)
+            echo "event $t"; crash 1
+            sleep_until_ms $((t + FORCE_AFTER_MS - 100))
+            peer_json 2 lb2-peer-before-force.json
+            sleep_until_ms $((t + FORCE_AFTER_MS))
+            echo "force $(now_ms)"
+            "$LB_BIN" ctl -s "$STATE_DIR/lb2.sock" peer force-master >"$RUN_DIR/force-master.txt" 2>&1
+            echo "force_rc $?"
+            echo "force_done $(now_ms)"
             ;;
         esac
     } >"$RUN_DIR/events.txt"
@@ -343,9 +445,24 @@ openssl rand -base64 32 >"$WORKDIR/peer.key" && chmod 600 "$WORKDIR/peer.key"
 START_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ) LOADAVG_START=$(cut -d" " -f1-3 /proc/loadavg)
 log "results in $OUT_DIR; $RUNS runs × ($SCENARIOS) × ($IMPLS)"
 
+while read -r impl scenario; do APPLIES["$impl $scenario"]=1 APPLIES["- $scenario"]=1; done \
+    < <(python3 "$PEERS_DIR/summarize.py" applies)
+for impl in $IMPLS; do
+    [[ $impl == sitelb || $impl == sitelb-arbiter || $impl == keepalived ]] ||
+        die "unknown implementation $impl (sitelb, sitelb-arbiter, keepalived)"
+done
+for scenario in $SCENARIOS; do
+    applies - "$scenario" ||
+        die "unknown scenario $scenario (crash sigterm partition link arbiter-crash arbiter-master-crash)"
+    skipped=
+    for impl in $IMPLS; do applies "$impl" "$scenario" || skipped+=" $impl"; done
+    [[ -n $skipped ]] && log "$scenario does not apply to$skipped (no arbiter): skipped for it"
+done
+
 for ((n = 1; n <= RUNS; n++)); do
     for scenario in $SCENARIOS; do
         for impl in $IMPLS; do
+            applies "$impl" "$scenario" || continue
             log "run $n/$RUNS: $impl $scenario"
             run_once "$impl" "$scenario" "$n"
         done
@@ -361,7 +478,8 @@ done
     echo "  \"cpus\": $(nproc),"
     echo "  \"loadavg_start\": \"$LOADAVG_START\","
     echo "  \"loadavg_end\": \"$(cut -d' ' -f1-3 /proc/loadavg)\","
-    echo "  \"runs\": $RUNS, \"advert_interval_ms\": $ADVERT_MS, \"scenarios\": \"$SCENARIOS\""
+    echo "  \"runs\": $RUNS, \"advert_interval_ms\": $ADVERT_MS, \"lease_ms\": $LEASE_MS,"
+    echo "  \"impls\": \"$IMPLS\", \"scenarios\": \"$SCENARIOS\""
     echo "}"
 } >"$OUT_DIR/meta.json"
 python3 "$PEERS_DIR/summarize.py" table "$OUT_DIR" >"$OUT_DIR/report.md"

@@ -5,6 +5,7 @@
                                (netns_probe probe), watch.txt (netns_probe watch) and events.txt
   summarize.py table OUT_DIR   print the markdown report of OUT_DIR/results.jsonl: per scenario
                                and implementation, the median of each figure and its range
+  summarize.py applies          print "IMPL SCENARIO" for each pair that run.sh runs
 
 Definitions (the same as tests/netns/):
   failed connects  attempts (one new connection every 10 ms) started in the window that got no
@@ -13,14 +14,30 @@ Definitions (the same as tests/netns/):
   takeover gap     start of the first failed attempt to the start of the last one in the window
   VIP moved        the event to the first watcher sample (every 5 ms) with the VIP on lb2
   both held        time in the window during which both namespaces had the VIP
+  force-master     (arbiter-master-crash) from the `peer force-master` command to the VIP on lb2,
+                   and the failed connects started in the 2 s after the command
 """
 import json
 import os
 import statistics
 import sys
 
-AFTER_MS = 3000       # crash and sigterm: the window after the event
-HEAL_WINDOW_MS = 2000  # partition: the window after the heal
+AFTER_MS = 3000       # crash, sigterm, arbiter-crash: the window after the event
+HEAL_WINDOW_MS = 2000  # partition, link: the window after the heal
+FORCE_WINDOW_MS = 2000  # arbiter-master-crash: the window after force-master
+
+IMPLS = ["sitelb", "sitelb-arbiter", "keepalived"]
+# Which implementations each scenario is run for: the arbiter's own failures only where there is
+# one (keepalived's comparable fault to arbiter-master-crash is the plain crash).
+APPLIES = {
+    "crash": set(IMPLS),
+    "sigterm": set(IMPLS),
+    "partition": set(IMPLS),
+    "link": set(IMPLS),
+    "arbiter-crash": {"sitelb-arbiter"},
+    "arbiter-master-crash": {"sitelb-arbiter"},
+}
+HOLDERS = {1: "lb1", 2: "lb2", 3: "both", 0: "nobody"}
 
 
 def read_probe(path):
@@ -91,18 +108,48 @@ def first_time(points, start, predicate):
     return None
 
 
+def first_ok(attempts, start):
+    """From `start` to the start of the first attempt started after it that got its reply."""
+    for a in attempts:
+        if a[0] >= start and a[2] == "ok":
+            return round(a[0] - start)
+    return None
+
+
 def run(run_dir):
     events = read_events(os.path.join(run_dir, "events.txt"))
     attempts = read_probe(os.path.join(run_dir, "probe.txt"))
     points = read_watch(os.path.join(run_dir, "watch.txt"))
     event = float(events["event"])
+    first_event = float(events.get("arbiter_kill", event))
     end = points[-1][0] if points else event
     both = lambda h: h == 3
     nobody = lambda h: h == 0
     out = {"impl": events["impl"], "scenario": events["scenario"],
            "run": os.path.basename(run_dir.rstrip("/")),
-           "failed_before_event": probe_figures(attempts, 0, event)["failed"]}
-    if "heal" in events:
+           "holder_end": HOLDERS[points[-1][1]] if points else "?",
+           "failed_before_event": probe_figures(attempts, 0, first_event)["failed"]}
+    if "force" in events:
+        # arbiter-master-crash: the arbiter killed, then lb1 (event), then force-master on lb2.
+        force = float(events["force"])
+        before = probe_figures(attempts, first_event, event)
+        waiting = probe_figures(attempts, event, force)
+        after = probe_figures(attempts, force, force + FORCE_WINDOW_MS)
+        out.update({
+            "arbiter_only_failed": before["failed"],
+            "failed": waiting["failed"],
+            "failed_by_outcome": waiting["failed_by_outcome"],
+            "self_held_ms": held_ms(points, event, force, lambda h: h & 2),
+            "vip_moved_ms": first_time(points, event, lambda h: h & 2),
+            "force_rc": int(events.get("force_rc", -1)),
+            "force_cmd_ms": round(float(events["force_done"]) - force)
+            if "force_done" in events else None,
+            "force_vip_ms": first_time(points, force, lambda h: h & 2),
+            "force_failed": after["failed"],
+            "force_failed_by_outcome": after["failed_by_outcome"],
+            "force_first_reply_ms": first_ok(attempts, force),
+        })
+    elif "heal" in events:
         heal = float(events["heal"])
         cut = probe_figures(attempts, event, heal)
         after = probe_figures(attempts, heal, heal + HEAL_WINDOW_MS)
@@ -117,7 +164,9 @@ def run(run_dir):
             "heal_failed_by_outcome": after["failed_by_outcome"],
             "heal_one_holder_ms": first_time(points, heal, lambda h: h in (1, 2)),
             "heal_both_held_ms": held_ms(points, heal, end, both),
-            "heal_holder": {1: "lb1", 2: "lb2", 3: "both", 0: "nobody"}[winner],
+            "heal_holder": HOLDERS[winner],
+            "cut_both_held_ms": held_ms(points, event, heal, both),
+            "both_held_ms": held_ms(points, event, end, both),
         })
     else:
         window = probe_figures(attempts, event, event + AFTER_MS)
@@ -132,13 +181,17 @@ def run(run_dir):
 
 
 def cell(values, unit=""):
+    """Median (min–max); "never" for a time that did not come (the VIP never moved)."""
+    never = sum(1 for v in values if v is None)
     values = [v for v in values if v is not None]
     if not values:
-        return "–"
+        return "never" if never else "–"
     median = statistics.median(values)
     text = f"{median:g}{unit}"
     if len(values) > 1:
         text += f" <sub>({min(values):g}–{max(values):g})</sub>"
+    if never:
+        text += f", never in {never}"
     return text
 
 
@@ -155,10 +208,33 @@ ROWS = [
     ("partition", "failed connects (partition)", "failed"),
     ("partition", "takeover gap, ms", "gap_ms"),
     ("partition", "VIP on the backup after, ms", "vip_moved_ms"),
+    ("partition", "both held the VIP, ms (the cut and after the heal)", "both_held_ms"),
     ("partition", "heal: failed connects in the next 2 s", "heal_failed"),
     ("partition", "heal: of which broken after connecting", "heal_broken_after_connect"),
     ("partition", "heal: one holder again after, ms", "heal_one_holder_ms"),
     ("partition", "heal: both held the VIP, ms", "heal_both_held_ms"),
+    ("link", "failed connects (cut)", "failed"),
+    ("link", "takeover gap, ms", "gap_ms"),
+    ("link", "VIP on the backup after, ms", "vip_moved_ms"),
+    ("link", "both held the VIP, ms (the cut and after the heal)", "both_held_ms"),
+    ("link", "both held the VIP during the cut, ms", "cut_both_held_ms"),
+    ("link", "heal: failed connects in the next 2 s", "heal_failed"),
+    ("link", "heal: of which broken after connecting", "heal_broken_after_connect"),
+    ("link", "heal: one holder again after, ms", "heal_one_holder_ms"),
+    ("link", "heal: both held the VIP, ms", "heal_both_held_ms"),
+    ("arbiter-crash", "failed connects", "failed"),
+    ("arbiter-crash", "VIP on the backup after, ms", "vip_moved_ms"),
+    ("arbiter-crash", "both held the VIP, ms", "both_held_ms"),
+    ("arbiter-crash", "nobody held the VIP, ms", "nobody_held_ms"),
+    ("arbiter-master-crash", "failed connects between the two kills", "arbiter_only_failed"),
+    ("arbiter-master-crash", "lb2 held the VIP before force-master, ms", "self_held_ms"),
+    ("arbiter-master-crash", "failed connects from lb1's kill to force-master",
+     "failed"),
+    ("arbiter-master-crash", "VIP on lb2 after lb1's kill, ms", "vip_moved_ms"),
+    ("arbiter-master-crash", "force-master: the command took, ms", "force_cmd_ms"),
+    ("arbiter-master-crash", "force-master: VIP on lb2 after, ms", "force_vip_ms"),
+    ("arbiter-master-crash", "force-master: first reply after, ms", "force_first_reply_ms"),
+    ("arbiter-master-crash", "force-master: failed connects in the next 2 s", "force_failed"),
 ]
 
 
@@ -168,17 +244,21 @@ def table(out_dir):
         runs = [json.loads(line) for line in f if line.strip()]
     with open(os.path.join(out_dir, "meta.json")) as f:
         meta = json.load(f)
-    impls = []
+    impls = meta["impls"].split() if "impls" in meta else []
     for r in runs:
         if r["impl"] not in impls:
             impls.append(r["impl"])
     lines = [
         f"Runs: {meta['runs']} per scenario and implementation, alternating; advert interval "
-        f"{meta['advert_interval_ms']} ms; {meta['date']}, commit `{meta['commit']}`; "
+        f"{meta['advert_interval_ms']} ms"
+        + (f", arbiter lease {meta['lease_ms']} ms" if "lease_ms" in meta else "")
+        + f"; {meta['date']}, commit `{meta['commit']}`; "
         f"{meta['keepalived']}; kernel {meta['kernel']}, {meta['cpus']} CPUs, load average "
         f"{meta['loadavg_start']} at the start, {meta.get('loadavg_end', '?')} at the end.",
         "",
-        "Median <sub>(min–max)</sub> over the runs.",
+        "Median <sub>(min–max)</sub> over the runs; n/a: the scenario is not run for that "
+        "implementation (no arbiter: keepalived's and plain sitelb's comparable fault to "
+        "arbiter-master-crash is crash); never: the VIP did not move in the window.",
         "",
         "| scenario | figure | " + " | ".join(f"`{i}`" for i in impls) + " |",
         "|---|---|" + "---:|" * len(impls),
@@ -187,20 +267,36 @@ def table(out_dir):
         cells = []
         for impl in impls:
             chosen = [r for r in runs if r["impl"] == impl and r["scenario"] == scenario]
-            cells.append(cell([r.get(key) for r in chosen]) if chosen else "–")
-        if all(c == "–" for c in cells):
+            if chosen:
+                cells.append(cell([r.get(key) for r in chosen]) if any(key in r for r in chosen)
+                             else "–")
+            else:
+                cells.append("–" if impl in APPLIES.get(scenario, ()) else "n/a")
+        if all(c in ("–", "n/a") for c in cells):
             continue
         lines.append(f"| {scenario} | {label} | " + " | ".join(cells) + " |")
-    lines += ["", "Each partition run after the heal: who held the VIP at the end, and who "
-                  "answered in the 2 s after the heal (sitelb: the site; keepalived: the "
-                  "namespace's server):", ""]
-    for impl in impls:
-        chosen = [r for r in runs if r["impl"] == impl and r["scenario"] == "partition"]
-        if chosen:
-            lines.append(f"- `{impl}`: " + "; ".join(
-                f"{r.get('heal_holder')} ("
-                + ", ".join(f"{b} {n}" for b, n in sorted(r.get("heal_replies_by_body", {}).items()))
-                + ")" for r in chosen))
+    for scenario in ("partition", "link"):
+        if not any(r["scenario"] == scenario for r in runs):
+            continue
+        lines += ["", f"Each {scenario} run after the heal: who held the VIP at the end, and who "
+                      "answered in the 2 s after the heal (sitelb: the site; keepalived: the "
+                      "namespace's server):", ""]
+        for impl in impls:
+            chosen = [r for r in runs if r["impl"] == impl and r["scenario"] == scenario]
+            if chosen:
+                lines.append(f"- `{impl}`: " + "; ".join(
+                    f"{r.get('heal_holder')} ("
+                    + ", ".join(f"{b} {n}"
+                                for b, n in sorted(r.get("heal_replies_by_body", {}).items()))
+                    + ")" for r in chosen))
+    chosen = [r for r in runs if r["scenario"] == "arbiter-crash"]
+    if chosen:
+        lines += ["", "Who held the VIP at the end of each arbiter-crash run: "
+                  + ", ".join(r["holder_end"] for r in chosen) + "."]
+    chosen = [r for r in runs if r["scenario"] == "arbiter-master-crash"]
+    if chosen:
+        lines += ["", "Exit status of each force-master (0: accepted): "
+                  + ", ".join(str(r.get("force_rc")) for r in chosen) + "."]
     broken = [r["run"] for r in runs if r.get("failed_before_event")]
     if broken:
         lines += ["", "Runs with failed connects before the event (the pair was not serving "
@@ -213,6 +309,11 @@ def main():
         run(sys.argv[2])
     elif len(sys.argv) == 3 and sys.argv[1] == "table":
         table(sys.argv[2])
+    elif len(sys.argv) == 2 and sys.argv[1] == "applies":
+        for scenario, impls in APPLIES.items():
+            for impl in IMPLS:
+                if impl in impls:
+                    print(impl, scenario)
     else:
         raise SystemExit(__doc__)
 
