@@ -116,6 +116,8 @@ std::optional<TimePoint> PeerMachine::next_deadline() const {
     // A due takeover that waits for quorum has passed promotion_at(): it is judged again at
     // the lease's deadlines, and on every advert and reply.
     if (role_ == PeerRole::Backup && quorum_wait_.empty()) next = std::min(next, promotion_at());
+    if (quorum_wait_since_ && quorum_noticed_.empty())  // the wait's line, unless said already
+        next = std::min(next, *quorum_wait_since_ + interval_);
     if (lease_)
         if (const auto lease = lease_->next_deadline()) next = std::min(next, *lease);
     if (vote_lapses_at_) next = std::min(next, *vote_lapses_at_);
@@ -201,8 +203,10 @@ Reaction PeerMachine::force_master(TimePoint now) {
     Reaction out;
     if (role_ != PeerRole::Backup) return out;
     expire_hold(now);
-    const std::string missing = lease_ ? missing_votes(now) : std::string("no arbiter");
+    const std::string missing = lease_ ? missing_votes(now).text : std::string("no arbiter");
     quorum_wait_.clear();
+    quorum_wait_since_.reset();
+    quorum_noticed_.clear();
     enter(PeerRole::Master, "forced by the operator (" + missing + ")", now, out);
     forced_ = true;
     if (lease_) judge_quorum(now, out);  // asks for the lease all the same
@@ -406,23 +410,33 @@ Duration PeerMachine::vote_window() const {
     return shorter * 3 / 2;
 }
 
-std::string PeerMachine::missing_votes(TimePoint now) const {
+PeerMachine::MissingVotes PeerMachine::missing_votes(TimePoint now) const {
+    MissingVotes out;
     std::string peer;
-    if (!heard_)
+    if (!heard_) {
         peer = "no peer heard";
-    else if (now - heard_->at >= vote_window())
+        out.kind = "none";
+    } else if (now - heard_->at >= vote_window()) {
         peer = fmt::format("{} not heard for {}", heard_->id, format_duration(now - heard_->at));
-    else
+        out.kind = "silent";
+    } else {
         peer = fmt::format("{} claims MASTER", heard_->id);
+        out.kind = "master";
+    }
     std::string arbiter;
-    if (!lease_->refused_by().empty())
+    if (!lease_->refused_by().empty()) {
         arbiter = fmt::format("the arbiter's lease is held by {}", lease_->refused_by());
-    else if (!lease_->last_reply_at())
+        out.kind += "/refused:" + lease_->refused_by();
+    } else if (!lease_->last_reply_at()) {
         arbiter = "the arbiter does not answer";
-    else
+        out.kind += "/silent";
+    } else {
         arbiter = fmt::format("the arbiter last answered {} ago",
                               format_duration(now - *lease_->last_reply_at()));
-    return peer + "; " + arbiter;
+        out.kind += "/stale";
+    }
+    out.text = peer + "; " + arbiter;
+    return out;
 }
 
 void PeerMachine::judge_quorum(TimePoint now, Reaction& out) {
@@ -431,17 +445,31 @@ void PeerMachine::judge_quorum(TimePoint now, Reaction& out) {
         std::string cause = promotion_cause(now);
         if (lease_ && !peer_votes(now)) cause += "; the arbiter granted its lease";
         quorum_wait_.clear();
+        quorum_wait_since_.reset();
+        quorum_noticed_.clear();
         enter(PeerRole::Master, std::move(cause), now, out);
     } else if (due) {
-        const bool first = quorum_wait_.empty();
-        quorum_wait_ = "no quorum to take the VIP: " + missing_votes(now) +
+        if (!quorum_wait_since_) quorum_wait_since_ = now;
+        const MissingVotes missing = missing_votes(now);
+        quorum_wait_ = "no quorum to take the VIP: " + missing.text +
                        "; `lb ctl peer force-master` takes it anyway";
-        if (first) out.notice = quorum_wait_;
+        // The wait's first request leaves now: say why once the arbiter has answered it or has
+        // had an interval to, so the line does not blame an arbiter that was never asked; and
+        // again whenever the reason changes (silent arbiter → lease held by the peer).
+        const auto replied = lease_->last_reply_at();
+        const bool settled = (replied && *replied >= *quorum_wait_since_) ||
+                             now - *quorum_wait_since_ >= interval_;
+        if (settled && missing.kind != quorum_noticed_) {
+            out.notice = quorum_wait_;
+            quorum_noticed_ = missing.kind;
+        }
     } else {
         quorum_wait_.clear();
+        quorum_wait_since_.reset();
+        quorum_noticed_.clear();
     }
     if (role_ == PeerRole::Master && !has_quorum(now))
-        enter(PeerRole::Backup, "lost quorum: " + missing_votes(now), now, out);
+        enter(PeerRole::Backup, "lost quorum: " + missing_votes(now).text, now, out);
     vote_lapses_at_.reset();
     if (!lease_) return;
     if (role_ == PeerRole::Master && heard_) {

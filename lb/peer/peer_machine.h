@@ -218,7 +218,13 @@ private:
     [[nodiscard]] bool peer_votes(TimePoint now) const;
     [[nodiscard]] Duration vote_window() const;
     // "lb2 not heard for 1.2s; the arbiter's lease is held by lb2": the missing votes.
-    [[nodiscard]] std::string missing_votes(TimePoint now) const;
+    // Why the votes are short: the text for people, and its kind without the times in it
+    // ("silent/refused:lb2"), which says whether the reason changed.
+    struct MissingVotes {
+        std::string text;
+        std::string kind;
+    };
+    [[nodiscard]] MissingVotes missing_votes(TimePoint now) const;
     // Arbiter: takes over or steps down on the votes, and asks for or gives back the lease.
     void judge_quorum(TimePoint now, Reaction& out);
 
@@ -253,6 +259,8 @@ private:
     // A MASTER's deadline to judge again when the peer's vote lapses (it may hold quorum).
     std::optional<TimePoint> vote_lapses_at_;
     std::string quorum_wait_;
+    std::optional<TimePoint> quorum_wait_since_;  // the due takeover waiting for quorum began
+    std::string quorum_noticed_;                  // the MissingVotes kind last logged for it
 };
 
 }  // namespace lb::peer

@@ -102,6 +102,26 @@ TEST_CASE("alone and unanswered, a due backup stays BACKUP, asks the arbiter and
     CHECK_FALSE(bench.machine.has_quorum(bench.now));
 }
 
+TEST_CASE("the wait for quorum is logged once the arbiter answered or had an interval to, and "
+          "again when its reason changes",
+          "[unit][peer]") {
+    QuorumBench bench;
+    bench.run_until(kT0 + 721ms);  // due: the first request leaves, nothing is said yet
+    REQUIRE(bench.requests.size() == 1);
+    CHECK(bench.notices.empty());
+    CHECK_FALSE(bench.machine.quorum_wait().empty());  // `show peer` says it at once
+    // The arbiter refuses: the peer holds the lease. That is the reason, said at the reply.
+    (void)bench.reply(LeaseVerdict::Refused, "lb2", kT0 + 724ms);
+    REQUIRE(bench.notices.size() == 1);
+    CHECK(bench.notices[0] ==
+          "no quorum to take the VIP: no peer heard; the arbiter's lease is held by lb2; "
+          "`lb ctl peer force-master` takes it anyway");
+    // More refusals for the same reason: nothing more.
+    bench.run_until(kT0 + 1100ms);
+    (void)bench.reply(LeaseVerdict::Refused, "lb2", kT0 + 1103ms);
+    CHECK(bench.notices.size() == 1);
+}
+
 TEST_CASE("a lone backup granted the lease takes over, and lets go exactly when it runs out",
           "[unit][peer]") {
     QuorumBench bench;
