@@ -81,10 +81,6 @@ std::vector<std::string> unsupported_features(const config::Config& config) {
     std::vector<std::string> out;
     for (std::size_t i = 0; i < config.listeners.size(); ++i) {
         const auto& listener = config.listeners[i];
-        if (listener.proxy_protocol != config::ProxyProtocol::None)
-            out.push_back(
-                fmt::format("listeners[{}].proxy_protocol = \"{}\": sending PROXY headers", i,
-                            config::to_string(listener.proxy_protocol)));
         if (listener.accept_proxy)
             out.push_back(
                 fmt::format("listeners[{}].accept_proxy = true: receiving PROXY headers", i));

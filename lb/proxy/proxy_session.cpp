@@ -2,6 +2,8 @@
 
 #include <sys/socket.h>
 
+#include "lb/proxy/proxy_header.h"
+
 namespace lb {
 namespace {
 
@@ -141,6 +143,7 @@ void ProxySession::on_site_closed_for_retry(uv_handle_t* handle) noexcept {
 void ProxySession::on_connected() noexcept {
     connected_ = true;
     connected_at_ = last_activity_ = now();
+    if (!send_proxy_header()) return;
     const auto strategy = settings_->splice ? ForwardingStrategy::Splice : ForwardingStrategy::Copy;
     forwarder_ = make_forwarder(strategy, *this, ForwardingPools{host_.buffers(), host_.pipes()},
                                 &client_tcp_, &site_tcp_);
@@ -149,6 +152,29 @@ void ProxySession::on_connected() noexcept {
         return;
     }
     arm_idle_timer();
+}
+
+bool ProxySession::send_proxy_header() noexcept {
+    const config::ProxyProtocol version = settings_->routes[listener_index_].proxy_protocol;
+    if (version == config::ProxyProtocol::None) return true;
+    sockaddr_storage local{};
+    int length = sizeof local;
+    std::optional<SocketAddress> reached;
+    if (uv_tcp_getsockname(&client_tcp_, reinterpret_cast<sockaddr*>(&local), &length) == 0)
+        reached = SocketAddress::from_sockaddr(reinterpret_cast<sockaddr*>(&local));
+    const auto& client = client_address();
+    const std::string header = client && reached ? proxy_header(version, *client, *reached)
+                                                 : proxy_header_local(version);
+    // Before the forwarder exists, so it is the first thing the site reads. A fresh connection's
+    // send buffer is empty and the header is at most 108 bytes: the write is whole, at once, or
+    // the socket is broken.
+    uv_buf_t buf = uv_buf_init(const_cast<char*>(header.data()),
+                               static_cast<unsigned>(header.size()));
+    const int written = uv_try_write(as_stream(&site_tcp_), &buf, 1);
+    if (written == static_cast<int>(header.size())) return true;
+    close(Termination{Termination::Cause::SiteReset, Termination::Phase::Data,
+                      written < 0 ? written : UV_EAGAIN});
+    return false;
 }
 
 void ProxySession::on_forward_progress() noexcept {

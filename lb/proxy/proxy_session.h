@@ -84,6 +84,9 @@ private:
     void connect_to(std::size_t site) noexcept;
     void load_client_address() noexcept;
     void on_connected() noexcept;
+    // The listener's PROXY protocol header to the site, if it has one; false: the session is
+    // closing.
+    [[nodiscard]] bool send_proxy_header() noexcept;
     void on_connect_failed(Termination why) noexcept;
     void arm_idle_timer() noexcept;
     void on_timer() noexcept;

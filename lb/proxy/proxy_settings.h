@@ -17,6 +17,7 @@ struct ListenerRoute {
     std::string name;
     SocketAddress bind;
     std::array<SocketAddress, 2> site_endpoints;  // by site index: 0 primary, 1 standby
+    config::ProxyProtocol proxy_protocol = config::ProxyProtocol::None;  // header to the site
     RouteCounters counters;  // this worker's, for this listener and site_names; outlive settings
 };
 

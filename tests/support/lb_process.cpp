@@ -70,7 +70,10 @@ std::string LbConfig::render(const std::filesystem::path& state_file,
     for (const ListenerSpec& listener : listeners)
         out << "\n[[listeners]]\nname = " << toml_string(listener.name)
             << "\nbind = " << toml_string(listener.bind)
-            << "\ntarget_port = " << listener.target_port << "\n";
+            << "\ntarget_port = " << listener.target_port << "\n"
+            << (listener.proxy_protocol.empty()
+                    ? std::string()
+                    : "proxy_protocol = " + toml_string(listener.proxy_protocol) + "\n");
     if (!extra_toml.empty()) out << "\n" << extra_toml << "\n";
     return out.str();
 }

@@ -36,6 +36,7 @@ struct ListenerSpec {
     std::string name;
     std::string bind;  // "127.0.0.1:PORT" or "[::1]:PORT"
     std::uint16_t target_port = 0;
+    std::string proxy_protocol = {};  // "v1" | "v2"; empty: the key is left out
 };
 
 // The config a test runs lb with, rendered in full (keys per docs/configuration.md); the state file and admin

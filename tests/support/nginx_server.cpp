@@ -189,7 +189,7 @@ std::string NginxServer::render_config() const {
         const bool tls = !server.cert_file.empty() && !server.key_file.empty();
         conf << "    server {\n"
              << "        listen " << listen_address(server.address, ports_[i])
-             << (tls ? " ssl" : "") << ";\n"
+             << (tls ? " ssl" : "") << (server.proxy_protocol ? " proxy_protocol" : "") << ";\n"
              << "        server_name _;\n";
         if (tls)
             conf << "        ssl_certificate " << server.cert_file << ";\n"

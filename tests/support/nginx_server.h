@@ -28,6 +28,9 @@ struct NginxServerBlock {
     // Empty: "/" answers 200 "ok\n". Anything not matched answers 404.
     std::vector<NginxLocation> locations{};
     std::string extra{};  // raw directives inside server { }
+    // `listen ... proxy_protocol`: every connection must start with a PROXY v1 or v2 header,
+    // whose addresses are $proxy_protocol_addr, $proxy_protocol_port, ...
+    bool proxy_protocol = false;
 };
 
 struct NginxOptions {

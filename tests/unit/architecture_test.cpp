@@ -115,6 +115,23 @@ TEST_CASE("peer speaks only the policy's vocabulary, and only the wiring uses pe
     }
 }
 
+// The arbiter is a small mode of its own: it knows the lease protocol and the operator surfaces
+// (admin socket, metrics), never the data path or the balancer's control plane.
+TEST_CASE("the arbiter stands apart from the data path and the control plane, and only the "
+          "command line starts it",
+          "[unit][architecture]") {
+    for (const Include& inc : project_includes()) {
+        INFO(inc.file << " includes " << inc.target);
+        if (under(inc.file, "lb/arbiter")) {
+            CHECK_FALSE(under(inc.target, "lb/proxy"));
+            CHECK_FALSE(under(inc.target, "lb/control"));
+            CHECK_FALSE(under(inc.target, "lb/policy"));
+        }
+        if (under(inc.target, "lb/arbiter"))
+            CHECK((under(inc.file, "lb/arbiter") || inc.file == "lb/cli.cpp"));
+    }
+}
+
 TEST_CASE("no include cycle between folders", "[unit][architecture]") {
     std::map<std::string, std::set<std::string>> edges;
     for (const Include& inc : project_includes()) {
