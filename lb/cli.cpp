@@ -75,19 +75,6 @@ std::optional<config::Config> load_or_report(const std::string& path) {
     return config;
 }
 
-// Keys that a valid config may hold but this version cannot honour yet. `lb run` refuses them
-// rather than silently doing something else than the operator asked for.
-std::vector<std::string> unsupported_features(const config::Config& config) {
-    std::vector<std::string> out;
-    for (std::size_t i = 0; i < config.listeners.size(); ++i) {
-        const auto& listener = config.listeners[i];
-        if (listener.accept_proxy)
-            out.push_back(
-                fmt::format("listeners[{}].accept_proxy = true: receiving PROXY headers", i));
-    }
-    return out;
-}
-
 // The file's text, or "" when it cannot be read (the loaders then say why).
 std::string read_text(const std::string& path) {
     std::ifstream file(path, std::ios::binary);
@@ -124,10 +111,6 @@ int check_command(const Options& options) {
     if (config::is_arbiter_config(read_text(options.config_path))) return check_arbiter(options);
     auto config = load_or_report(options.config_path);
     if (!config) return 1;
-    for (const auto& feature : unsupported_features(*config))
-        std::fprintf(stderr,
-                     "%s: warning: %s is not supported by this version; lb run refuses it\n",
-                     options.config_path.c_str(), feature.c_str());
     std::fputs(config::summarize(*config).c_str(), stdout);
     std::printf("%s: ok\n", options.config_path.c_str());
     return 0;
@@ -172,12 +155,6 @@ int run_command(const Options& options) {
     auto config = config::load_config(options.config_path, diagnostics);
     if (!config) {
         std::fputs(diagnostics.to_string().c_str(), stderr);
-        return 1;
-    }
-    if (const auto unsupported = unsupported_features(*config); !unsupported.empty()) {
-        for (const auto& feature : unsupported)
-            std::fprintf(stderr, "%s: error: %s is not supported by this version\n",
-                         options.config_path.c_str(), feature.c_str());
         return 1;
     }
     // Warnings go through the log, so with log_format = "json" they are JSON lines too.

@@ -9,13 +9,13 @@
 
 namespace lb::metrics {
 
-enum class ConnectionError { ConnectRefused, ConnectTimeout, Reset, Limit };
-inline constexpr std::size_t kConnectionErrorCount = 4;
+enum class ConnectionError { ConnectRefused, ConnectTimeout, Reset, Limit, ProxyHeader };
+inline constexpr std::size_t kConnectionErrorCount = 5;
 inline constexpr std::array<ConnectionError, kConnectionErrorCount> kConnectionErrors = {
     ConnectionError::ConnectRefused, ConnectionError::ConnectTimeout, ConnectionError::Reset,
-    ConnectionError::Limit};
+    ConnectionError::Limit, ConnectionError::ProxyHeader};
 
-// The documented label: connect_refused | connect_timeout | reset | limit.
+// The documented label: connect_refused | connect_timeout | reset | limit | proxy_header.
 [[nodiscard]] constexpr std::string_view to_string(ConnectionError reason) {
     switch (reason) {
         case ConnectionError::ConnectRefused:
@@ -26,6 +26,8 @@ inline constexpr std::array<ConnectionError, kConnectionErrorCount> kConnectionE
             return "reset";
         case ConnectionError::Limit:
             return "limit";
+        case ConnectionError::ProxyHeader:
+            return "proxy_header";
     }
     return "reset";
 }

@@ -2,6 +2,9 @@
 
 #include <sys/socket.h>
 
+#include <array>
+#include <cerrno>
+
 #include "lb/proxy/proxy_header.h"
 
 namespace lb {
@@ -48,6 +51,10 @@ bool ProxySession::accept_from(uv_stream_t* server) noexcept {
 }
 
 void ProxySession::load_client_address() noexcept {
+    if (received_header_ && received_header_->source) {
+        client_ = received_header_->source;
+        return;
+    }
     sockaddr_storage peer{};
     int length = sizeof peer;
     if (uv_tcp_getpeername(&client_tcp_, reinterpret_cast<sockaddr*>(&peer), &length) == 0)
@@ -63,9 +70,76 @@ void ProxySession::start(SiteSnapshot snapshot) noexcept {
     if (closing_) return;
     snapshot_ = snapshot;
     timer_ = host_.scheduler().make_timer([this] { on_timer(); });
-    counted_ = true;
     uv_tcp_nodelay(&client_tcp_, 1);
+    if (settings_->routes[listener_index_].accept_proxy) return await_proxy_header();
+    counted_ = true;
     connect_to(snapshot.active);
+}
+
+void ProxySession::await_proxy_header() noexcept {
+    awaiting_header_ = true;
+    host_.scheduler().arm_at(*timer_, accepted_at_ + settings_->connect_timeout);
+    // A zero-length buffer: libuv reports readability (UV_ENOBUFS) without reading a byte.
+    if (const int rc = uv_read_start(as_stream(&client_tcp_), &ProxySession::on_header_alloc,
+                                     &ProxySession::on_header_read);
+        rc != 0)
+        close(Termination{Termination::Cause::ClientReset, Termination::Phase::Connect, rc});
+}
+
+void ProxySession::on_header_alloc(uv_handle_t*, std::size_t, uv_buf_t* buf) noexcept {
+    *buf = uv_buf_init(nullptr, 0);
+}
+
+void ProxySession::on_header_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) noexcept {
+    auto* self = static_cast<ProxySession*>(stream->data);
+    if (self == nullptr || self->closing_ || !self->awaiting_header_) return;
+    if (nread == UV_ENOBUFS) return self->on_client_readable();
+    if (nread < 0)
+        self->close(Termination{Termination::Cause::ProxyHeaderAborted,
+                                Termination::Phase::Connect, static_cast<int>(nread)});
+}
+
+void ProxySession::on_client_readable() noexcept {
+    uv_os_fd_t fd = -1;
+    if (uv_fileno(as_handle(&client_tcp_), &fd) != 0) return;
+    const std::size_t have = header_bytes_.size();
+    std::array<std::uint8_t, kMaxProxyHeaderBytes> peeked{};
+    const ssize_t n = ::recv(fd, peeked.data(), kMaxProxyHeaderBytes - have,
+                             MSG_PEEK | MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
+    const auto fail = [this](Termination::Cause cause, int status) {
+        settings_->routes[listener_index_].counters.bad_proxy_header();
+        close(Termination{cause, Termination::Phase::Connect, status});
+    };
+    if (n <= 0) return fail(Termination::Cause::ProxyHeaderAborted, n < 0 ? -errno : UV_EOF);
+    std::vector<std::uint8_t> seen = header_bytes_;
+    seen.insert(seen.end(), peeked.begin(), peeked.begin() + n);
+    const ProxyHeaderParse parse = parse_proxy_header(seen);
+    if (parse.status == ProxyHeaderParse::Status::Invalid)
+        return fail(Termination::Cause::ProxyHeaderInvalid, 0);
+    // Take from the socket only what belongs to the header: all that was seen while it goes on,
+    // up to its last byte once it is complete.
+    const std::size_t take = parse.status == ProxyHeaderParse::Status::Complete
+                                 ? parse.header.size - have
+                                 : static_cast<std::size_t>(n);
+    std::array<std::uint8_t, kMaxProxyHeaderBytes> sink{};
+    if (::recv(fd, sink.data(), take, MSG_DONTWAIT) != static_cast<ssize_t>(take))
+        return fail(Termination::Cause::ProxyHeaderAborted, -errno);
+    if (parse.status == ProxyHeaderParse::Status::NeedMore) {
+        header_bytes_ = std::move(seen);
+        if (header_bytes_.size() >= kMaxProxyHeaderBytes)
+            return fail(Termination::Cause::ProxyHeaderInvalid, 0);
+        return;
+    }
+    awaiting_header_ = false;
+    header_bytes_.clear();
+    header_bytes_.shrink_to_fit();
+    uv_read_stop(as_stream(&client_tcp_));
+    received_header_ = parse.header;
+    if (received_header_->source) client_ = received_header_->source;
+    timer_->cancel();
+    counted_ = true;
+    connect_to(snapshot_.active);
 }
 
 void ProxySession::connect_to(std::size_t site) noexcept {
@@ -157,11 +231,16 @@ void ProxySession::on_connected() noexcept {
 bool ProxySession::send_proxy_header() noexcept {
     const config::ProxyProtocol version = settings_->routes[listener_index_].proxy_protocol;
     if (version == config::ProxyProtocol::None) return true;
-    sockaddr_storage local{};
-    int length = sizeof local;
+    // The addresses a received header carried, else the client connection's own.
     std::optional<SocketAddress> reached;
-    if (uv_tcp_getsockname(&client_tcp_, reinterpret_cast<sockaddr*>(&local), &length) == 0)
-        reached = SocketAddress::from_sockaddr(reinterpret_cast<sockaddr*>(&local));
+    if (received_header_ && received_header_->destination) {
+        reached = received_header_->destination;
+    } else {
+        sockaddr_storage local{};
+        int length = sizeof local;
+        if (uv_tcp_getsockname(&client_tcp_, reinterpret_cast<sockaddr*>(&local), &length) == 0)
+            reached = SocketAddress::from_sockaddr(reinterpret_cast<sockaddr*>(&local));
+    }
     const auto& client = client_address();
     const std::string header = client && reached ? proxy_header(version, *client, *reached)
                                                  : proxy_header_local(version);
@@ -198,6 +277,12 @@ void ProxySession::arm_idle_timer() noexcept {
 
 void ProxySession::on_timer() noexcept {
     if (closing_) return;
+    if (awaiting_header_) {
+        settings_->routes[listener_index_].counters.bad_proxy_header();
+        close(Termination{Termination::Cause::ProxyHeaderTimeout, Termination::Phase::Connect,
+                          UV_ETIMEDOUT});
+        return;
+    }
     if (!connected_) {
         on_connect_failed(Termination{Termination::Cause::ConnectTimeout,
                                       Termination::Phase::Connect, UV_ETIMEDOUT});

@@ -11,12 +11,14 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "lb/base/scheduler.h"
 #include "lb/proxy/active_site.h"
 #include "lb/proxy/buffer_pool.h"
 #include "lb/proxy/forwarder.h"
 #include "lb/proxy/kernel_pipe_pool.h"
+#include "lb/proxy/proxy_header_parser.h"
 #include "lb/proxy/proxy_settings.h"
 #include "lb/proxy/termination.h"
 
@@ -60,7 +62,8 @@ public:
     [[nodiscard]] std::uint64_t id() const { return id_; }
     [[nodiscard]] std::size_t listener_index() const { return listener_index_; }
     [[nodiscard]] const ProxySettings& settings() const { return *settings_; }
-    // Fetched at accept when connection logs are on, else on first request while open.
+    // Fetched at accept when connection logs are on, else on first request while open. With
+    // accept_proxy, the address the PROXY header carries once it has come.
     [[nodiscard]] const std::optional<SocketAddress>& client_address() noexcept;
     [[nodiscard]] std::optional<std::size_t> site() const {
         return site_index_ ? std::optional<std::size_t>(*site_index_) : std::nullopt;
@@ -82,6 +85,13 @@ public:
 
 private:
     void connect_to(std::size_t site) noexcept;
+    // accept_proxy: the client's header is read before any site is chosen. The socket is read
+    // only as far as the header goes (peek, then consume), so the client's own bytes stay in it
+    // for the forwarder.
+    void await_proxy_header() noexcept;
+    void on_client_readable() noexcept;
+    static void on_header_alloc(uv_handle_t* handle, std::size_t size, uv_buf_t* buf) noexcept;
+    static void on_header_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept;
     void load_client_address() noexcept;
     void on_connected() noexcept;
     // The listener's PROXY protocol header to the site, if it has one; false: the session is
@@ -127,6 +137,10 @@ private:
 
     SiteSnapshot snapshot_{};
     std::optional<SocketAddress> client_;
+    // accept_proxy: the header's bytes so far, then what it said.
+    std::vector<std::uint8_t> header_bytes_;
+    std::optional<ProxyHeader> received_header_;
+    bool awaiting_header_ = false;
     std::optional<std::uint8_t> site_index_;  // 0 primary, 1 standby
     std::chrono::system_clock::time_point accepted_wall_{};
     TimePoint accepted_at_{};

@@ -17,6 +17,7 @@ std::shared_ptr<const ProxySettings> make_proxy_settings(const config::Config& c
         route.name = listener.name;
         route.bind = listener.bind;
         route.proxy_protocol = listener.proxy_protocol;
+        route.accept_proxy = listener.accept_proxy;
         route.counters = sink.route(listener.name, settings->site_names);
         for (std::size_t i = 0; i < 2; ++i) {
             const auto& site = cfg.sites[i];

@@ -18,6 +18,7 @@ struct ListenerRoute {
     SocketAddress bind;
     std::array<SocketAddress, 2> site_endpoints;  // by site index: 0 primary, 1 standby
     config::ProxyProtocol proxy_protocol = config::ProxyProtocol::None;  // header to the site
+    bool accept_proxy = false;  // clients start with a PROXY header (another balancer in front)
     RouteCounters counters;  // this worker's, for this listener and site_names; outlive settings
 };
 

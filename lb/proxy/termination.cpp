@@ -36,6 +36,12 @@ std::string_view tcplog_code(const Termination& t) {
         case Cause::NoSite:
         case Cause::LocalResource:
             return "PC";
+        case Cause::ProxyHeaderInvalid:
+            return "PR";
+        case Cause::ProxyHeaderTimeout:
+            return "cR";
+        case Cause::ProxyHeaderAborted:
+            return "CR";
     }
     return "--";
 }
@@ -54,6 +60,10 @@ std::optional<metrics::ConnectionError> connection_error(const Termination& t) {
         case Cause::Limit:
         case Cause::LocalResource:
             return ConnectionError::Limit;
+        case Cause::ProxyHeaderInvalid:
+        case Cause::ProxyHeaderTimeout:
+        case Cause::ProxyHeaderAborted:
+            return ConnectionError::ProxyHeader;
         default:
             return std::nullopt;
     }
@@ -83,6 +93,12 @@ std::string_view describe(const Termination& t) {
             return "no site";
         case Cause::LocalResource:
             return "out of local resources";
+        case Cause::ProxyHeaderInvalid:
+            return "invalid PROXY header";
+        case Cause::ProxyHeaderTimeout:
+            return "no PROXY header in time";
+        case Cause::ProxyHeaderAborted:
+            return "client left before its PROXY header";
     }
     return "closed";
 }

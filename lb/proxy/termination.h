@@ -22,6 +22,11 @@ struct Termination {
         Shutdown,        // the daemon is stopping (or the session was killed by an operator)
         NoSite,          // no site address for this connection (bad state; should not happen)
         LocalResource,   // lb itself is out of fds or memory: not the site's fault
+        // accept_proxy: the client's PROXY header was invalid, did not come within
+        // timeouts.connect, or the client left before sending it all.
+        ProxyHeaderInvalid,
+        ProxyHeaderTimeout,
+        ProxyHeaderAborted,
     };
     enum class Phase { Connect, Data };
 
@@ -42,8 +47,9 @@ struct Termination {
 
 // HAProxy-style two-letter termination state: who ended it, in which phase.
 // "--" normal; "SC" refused; "sC" connect timeout; "cD" idle timeout; "CD"/"SD" reset during
-// data; "PR" connection limit; "KD"/"KC" shutdown; "PC" lb out of resources (fds, memory) or no
-// site.
+// data; "PR" connection limit or an invalid PROXY header; "cR" no PROXY header in time; "CR" the
+// client left before its PROXY header; "KD"/"KC" shutdown; "PC" lb out of resources (fds,
+// memory) or no site.
 [[nodiscard]] std::string_view tcplog_code(const Termination& t);
 
 // What lb_connection_errors_total counts it as; nullopt for ends that are not errors (normal,

@@ -52,6 +52,11 @@ void RouteCounters::rejected() const noexcept {
     listener_->errors_no_site[static_cast<std::size_t>(metrics::ConnectionError::Limit)].add();
 }
 
+void RouteCounters::bad_proxy_header() const noexcept {
+    listener_->errors_no_site[static_cast<std::size_t>(metrics::ConnectionError::ProxyHeader)]
+        .add();
+}
+
 void RouteCounters::bytes(std::optional<std::size_t> site_index, std::uint64_t to_site,
                           std::uint64_t to_client) const noexcept {
     SiteTraffic* s = site_index ? site(*site_index) : nullptr;

@@ -98,6 +98,9 @@ public:
     void error(std::size_t site, metrics::ConnectionError reason) const noexcept;
     // Over max_connections: refused before a site was chosen (reason Limit, site "-").
     void rejected() const noexcept;
+    // accept_proxy: no valid PROXY header came, so no site was chosen (reason ProxyHeader,
+    // site "-").
+    void bad_proxy_header() const noexcept;
     // Bytes moved since the last call, counted on the listener and on `site` when there is one.
     void bytes(std::optional<std::size_t> site, std::uint64_t to_site,
                std::uint64_t to_client) const noexcept;

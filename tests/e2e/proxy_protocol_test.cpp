@@ -1,7 +1,8 @@
-// PROXY protocol to the gateway, against a real NGINX listening with `proxy_protocol`: the
-// addresses NGINX reads from the header ($proxy_protocol_addr/_port, _server_addr/_port) are the
-// client socket's and the listener's, for v1 and v2, IPv4 and IPv6. Runs on both forwarding paths
-// (the e2e-copy variant re-runs it with splice = false).
+// PROXY protocol, against a real NGINX listening with `proxy_protocol`: the addresses NGINX reads
+// from the header ($proxy_protocol_addr/_port, _server_addr/_port) are the client socket's and
+// the listener's, for v1 and v2, IPv4 and IPv6; with accept_proxy, the ones the client's own
+// header carried (sent by hand, or by a real HAProxy with send-proxy-v2 in front). Runs on both
+// forwarding paths (the e2e-copy variant re-runs it with splice = false).
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -9,10 +10,17 @@
 
 #include <catch2/catch.hpp>
 #include <string>
+#include <thread>
 
+#include "lb/proxy/proxy_header.h"
 #include "tests/e2e/e2e_fixture.h"
+#include "tests/e2e/ops_clients.h"
+#include "tests/support/haproxy_process.h"
+#include "tests/support/json_reader.h"
 #include "tests/support/lb_process.h"
 #include "tests/support/nginx_server.h"
+#include "tests/support/program.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/test_sockets.h"
 #include "tests/support/wait.h"
 
@@ -98,6 +106,135 @@ TEST_CASE("without proxy_protocol the gateway gets the client's bytes unchanged"
     const auto lb = start_lb(front_config(front, gateway.port()));
     const Through through = request_through(front.ip, front.port);
     CHECK(through.body == "127.0.0.1\n");
+}
+
+}  // namespace
+}  // namespace lb::test
+
+namespace lb::test {
+namespace {
+
+// accept_proxy: lb behind another L4 balancer. What the client's header carries is what lb logs
+// and passes on (proxy_protocol = "v2" to the same NGINX).
+struct BehindBalancer {
+    BehindBalancer() : gateway(proxy_protocol_gateway()) {
+        LbConfig config;
+        config.sites = {{"site-a", kSiteA, "primary"}, {"site-b", kSiteB, "standby"}};
+        config.listeners = {{"front", endpoint(kClientIp, front.port), gateway.port(), "v2"}};
+        config.metrics_port = metrics_port;
+        config.connect_timeout = "500ms";  // also how long a PROXY header may take
+        LbWorkspace& ws = workspace;
+        ws.write_config(config);
+        // accept_proxy is a listener key: appended to the (only) listener's table.
+        write_file(ws.config_path(), read_file(ws.config_path()) + "accept_proxy = true\n");
+        lb = start_lb(ws);
+    }
+    NginxServer gateway;
+    Front front = free_front();
+    std::uint16_t metrics_port = free_port();
+    LbWorkspace workspace;
+    std::unique_ptr<LbProcess> lb;
+};
+
+std::string body_of(const Received& reply) {
+    const auto at = reply.data.find("\r\n\r\n");
+    return at == std::string::npos ? std::string() : reply.data.substr(at + 4);
+}
+
+TEST_CASE("accept_proxy: the client address in the header is logged and passed on, the bytes "
+          "after it are the client's",
+          "[e2e][proxy-protocol]") {
+    BehindBalancer rig;
+    SECTION("v1, header and request in one segment") {
+        Fd fd = connect_front(rig.front);
+        REQUIRE(send_all(fd.get(),
+                         "PROXY TCP4 203.0.113.9 198.51.100.1 40000 443\r\n"
+                         "GET /pp HTTP/1.0\r\n\r\n",
+                         deadline_in(5s)) == IoStatus::Ok);
+        const Received reply = recv_until_eof(fd.get(), deadline_in(5s));
+        INFO(reply.data << log_of(*rig.lb));
+        CHECK(body_of(reply) == "203.0.113.9 40000 198.51.100.1 443|127.0.0.1\n");
+        // Still open on the client's side: listed with the header's address.
+        const json::Value sessions =
+            ops::admin_json(rig.workspace.admin_socket(), "show sessions json");
+        REQUIRE(sessions["sessions"].size() == 1);
+        CHECK(sessions["sessions"][0]["client"].string() == "203.0.113.9:40000");
+        REQUIRE(shutdown_write(fd.get()));  // the session ends, and its log line is written
+        CHECK(wait_until(
+            [&] { return log_of(*rig.lb).find("203.0.113.9:40000 [") != std::string::npos; },
+            deadline_in(3s)));
+    }
+    SECTION("v2 over IPv6, sent a few bytes at a time") {
+        const std::string header = proxy_header(
+            config::ProxyProtocol::V2, *SocketAddress::parse_endpoint("[2001:db8::9]:4242"),
+            *SocketAddress::parse_endpoint("[2001:db8::1]:443"));
+        const std::string all = header + "GET /pp HTTP/1.0\r\n\r\n";
+        Fd fd = connect_front(rig.front);
+        for (std::size_t at = 0; at < all.size(); at += 7) {
+            REQUIRE(send_all(fd.get(), std::string_view(all).substr(at, 7), deadline_in(5s)) ==
+                    IoStatus::Ok);
+            std::this_thread::sleep_for(2ms);  // separate segments; the order is what matters
+        }
+        const Received reply = recv_until_eof(fd.get(), deadline_in(5s));
+        INFO(reply.data << log_of(*rig.lb));
+        CHECK(body_of(reply) == "2001:db8::9 4242 2001:db8::1 443|127.0.0.1\n");
+    }
+}
+
+TEST_CASE("accept_proxy: garbage, a late header or none at all close the connection, counted",
+          "[e2e][proxy-protocol]") {
+    BehindBalancer rig;
+    {
+        Fd garbage = connect_front(rig.front);
+        REQUIRE(send_all(garbage.get(), "GET / HTTP/1.0\r\n\r\n", deadline_in(5s)) ==
+                IoStatus::Ok);
+        CHECK(is_closed_within(garbage.get(), deadline_in(3s)));
+    }
+    {
+        Fd silent = connect_front(rig.front);  // nothing within timeouts.connect (500ms)
+        CHECK(is_closed_within(silent.get(), deadline_in(3s)));
+    }
+    {
+        Fd gone = connect_front(rig.front);
+        REQUIRE(send_all(gone.get(), "PROXY TCP4 203.0.", deadline_in(5s)) == IoStatus::Ok);
+        REQUIRE(shutdown_write(gone.get()));
+        CHECK(is_closed_within(gone.get(), deadline_in(3s)));
+    }
+    const bool counted = wait_until(
+        [&] {
+            const auto log = log_of(*rig.lb);
+            return log.find(" PR ") != std::string::npos && log.find(" cR ") != std::string::npos &&
+                   log.find(" CR ") != std::string::npos;
+        },
+        deadline_in(3s));
+    INFO(log_of(*rig.lb));
+    CHECK(counted);
+    const Exposition metrics = ops::scrape(rig.metrics_port);
+    CHECK(ops::metric(metrics, "lb_connection_errors_total",
+                      {{"listener", "front"}, {"site", "-"}, {"reason", "proxy_header"}}) == 3);
+    // Nothing reached a site.
+    CHECK(ops::metric_sum(metrics, "lb_connections_total", {{"listener", "front"}}) == 0);
+    CHECK(rig.gateway.error_log().find("broken header") == std::string::npos);
+}
+
+// The balancer in front is a real HAProxy with send-proxy-v2 on its server (lb): the client's
+// address reaches the gateway through both.
+TEST_CASE("accept_proxy behind a real HAProxy sending PROXY v2", "[e2e][proxy-protocol]") {
+    if (HaproxyProcess::binary().empty()) skip_test("haproxy is not installed");
+    BehindBalancer rig;
+    HaproxyConfig front;
+    const std::uint16_t front_port = free_port();
+    front.bind = endpoint(kClientIp, front_port);
+    front.servers = {{"lb", kClientIp, rig.front.port, false, "send-proxy-v2"}};
+    HaproxyProcess haproxy(front);
+    REQUIRE(haproxy.wait_ready(deadline_in(10s)));
+    Fd fd = connect_front(Front{kClientIp, front_port});
+    const std::uint16_t client_port = local_port(fd.get());
+    REQUIRE(send_all(fd.get(), "GET /pp HTTP/1.0\r\n\r\n", deadline_in(5s)) == IoStatus::Ok);
+    const Received reply = recv_until_eof(fd.get(), deadline_in(5s));
+    INFO(reply.data << log_of(*rig.lb) << haproxy.log_text());
+    CHECK(body_of(reply) ==
+          fmt::format("127.0.0.1 {} 127.0.0.1 {}|127.0.0.1\n", client_port, front_port));
 }
 
 }  // namespace

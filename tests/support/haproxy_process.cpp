@@ -34,7 +34,8 @@ std::string HaproxyConfig::render(const std::filesystem::path& stats_socket) con
     for (const HaproxyServer& server : servers) {
         out << "    server " << server.name << " " << server.address << ":" << server.port
             << " check inter " << check_interval << " rise " << rise << " fall " << fall
-            << (server.backup ? " backup" : "") << "\n";
+            << (server.backup ? " backup" : "")
+            << (server.options.empty() ? "" : " " + server.options) << "\n";
     }
     return out.str();
 }

@@ -23,6 +23,7 @@ struct HaproxyServer {
     std::string address;  // IP
     std::uint16_t port = 0;
     bool backup = false;
+    std::string options = {};  // more server keywords, e.g. "send-proxy-v2"
 };
 
 // Rendered as `frontend NAME` then `backend NAME` (HAProxy numbers them 2 and 3), every server

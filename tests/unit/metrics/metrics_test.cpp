@@ -303,7 +303,8 @@ TEST_CASE("connection error reasons have the documented labels, one each", "[uni
     std::set<std::string_view> labels;
     for (const auto reason : kConnectionErrors) labels.insert(to_string(reason));
     CHECK(labels ==
-          std::set<std::string_view>{"connect_refused", "connect_timeout", "reset", "limit"});
+          std::set<std::string_view>{"connect_refused", "connect_timeout", "reset", "limit",
+                                     "proxy_header"});
     CHECK(labels.size() == kConnectionErrorCount);
 }
 

@@ -76,6 +76,7 @@ TEST_CASE("only refused and timed-out connects are the site's connect errors", "
     https.error(1, ConnectionError::ConnectTimeout);
     https.error(1, ConnectionError::Limit);  // this host out of fds: not the site's fault
     https.error(1, ConnectionError::Reset);
+    https.error(1, ConnectionError::ProxyHeader);
     https.error(7, ConnectionError::ConnectRefused);  // no such site: ignored
     CHECK(traffic.site("site-b").connect_errors == 2);
     CHECK(traffic.site("site-a").connect_errors == 0);
