@@ -59,6 +59,8 @@ struct HealthSettings {
     Duration timeout = 500ms;
     int rise = 2;
     int fall = 3;
+    // The gateway's check port expects PROXY headers: each check sends a LOCAL one first.
+    ProxyProtocol proxy_protocol = ProxyProtocol::None;
 };
 
 struct Policy {

@@ -53,6 +53,12 @@ void read_timeouts(TableReader& r, Timeouts& timeouts) {
 }
 
 // Used for [health] and for each [sites.health], which starts from [health]'s values.
+std::optional<ProxyProtocol> read_proxy_protocol(TableReader& r) {
+    return r.enumeration<ProxyProtocol>(
+        "proxy_protocol",
+        {{"none", ProxyProtocol::None}, {"v1", ProxyProtocol::V1}, {"v2", ProxyProtocol::V2}});
+}
+
 void read_health(TableReader& r, HealthSettings& health) {
     set(health.kind, r.enumeration<CheckKind>("kind", {{"tcp", CheckKind::Tcp},
                                                        {"http", CheckKind::Http},
@@ -82,6 +88,7 @@ void read_health(TableReader& r, HealthSettings& health) {
     set(health.timeout, r.duration("timeout", Duration(1)));
     set(health.rise, r.int_in("rise", 1, kIntMax));
     set(health.fall, r.int_in("fall", 1, kIntMax));
+    set(health.proxy_protocol, read_proxy_protocol(r));
 }
 
 void read_policy(TableReader& r, Policy& policy) {
@@ -117,10 +124,7 @@ Listener read_listener(TableReader& r) {
     if (r.require("bind")) set(listener.bind, r.endpoint("bind"));
     listener.target_port = listener.bind.port();
     set(listener.target_port, r.port("target_port"));
-    set(listener.proxy_protocol,
-        r.enumeration<ProxyProtocol>(
-            "proxy_protocol",
-            {{"none", ProxyProtocol::None}, {"v1", ProxyProtocol::V1}, {"v2", ProxyProtocol::V2}}));
+    set(listener.proxy_protocol, read_proxy_protocol(r));
     set(listener.accept_proxy, r.boolean("accept_proxy"));
     return listener;
 }

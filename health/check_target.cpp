@@ -16,6 +16,7 @@ CheckTarget CheckTarget::from_settings(const config::HealthSettings& settings,
     target.verify = settings.verify;
     target.ca_file = settings.ca_file;
     target.timeout = settings.timeout;
+    target.proxy_protocol = settings.proxy_protocol;
     return target;
 }
 

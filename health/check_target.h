@@ -24,6 +24,7 @@ struct CheckTarget {
     config::TlsVerify verify = config::TlsVerify::None;
     std::string ca_file;
     Duration timeout{500};
+    config::ProxyProtocol proxy_protocol = config::ProxyProtocol::None;  // LOCAL header first
 
     [[nodiscard]] static CheckTarget from_settings(const config::HealthSettings& settings,
                                                    const SocketAddress& address_with_port);

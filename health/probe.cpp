@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "config/duration.h"
+#include "config/proxy_header.h"
 
 namespace lb::health {
 namespace {
@@ -154,6 +155,10 @@ void Probe::on_connect(uv_connect_t* req, int status) noexcept {
     if (status < 0)
         return self->fail(connect_cause(status), connect_failure(status),
                           is_local_resource_error(status));
+    // A gateway whose port expects PROXY headers reads one from every connection: a LOCAL one
+    // (no client to speak for) comes first, before TLS or the request.
+    if (self->target_.proxy_protocol != config::ProxyProtocol::None)
+        self->send(proxy_header_local(self->target_.proxy_protocol));
     self->on_connected();
 }
 

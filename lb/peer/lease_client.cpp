@@ -59,16 +59,29 @@ LeaseUpdate LeaseClient::on_reply(const LeaseReply& reply, TimePoint now) {
     switch (reply.verdict) {
         case LeaseVerdict::Granted:
             if (wanted_) {
-                // A tenth of the lease less: this view must end before the arbiter's even when
+                // A quarter of the lease less: this view must end before the arbiter's even when
                 // this loop's timer fires late or the VIP takes a moment to go.
-                const TimePoint until = sent_at + reply.lease - std::max(Duration(1), reply.lease / 10);
+                const TimePoint until =
+                    sent_at + reply.lease - std::max(Duration(1), reply.lease / 4);
                 valid_until_ = valid_until_ ? std::max(*valid_until_, until) : until;
                 refused_by_.clear();
+                // The arbiter's own length rules: renew at least three times per grant, so
+                // two lost requests cost nothing, and judge staleness by the longer of the two.
+                const Duration renew = std::max(Duration(1), reply.lease / 3);
+                if (renew < renew_every_) {
+                    renew_every_ = renew;
+                    next_request_ = std::min(next_request_, sent_at + renew_every_);
+                }
+                lease_ = std::max(lease_, reply.lease);
             }
             break;
         case LeaseVerdict::Refused:
             refused_by_ = reply.holder;
-            if (valid_until_) valid_until_ = std::min(*valid_until_, sent_at);
+            // Someone else held it after the request was sent: this view cannot outlast that.
+            // Refused with nobody named, the arbiter has just restarted and grants nothing for
+            // a lease: a grant this instance holds (from before the restart) still ends first.
+            if (valid_until_ && !reply.holder.empty())
+                valid_until_ = std::min(*valid_until_, sent_at);
             break;
         case LeaseVerdict::Released:
             break;

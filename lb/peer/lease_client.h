@@ -3,11 +3,15 @@
 //
 // Rules (tests/unit/peer/lease_client_test.cpp):
 // - while the lease is wanted, a request goes out at once and then every `renew_every`;
-// - a grant holds the lease until the request's send time + the granted length less a tenth
+// - a grant holds the lease until the request's send time + the granted length less a quarter
 //   (at least 1 ms), never from when the reply arrived: the arbiter received the request after it
 //   was sent, so its expiry is later than this view's, and this instance always lets go first;
+// - a grant shorter than three renewals brings the renewals down to a third of it (the arbiter's
+//   `lease` rules, whatever this instance assumed);
 // - a grant only extends the lease (a reordered older grant never shortens it); a refusal of a
-//   request sent at t ends the lease by t at the latest (someone else held it after t);
+//   request sent at t naming a holder ends the lease by t at the latest (someone else held it
+//   after t); a refusal naming nobody (the arbiter restarted and waits out one lease) leaves the
+//   lease to end by itself;
 // - a reply to a request this client did not send (another instance id, another boot id of this
 //   one, a sequence not in flight), or sent longer ago than a lease (it can grant nothing that
 //   has not run out), is ignored and counted as stale; so is a reply to an acquire sent before a

@@ -56,8 +56,8 @@ PeerMachine::PeerMachine(const config::Peer& settings, std::uint64_t boot_id, Ad
       policy_(std::move(policy)),
       known_epoch_(policy_.epoch) {
     LB_CHECK(priority_ >= 1 && priority_ <= 255);
-    // The arbiter grants 3 × the advert interval by default; renewing every interval leaves
-    // room for two lost requests.
+    // Until the arbiter's first grant says otherwise (LeaseClient adapts to it), a lease of 3 ×
+    // the advert interval renewed every interval: room for two lost requests.
     if (settings.arbiter) lease_.emplace(id_, boot_id_, 3 * interval_, interval_);
     LB_CHECK(interval_.count() >= 1 &&
              interval_.count() <= std::numeric_limits<std::uint32_t>::max());
@@ -398,7 +398,7 @@ void PeerMachine::enter(PeerRole to, std::string cause, TimePoint now, Reaction&
 }
 
 bool PeerMachine::peer_votes(TimePoint now) const {
-    // Fresh for two of the peer's intervals only: a peer cut off from this MASTER becomes due
+    // Fresh for 1.5 of the shorter interval only (vote_window()): a peer cut off from this MASTER becomes due
     // to take over after its master_down_interval() (3 intervals + skew) of silence, and may
     // then get the lease; this vote must have lapsed by then, or both would hold the VIP.
     return heard_ && now - heard_->at < vote_window() &&

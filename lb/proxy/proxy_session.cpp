@@ -5,7 +5,7 @@
 #include <array>
 #include <cerrno>
 
-#include "lb/proxy/proxy_header.h"
+#include "config/proxy_header.h"
 
 namespace lb {
 namespace {

@@ -12,7 +12,7 @@
 #include <string>
 #include <thread>
 
-#include "lb/proxy/proxy_header.h"
+#include "config/proxy_header.h"
 #include "tests/e2e/e2e_fixture.h"
 #include "tests/e2e/ops_clients.h"
 #include "tests/support/haproxy_process.h"
@@ -235,6 +235,52 @@ TEST_CASE("accept_proxy behind a real HAProxy sending PROXY v2", "[e2e][proxy-pr
     INFO(reply.data << log_of(*rig.lb) << haproxy.log_text());
     CHECK(body_of(reply) ==
           fmt::format("127.0.0.1 {} 127.0.0.1 {}|127.0.0.1\n", client_port, front_port));
+}
+
+}  // namespace
+}  // namespace lb::test
+
+namespace lb::test {
+namespace {
+
+// [sites.health] proxy_protocol: the check sends a LOCAL header first, which NGINX's
+// proxy_protocol port requires of every connection; without it the same check fails there.
+TEST_CASE("health checks of a proxy_protocol port send a LOCAL header first",
+          "[e2e][proxy-protocol][one-path]") {
+    NginxServerBlock a_block;
+    a_block.address = kSiteA;
+    a_block.proxy_protocol = true;
+    a_block.locations = {NginxLocation{"/health", true, 200, "ok\n"}};
+    NginxServer a(NginxOptions{{a_block}, {}});
+    NginxServerBlock b_block = a_block;
+    b_block.address = kSiteB;
+    NginxServer b(NginxOptions{{b_block}, {}});
+    LbConfig config;
+    const std::string http_check = "kind = \"http\"\npath = \"/health\"\nport = ";
+    config.sites = {
+        {"site-a", kSiteA, "primary",
+         http_check + std::to_string(a.port()) + "\nproxy_protocol = \"v2\"\n"},
+        {"site-b", kSiteB, "standby",
+         http_check + std::to_string(b.port()) + "\n"},  // no header: NGINX refuses
+    };
+    const Front front = free_front();
+    config.listeners = {{"front", endpoint(front.ip, front.port), a.port(), "v1"}};
+    LbWorkspace workspace;
+    workspace.write_config(config);
+    const auto lb = start_lb(workspace);
+    json::Value sites;
+    const bool judged = wait_until(
+        [&] {
+            sites = ops::admin_json(workspace.admin_socket(), "show sites json");
+            return sites["sites"][0]["health"].string() == "up" &&
+                   sites["sites"][1]["health"].string() == "down";
+        },
+        deadline_in(5s));
+    INFO(ops::admin(workspace.admin_socket(), "show sites") << log_of(*lb));
+    CHECK(judged);
+    CHECK(sites["sites"][1]["last_check"]["reason"].string().starts_with("http"));
+    CHECK(a.error_log().find("broken header") == std::string::npos);
+    CHECK(b.error_log().find("broken header") != std::string::npos);
 }
 
 }  // namespace

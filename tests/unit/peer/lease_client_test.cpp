@@ -44,8 +44,8 @@ TEST_CASE("an idle client asks nothing, and wanting the lease asks at once, then
     CHECK(second->sequence == 2);
 }
 
-// A grant of 300ms holds 270ms from the send: a tenth less, so this view ends first.
-constexpr Duration kHeld = 270ms;
+// A grant of 300ms holds 225ms from the send: a quarter less, so this view ends first.
+constexpr Duration kHeld = 225ms;
 
 TEST_CASE("a grant holds from the request's send time, not from the reply's arrival",
           "[unit][peer]") {
@@ -59,7 +59,7 @@ TEST_CASE("a grant holds from the request's send time, not from the reply's arri
     CHECK(c.held(kT0 + 40ms));
     CHECK(c.valid_until() == kT0 + kHeld);
     CHECK(c.held(kT0 + kHeld - 1ms));
-    CHECK_FALSE(c.held(kT0 + kHeld));  // the edge: over at exactly send + lease - lease/10
+    CHECK_FALSE(c.held(kT0 + kHeld));  // the edge: over at exactly send + lease - lease/4
     // The lease's end is a deadline of its own.
     CHECK(c.next_deadline() == kT0 + kRenew);
 }
@@ -126,6 +126,38 @@ TEST_CASE("replies to requests never sent, or to another instance, are stale", "
     previous.request_boot_id = request->boot_id + 1;
     CHECK(c.on_reply(previous, kT0 + 1ms).stale);
     CHECK_FALSE(c.held(kT0 + 1ms));
+}
+
+TEST_CASE("a refusal naming nobody (the arbiter just restarted) leaves the lease to its own end",
+          "[unit][peer]") {
+    LeaseClient c = client();
+    (void)c.want(true, kPolicy, kT0);
+    const auto granted = c.tick(kPolicy, kT0);
+    REQUIRE(granted);
+    (void)c.on_reply(reply_to(*granted, LeaseVerdict::Granted), kT0 + 1ms);
+    const auto refused = c.tick(kPolicy, kT0 + kRenew);
+    REQUIRE(refused);
+    // The restarted arbiter grants nobody for a lease from its start, which is after this
+    // grant's request was sent: the view, ending sooner, stays.
+    const LeaseUpdate update = c.on_reply(reply_to(*refused, LeaseVerdict::Refused, ""),
+                                          kT0 + kRenew + 1ms);
+    CHECK_FALSE(update.lost);
+    CHECK(c.valid_until() == kT0 + kHeld);
+    CHECK(c.refused_by().empty());
+}
+
+TEST_CASE("a grant shorter than three renewals brings the renewals down to a third of it",
+          "[unit][peer]") {
+    LeaseClient c = client();  // assumes 300ms leases renewed every 100ms
+    (void)c.want(true, kPolicy, kT0);
+    const auto request = c.tick(kPolicy, kT0);
+    REQUIRE(request);
+    (void)c.on_reply(reply_to(*request, LeaseVerdict::Granted, "lb1", 150ms), kT0 + 1ms);
+    CHECK(c.valid_until() == kT0 + 150ms - 150ms / 4);
+    CHECK(c.next_deadline() == kT0 + 50ms);
+    const auto renewal = c.tick(kPolicy, kT0 + 50ms);
+    REQUIRE(renewal);
+    CHECK(c.next_deadline() == kT0 + 100ms);
 }
 
 TEST_CASE("a refusal ends the lease by the refused request's send time", "[unit][peer]") {

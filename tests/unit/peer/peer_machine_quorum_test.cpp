@@ -149,16 +149,16 @@ TEST_CASE("a lone backup granted the lease takes over, and lets go exactly when 
           bench.actions.end());
 }
 
-TEST_CASE("the master's view of the lease ends at the granted request's send time + 90% lease",
+TEST_CASE("the master's view of the lease ends at the granted request's send time + 75% lease",
           "[unit][peer]") {
     QuorumBench bench;
     bench.run_until(kT0 + 721ms);
     const TimePoint asked = bench.now;
     (void)bench.reply(LeaseVerdict::Granted, "lb1", asked + 3ms);
     REQUIRE(bench.machine.role() == PeerRole::Master);
-    bench.run_until(asked + 539ms);  // 600ms granted, a tenth less held
+    bench.run_until(asked + 449ms);  // 600ms granted, a quarter less held
     CHECK(bench.machine.role() == PeerRole::Master);
-    bench.run_until(asked + 540ms);
+    bench.run_until(asked + 450ms);
     CHECK(bench.machine.role() == PeerRole::Backup);
 }
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "lb/proxy/proxy_header.h"
+#include "config/proxy_header.h"
 
 namespace lb {
 namespace {

@@ -1,4 +1,4 @@
-#include "lb/proxy/proxy_header.h"
+#include "config/proxy_header.h"
 
 #include <netinet/in.h>
 

@@ -1,6 +1,6 @@
 // The PROXY protocol header, byte for byte against HAProxy's spec (doc/proxy-protocol.txt):
 // v1's text line, v2's signature, command, family, length and addresses in network order.
-#include "lb/proxy/proxy_header.h"
+#include "config/proxy_header.h"
 
 #include <catch2/catch.hpp>
 #include <string>

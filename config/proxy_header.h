@@ -1,6 +1,8 @@
 // The PROXY protocol header (HAProxy's spec, versions 1 and 2) that a listener with
 // `proxy_protocol = "v1" | "v2"` sends to the site before any client byte, so the gateway sees
-// the client's address and port instead of lb's. Pure: addresses in, bytes out.
+// the client's address and port instead of lb's; and the LOCAL header a health check with
+// `[health] proxy_protocol` sends first. Pure: addresses in, bytes out. Here rather than in
+// lb/proxy because health/ (below lb/) needs it too, as it needs SocketAddress.
 #pragma once
 
 #include <cstdint>
