@@ -265,6 +265,12 @@ void PeerDriver::run(const PeerAction& action) {
     } else if (const auto* adopt = std::get_if<AdoptPolicy>(&action)) {
         if (hooks_.adopt_policy) hooks_.adopt_policy(adopt->policy, adopt->from);
     } else if (const auto* lease = std::get_if<SendLeaseRequest>(&action)) {
+        // The VIP could not be removed: no early release, so the peer is granted the lease no
+        // sooner than it runs out at the arbiter.
+        if (lease->request.kind == LeaseKind::Release && vip_held_) {
+            log::error("peer: the VIP is still here; the arbiter's lease is left to run out");
+            return;
+        }
         if (settings_.arbiter && transport_->send_to(encode(lease->request, *key_), *settings_.arbiter))
             ++counters_.lease_requests_sent;
     }

@@ -24,6 +24,23 @@ socket = "/run/lb/arbiter.sock"
 listen = "127.0.0.1:9101"
 )";
 
+TEST_CASE("an arbiter file with only what is required gets the documented defaults",
+          "[unit][config]") {
+    Diagnostics out;
+    const auto config = load_arbiter_config_from_string(
+        "[arbiter]\nbind = \"10.0.0.50:5406\"\nkey_file = \"/etc/lb/peer.key\"\n"
+        "members = [\"lb1\", \"lb2\"]\n",
+        "arbiter.toml", out);
+    INFO(out.to_string());
+    REQUIRE(config);
+    CHECK(config->lease == 600ms);  // 3 × the default advert_interval (200ms)
+    CHECK(config->state_file == "/var/lib/lb/arbiter-state.json");
+    CHECK(config->admin.socket == "/run/lb/arbiter.sock");
+    CHECK(config->admin.mode == 0660U);
+    REQUIRE(config->metrics.listen);
+    CHECK(config->metrics.listen->to_string() == "127.0.0.1:9101");
+}
+
 TEST_CASE("the arbiter's example loads with the values it spells out", "[unit][config]") {
     Diagnostics out;
     const auto config = load_arbiter_config_from_string(kExample, "arbiter.toml", out);
