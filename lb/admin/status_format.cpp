@@ -171,6 +171,13 @@ void write_peer(JsonWriter& json, const std::optional<PeerView>& peer) {
 
 }  // namespace
 
+std::string format_counts(const std::map<std::string, std::uint64_t>& counts) {
+    std::string out;
+    for (const auto& [name, count] : counts)
+        out += fmt::format("{}{} {}", out.empty() ? "" : ", ", name, count);
+    return out.empty() ? "none" : out;
+}
+
 std::string key_value(std::string_view key, std::string_view value) {
     return fmt::format("{:<17}{}\n", fmt::format("{}:", key), value);
 }
@@ -389,10 +396,7 @@ std::string format_peer(const Status& status, Format format) {
     }
     out += key_value("adverts",
                      fmt::format("{} sent, {} received", p.adverts_sent, p.adverts_received));
-    std::string rejected;
-    for (const auto& [reason, count] : p.rejected)
-        rejected += fmt::format("{}{} {}", rejected.empty() ? "" : ", ", reason, count);
-    out += key_value("rejected", rejected.empty() ? "none" : rejected);
+    out += key_value("rejected", format_counts(p.rejected));
     std::string transitions;
     for (const PeerTransitionCount& t : p.transitions)
         transitions +=

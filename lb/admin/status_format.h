@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,8 @@ namespace lb::admin {
 [[nodiscard]] std::string format_uptime(std::uint64_t seconds);
 // "850ms", "4.2s", "5m03s", "2h05m", "3d04h": an age an operator reads at a glance.
 [[nodiscard]] std::string format_age(std::uint64_t milliseconds);
+// "bad_signature 2, replayed 1", or "none": counts by reason on one line.
+[[nodiscard]] std::string format_counts(const std::map<std::string, std::uint64_t>& counts);
 // "key:            value\n", the value in column 18: the "key: value" lines of lb's replies.
 [[nodiscard]] std::string key_value(std::string_view key, std::string_view value);
 // `text` safe for one line of a reply: control bytes become spaces, "" becomes "-".

@@ -91,10 +91,7 @@ std::string format_arbiter(const ArbiterStatus& s, admin::Format format) {
     out += key_value("requests", fmt::format("{} admitted: {} granted, {} refused, {} released",
                                              s.requests, s.granted, s.refused, s.released));
     out += key_value("holder changes", std::to_string(s.holder_changes));
-    std::string rejected;
-    for (const auto& [reason, count] : s.rejected)
-        rejected += fmt::format("{}{} {}", rejected.empty() ? "" : ", ", reason, count);
-    out += key_value("rejected", rejected.empty() ? "none" : rejected);
+    out += key_value("rejected", admin::format_counts(s.rejected));
     return out;
 }
 
