@@ -208,5 +208,22 @@ TEST_CASE("lb import-haproxy: HAProxy on the file and lb on its import answer th
     CHECK(by_lb.site_a_back == b);
 }
 
+// The files the unit tests import are configurations HAProxy itself accepts (those that need no
+// certificate or environment variable), so the import is tested on HAProxy's language, not on an
+// approximation of it.
+TEST_CASE("lb import-haproxy: HAProxy accepts the test data files it is tested on",
+          "[e2e][import][haproxy][one-path]") {
+    const std::string haproxy = HaproxyProcess::binary();
+    if (haproxy.empty()) skip_test("haproxy is not installed: cannot check the data files");
+    for (const char* name : {"two-sites-httpchk.cfg", "listen-style.cfg", "shared-backend.cfg",
+                             "ipv6-binds.cfg", "proxy-protocol.cfg", "one-server.cfg"}) {
+        const auto path = std::filesystem::path(LB_TEST_DATA_DIR) / "haproxy" / name;
+        const ProgramResult run = run_program({haproxy, "-c", "-f", path.string()},
+                                              deadline_in(10s));
+        INFO(name << ":\n" << run.out);
+        CHECK(run.exit_code == 0);
+    }
+}
+
 }  // namespace
 }  // namespace lb::test
