@@ -433,6 +433,19 @@ TEST_CASE("import: unknown sections and lines outside sections are warned",
     CHECK(any_has(run.warnings, {"haproxy.cfg:10:", "section 'resolvers dns'"}));
 }
 
+TEST_CASE("import: preprocessor lines and negated options", "[unit][config][import]") {
+    const auto run = run_import(".if defined(X)\n" +
+                                with_backend("    option httpchk GET /x\n"
+                                             "    no option httpchk\n" +
+                                             std::string(kTwoServers)) +
+                                ".endif\n");
+    INFO(run.report);
+    REQUIRE(run.config);
+    CHECK(run.config->health.kind == CheckKind::Tcp);
+    CHECK(any_has(run.warnings, {"haproxy.cfg:1:", "'.if'", "not evaluated"}));
+    CHECK(any_has(run.warnings, {"haproxy.cfg:10:", "'.endif'"}));
+}
+
 TEST_CASE("import: environment variables in addresses and times", "[unit][config][import]") {
     const Config config = imported_config(
         "defaults\n    timeout connect \"${CT-7s}\"\n"
