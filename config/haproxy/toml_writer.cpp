@@ -145,8 +145,11 @@ std::string write_toml(const Imported& imported, std::string_view source_name) {
         out += fmt::format("role = {}\n", toml_quote(to_string(site.role)));
         if (!site.ports.empty()) {
             out += "\n[sites.ports]\n";
-            for (const auto& [listener, port] : site.ports)
-                out += fmt::format("{} = {}\n", toml_quote(listener), port);
+            for (const auto& [listener, port] : site.ports) {
+                // A bare key unless the name has a '.' (a bare dotted key would be a table).
+                const bool bare = listener.find('.') == std::string::npos;
+                out += fmt::format("{} = {}\n", bare ? listener : toml_quote(listener), port);
+            }
         }
         std::string health;
         write_health(health, site.health, [&](std::string_view key) {

@@ -465,6 +465,12 @@ TEST_CASE("import: names lb cannot take are rewritten", "[unit][config][import]"
     CHECK(config.listeners[0].name == "web-front");
     CHECK(config.primary().name == "dc-1");
     CHECK(config.standby().name == "dc-1-standby");
+    // A '.' in a listener's name is kept (lb accepts it), quoted where it is a key.
+    const Config dotted = imported_config(
+        "frontend web.v2\n    bind :443\n    default_backend app\n"
+        "backend app\n    server a 10.0.0.1:443 check\n    server b 10.0.0.2:8443 check backup\n");
+    CHECK(dotted.listeners[0].name == "web.v2");
+    CHECK(dotted.standby().ports == std::map<std::string, std::uint16_t>{{"web.v2", 8443}});
 }
 
 TEST_CASE("import: files that cannot be converted are refused with the reason",
