@@ -4,7 +4,10 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <cstdio>
@@ -13,6 +16,7 @@
 #include <vector>
 
 #include "config/arbiter_config.h"
+#include "config/haproxy/import_haproxy.h"
 #include "config/load_config.h"
 #include "lb/arbiter/arbiter_process.h"
 #include "lb/admin/ctl_client.h"
@@ -36,6 +40,10 @@ constexpr const char* kUsage =
     "                          send one admin command (try: lb ctl help); exit 1 on an error "
     "reply\n"
     "                          (-c arbiter.toml: the arbiter's socket)\n"
+    "  lb import-haproxy haproxy.cfg [-o lb.toml]\n"
+    "                          convert a HAProxy config to lb.toml (stdout, or -o FILE); what\n"
+    "                          has no equivalent is reported as FILE:LINE: warning; exit 1 when\n"
+    "                          nothing can be converted\n"
     "  lb version\n";
 
 struct Options {
@@ -171,6 +179,62 @@ int run_command(const Options& options) {
     return 0;
 }
 
+// lb import-haproxy FILE [-o OUT]: the conversion itself is pure (config/haproxy/); this reads
+// the file and the environment ("${VAR}" in the file) and writes the result.
+int import_haproxy_command(const std::vector<std::string>& args) {
+    std::string input;
+    std::string output;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "-o" || args[i] == "--output") {
+            if (i + 1 == args.size()) {
+                std::fprintf(stderr, "lb import-haproxy: %s needs a file name\n", args[i].c_str());
+                return 2;
+            }
+            output = args[++i];
+        } else if (input.empty()) {
+            input = args[i];
+        } else {
+            std::fprintf(stderr, "lb import-haproxy: unexpected argument '%s'\n%s",
+                         args[i].c_str(), kUsage);
+            return 2;
+        }
+    }
+    if (input.empty()) {
+        std::fprintf(stderr, "lb import-haproxy: which haproxy.cfg? (none given)\n%s", kUsage);
+        return 2;
+    }
+    std::ifstream file(input, std::ios::binary);
+    if (!file) {
+        std::fprintf(stderr, "lb import-haproxy: cannot read %s: %s\n", input.c_str(),
+                     std::strerror(errno));
+        return 1;
+    }
+    std::ostringstream text;
+    text << file.rdbuf();
+    const config::haproxy::Environment environment =
+        [](std::string_view name) -> std::optional<std::string> {
+        const char* value = std::getenv(std::string(name).c_str());
+        if (value == nullptr) return std::nullopt;
+        return std::string(value);
+    };
+    const auto result = config::haproxy::import_haproxy(text.str(), input, environment);
+    std::fputs(result.diagnostics.to_string(input).c_str(), stderr);
+    if (!result.toml) return 1;
+    if (output.empty()) {
+        std::fputs(result.toml->c_str(), stdout);
+        return 0;
+    }
+    std::ofstream out(output, std::ios::binary | std::ios::trunc);
+    out << *result.toml;
+    out.close();
+    if (!out) {
+        std::fprintf(stderr, "lb import-haproxy: cannot write %s: %s\n", output.c_str(),
+                     std::strerror(errno));
+        return 1;
+    }
+    return 0;
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -189,6 +253,8 @@ int run_cli(int argc, char** argv) {
         std::fputs(kUsage, stdout);
         return 0;
     }
+    // Its own arguments: -c and -s mean nothing to it.
+    if (command == "import-haproxy") return import_haproxy_command(args);
     auto options = parse_options(args);
     if (!options) return 2;
     if (command == "check") return check_command(*options);

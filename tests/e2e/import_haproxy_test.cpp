@@ -1,0 +1,256 @@
+// `lb import-haproxy` end to end: a haproxy.cfg for two real NGINX gateways (site-a primary,
+// site-b its backup server, HTTP checks) is converted, the result passes `lb check`, and `lb run`
+// on it sends traffic to site-a and fails over to site-b when site-a's gateway dies. Where
+// HAProxy is installed, the same file runs under HAProxy first and both answer the same client
+// traffic the same way, up to the documented difference: HAProxy moves back to site-a when it
+// returns, lb stays on site-b (manual failback).
+#include <fmt/format.h>
+#include <signal.h>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "tests/e2e/failover_fixture.h"
+#include "tests/support/child_process.h"
+#include "tests/support/haproxy_process.h"
+#include "tests/support/program.h"
+#include "tests/support/temp_dir.h"
+
+namespace lb::test {
+namespace {
+
+// The shape two-site deployments ship: a TCP frontend, a backend with the primary gateway and
+// a backup one, HTTP checks in the old `option httpchk` form with an escaped Host header.
+std::string haproxy_cfg(const Front& front, std::uint16_t site_port,
+                        const std::filesystem::path& stats_socket) {
+    return fmt::format(R"(# Two sites, site-b takes over when site-a fails.
+global
+    maxconn 1000
+    nbthread 1
+    stats socket {socket} mode 600 level admin
+
+defaults
+    mode tcp
+    timeout connect 1s
+    timeout client 30s
+    timeout server 30s
+    retries 1
+    option redispatch
+
+frontend front
+    bind {front}
+    default_backend sites
+
+backend sites
+    option httpchk GET {health} HTTP/1.1\r\nHost:\ gateway
+    http-check expect status 200
+    default-server inter 200ms rise 2 fall 2
+    server site-a {a}:{port} check
+    server site-b {b}:{port} check backup
+)",
+                       fmt::arg("socket", stats_socket.string()),
+                       fmt::arg("front", endpoint(front.ip, front.port)),
+                       fmt::arg("health", kHealthPath), fmt::arg("a", kSiteA),
+                       fmt::arg("b", kSiteB), fmt::arg("port", site_port));
+}
+
+// `lb import-haproxy CFG -o OUT`, required to succeed; returns what it printed (warnings).
+std::string import_config(const std::filesystem::path& cfg, const std::filesystem::path& out) {
+    const ProgramResult run =
+        run_program({LB_BINARY, "import-haproxy", cfg.string(), "-o", out.string()},
+                    deadline_in(10s));
+    INFO("lb import-haproxy:\n" << run.out);
+    INFO("haproxy.cfg:\n" << read_file(cfg));
+    REQUIRE(run.exit_code == 0);
+    return run.out;
+}
+
+// The imported file with the test's own state file (and LB_TEST_EXTRA_GLOBAL, so the suite's
+// data-path variants apply), written as the workspace's lb.toml.
+void adopt_for_test(LbWorkspace& workspace, const std::string& toml) {
+    const std::string global = "[global]\n";
+    const auto at = toml.find(global);
+    INFO(toml);
+    REQUIRE(at != std::string::npos);
+    std::string extra = "state_file = " + toml_string(workspace.state_file().string()) + "\n";
+    if (const char* more = std::getenv("LB_TEST_EXTRA_GLOBAL"); more != nullptr)
+        extra += std::string(more) + "\n";
+    std::string patched = toml;
+    patched.insert(at + global.size(), extra);
+    write_file(workspace.config_path(), patched);
+}
+
+// Waits until a request through `front` is answered by `site`; the answers seen meanwhile are
+// not kept (the moment of a switch differs between balancers).
+void wait_for_site(const Front& front, std::string_view site, std::string_view who,
+                   const std::string& log) {
+    HttpAttempt last;
+    const bool switched = wait_until(
+        [&] {
+            last = http_get(front, 1s);
+            return last.outcome == Outcome::Ok && last.site == site;
+        },
+        deadline_in(10s), 20ms);
+    INFO(who << " never answered from " << site << "; last: " << describe(last, last.start));
+    INFO("log:\n" << log);
+    REQUIRE(switched);
+}
+
+// `count` requests, one after the other: who answered each ("site-a", or the outcome).
+std::vector<std::string> replies(const Front& front, int count) {
+    std::vector<std::string> out;
+    for (int i = 0; i < count; ++i) {
+        const HttpAttempt attempt = http_get(front);
+        out.push_back(attempt.outcome == Outcome::Ok ? attempt.site : to_string(attempt.outcome));
+    }
+    return out;
+}
+
+TEST_CASE("lb import-haproxy: the output passes lb check, lb run serves site-a and fails over "
+          "to site-b",
+          "[e2e][import]") {
+    TwoSites sites;
+    sites.a.start();
+    sites.b.start();
+    LbWorkspace workspace("lb-import");
+    const Front front = free_front();
+    const auto cfg = workspace.dir() / "haproxy.cfg";
+    write_file(cfg, haproxy_cfg(front, sites.port, workspace.admin_socket()));
+    const auto imported = workspace.dir() / "imported.toml";
+    const std::string warnings = import_config(cfg, imported);
+    // The one behaviour that differs is said, at the backup server's line.
+    CHECK(warnings.find(cfg.string() + ":24: warning: server site-b (backup)") !=
+          std::string::npos);
+
+    const ProgramResult check =
+        run_program({LB_BINARY, "check", "-c", imported.string()}, deadline_in(10s));
+    INFO("lb check:\n" << check.out << "\nlb.toml:\n" << read_file(imported));
+    REQUIRE(check.exit_code == 0);
+    CHECK(check.out.find(imported.string() + ": ok") != std::string::npos);
+    CHECK(check.out.find("warning") == std::string::npos);
+
+    adopt_for_test(workspace, read_file(imported));
+    auto lb = start_lb(workspace);
+    require_health(*lb, "site-a", "up");
+    require_health(*lb, "site-b", "up");
+    (void)require_answers(front, *lb, "site-a", 5);
+
+    sites.a.kill();
+    wait_for_site(front, "site-b", "lb", lb->log_text());
+    (void)require_failover(*lb, "site-a", "site-b", "");
+    (void)require_answers(front, *lb, "site-b", 5);
+}
+
+TEST_CASE("lb import-haproxy: HAProxy on the file and lb on its import answer the same traffic "
+          "the same way",
+          "[e2e][import][haproxy]") {
+    const std::string haproxy = HaproxyProcess::binary();
+    if (haproxy.empty()) skip_test("haproxy is not installed: nothing to compare the import with");
+    TwoSites sites;
+    sites.a.start();
+    sites.b.start();
+    const Front front = free_front();
+    TempDir haproxy_dir("lb-import-haproxy");
+    const auto haproxy_cfg_path = haproxy_dir.path() / "haproxy.cfg";
+    write_file(haproxy_cfg_path,
+               haproxy_cfg(front, sites.port, haproxy_dir.path() / "stats.sock"));
+
+    // The traffic: answers with both sites up, after site-a's gateway dies, after it returns.
+    struct Seen {
+        std::vector<std::string> both_up;
+        std::vector<std::string> site_a_dead;
+        std::vector<std::string> site_a_back;
+    };
+    Seen by_haproxy;
+    {
+        ChildProcess process({haproxy, "-f", haproxy_cfg_path.string(), "-db"},
+                             haproxy_dir.path() / "haproxy.log", haproxy_dir.path() / "haproxy.log");
+        const auto log = [&] { return read_file(haproxy_dir.path() / "haproxy.log"); };
+        wait_for_site(front, "site-a", "HAProxy", log());
+        by_haproxy.both_up = replies(front, 5);
+        sites.a.kill();
+        wait_for_site(front, "site-b", "HAProxy", log());
+        by_haproxy.site_a_dead = replies(front, 5);
+        sites.a.start();
+        wait_for_site(front, "site-a", "HAProxy", log());  // HAProxy fails back on its own
+        by_haproxy.site_a_back = replies(front, 5);
+        (void)process.stop(SIGTERM, deadline_in(5s));
+    }
+
+    LbWorkspace workspace("lb-import");
+    const auto cfg = workspace.dir() / "haproxy.cfg";
+    write_file(cfg, haproxy_cfg(front, sites.port, workspace.admin_socket()));
+    const auto imported = workspace.dir() / "imported.toml";
+    (void)import_config(cfg, imported);
+    adopt_for_test(workspace, read_file(imported));
+    Seen by_lb;
+    auto lb = start_lb(workspace);
+    require_health(*lb, "site-a", "up");
+    require_health(*lb, "site-b", "up");
+    by_lb.both_up = replies(front, 5);
+    sites.a.kill();
+    wait_for_site(front, "site-b", "lb", lb->log_text());
+    by_lb.site_a_dead = replies(front, 5);
+    sites.a.start();
+    require_health(*lb, "site-a", "up", 2);
+    by_lb.site_a_back = replies(front, 5);
+
+    const std::vector<std::string> a(5, "site-a");
+    const std::vector<std::string> b(5, "site-b");
+    INFO("lb log:\n" << lb->log_text());
+    CHECK(by_haproxy.both_up == a);
+    CHECK(by_lb.both_up == by_haproxy.both_up);
+    CHECK(by_haproxy.site_a_dead == b);
+    CHECK(by_lb.site_a_dead == by_haproxy.site_a_dead);
+    // The documented difference (the import warns about it): lb stays on the standby.
+    CHECK(by_haproxy.site_a_back == a);
+    CHECK(by_lb.site_a_back == b);
+}
+
+TEST_CASE("lb import-haproxy: stdout without -o, exit 1 with the reason when nothing converts, "
+          "exit 2 on a usage mistake",
+          "[e2e][import][one-path]") {
+    const auto data = std::filesystem::path(LB_TEST_DATA_DIR) / "haproxy";
+    const ProgramResult converted = run_program(
+        {LB_BINARY, "import-haproxy", (data / "two-sites-httpchk.cfg").string()}, deadline_in(10s));
+    INFO(converted.out);
+    CHECK(converted.exit_code == 0);
+    CHECK(converted.out.find("# Generated by `lb import-haproxy` from " +
+                             (data / "two-sites-httpchk.cfg").string()) != std::string::npos);
+    CHECK(converted.out.find("[[listeners]]") != std::string::npos);
+
+    const std::string one_server = (data / "one-server.cfg").string();
+    const ProgramResult refused =
+        run_program({LB_BINARY, "import-haproxy", one_server}, deadline_in(10s));
+    INFO(refused.out);
+    CHECK(refused.exit_code == 1);
+    CHECK(refused.out.find(one_server + ": error: cannot convert: ") != std::string::npos);
+    CHECK(refused.out.find("[[sites]]") == std::string::npos);
+
+    CHECK(run_program({LB_BINARY, "import-haproxy"}, deadline_in(10s)).exit_code == 2);
+    CHECK(run_program({LB_BINARY, "import-haproxy", one_server, "-o"}, deadline_in(10s))
+              .exit_code == 2);
+    CHECK(run_program({LB_BINARY, "import-haproxy", "/nonexistent/haproxy.cfg"}, deadline_in(10s))
+              .exit_code == 1);
+}
+
+// The files the unit tests import are configurations HAProxy itself accepts (those that need no
+// certificate or environment variable), so the import is tested on HAProxy's language, not on an
+// approximation of it.
+TEST_CASE("lb import-haproxy: HAProxy accepts the test data files it is tested on",
+          "[e2e][import][haproxy][one-path]") {
+    const std::string haproxy = HaproxyProcess::binary();
+    if (haproxy.empty()) skip_test("haproxy is not installed: cannot check the data files");
+    for (const char* name : {"two-sites-httpchk.cfg", "listen-style.cfg", "shared-backend.cfg",
+                             "ipv6-binds.cfg", "proxy-protocol.cfg", "one-server.cfg"}) {
+        const auto path = std::filesystem::path(LB_TEST_DATA_DIR) / "haproxy" / name;
+        const ProgramResult run = run_program({haproxy, "-c", "-f", path.string()},
+                                              deadline_in(10s));
+        INFO(name << ":\n" << run.out);
+        CHECK(run.exit_code == 0);
+    }
+}
+
+}  // namespace
+}  // namespace lb::test
