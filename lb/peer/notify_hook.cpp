@@ -1,5 +1,7 @@
 #include "lb/peer/notify_hook.h"
 
+#include <signal.h>
+
 #include <csignal>
 #include <utility>
 
@@ -7,11 +9,21 @@
 #include "lb/base/uv_status.h"
 
 namespace lb::peer {
+namespace {
+
+// The script runs in a process group of its own (UV_PROCESS_DETACHED: setsid), so a kill reaches
+// what it started too (a `sleep`, a curl), not just the shell.
+void kill_group(uv_process_t* child) {
+    if (child->pid > 0 && ::kill(-child->pid, SIGKILL) == 0) return;
+    (void)uv_process_kill(child, SIGKILL);
+}
+
+}  // namespace
 
 NotifyHook::~NotifyHook() {
     if (child_ != nullptr) {
         child_->data = nullptr;  // the exit callback finds no owner
-        (void)uv_process_kill(child_, SIGKILL);
+        kill_group(child_);
         uv_close(reinterpret_cast<uv_handle_t*>(child_),
                  [](uv_handle_t* handle) { delete reinterpret_cast<uv_process_t*>(handle); });
     }
@@ -35,6 +47,7 @@ void NotifyHook::start(const std::string& role) {
     options.file = file.c_str();
     options.args = args;
     options.exit_cb = &NotifyHook::on_exit;
+    options.flags = UV_PROCESS_DETACHED;  // its own process group: see kill_group()
     uv_stdio_container_t stdio[3];
     stdio[0].flags = UV_IGNORE;
     stdio[1].flags = UV_INHERIT_FD;  // its output goes where lb's goes (the journal)
@@ -69,7 +82,7 @@ void NotifyHook::on_deadline(uv_timer_t* timer) noexcept {
     if (self == nullptr || self->child_ == nullptr) return;
     log::warning("peer: notify script {} {} still running after {} ms; killing it", self->script_,
                  self->child_role_, self->deadline_.count());
-    (void)uv_process_kill(self->child_, SIGKILL);
+    kill_group(self->child_);
 }
 
 void NotifyHook::on_exit(uv_process_t* process, std::int64_t status, int signal) noexcept {

@@ -1,7 +1,8 @@
 // Runs [peer] notify with the new role ("MASTER", "BACKUP" or "FAULT") for setups that move
 // the address some other way (a cloud API, a routing daemon). Never blocks the loop: the script
-// runs as a child with a deadline; past it the child is killed. Its exit status is logged. A
-// role change while a script still runs queues the newest role only.
+// runs as a child with a deadline; past it the child is killed, with whatever it started (its
+// own process group). Its exit status is logged. A role change while a script still runs queues
+// the newest role only.
 #pragma once
 
 #include <uv.h>

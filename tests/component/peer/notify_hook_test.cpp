@@ -3,7 +3,10 @@
 // and nothing is left on the loop afterwards.
 #include "lb/peer/notify_hook.h"
 
+#include <signal.h>
+
 #include <catch2/catch.hpp>
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -63,10 +66,19 @@ TEST_CASE("a script past its deadline is killed, a missing one is reported and n
     test::TempDir dir("lb-notify");
     test::TestLoop loop;
     {
-        NotifyHook slow(loop.get(), write_script(dir.path(), "30").string(), 200ms);
+        // The script starts a child of its own and waits for it: the kill must reach both.
+        const auto script = dir.path() / "slow.sh";
+        std::ofstream(script) << "#!/bin/sh\nsleep 30 &\necho $! > " << (dir.path() / "child").string()
+                              << "\nwait\necho \"$1\" >> " << (dir.path() / "log").string() << "\n";
+        std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+        NotifyHook slow(loop.get(), script.string(), 200ms);
         slow.run("MASTER");
         REQUIRE(loop.run_until([&] { return !slow.running(); }, 5s));  // killed at 200 ms
         CHECK(read(dir.path() / "log").empty());
+        const pid_t child = static_cast<pid_t>(std::stol("0" + read(dir.path() / "child")));
+        REQUIRE(child > 0);
+        // Killed with the script (reaped by init once orphaned): gone within a moment.
+        CHECK(loop.run_until([&] { return ::kill(child, 0) != 0 && errno == ESRCH; }, 5s));
         NotifyHook missing(loop.get(), (dir.path() / "no-such-script").string());
         missing.run("BACKUP");
         CHECK_FALSE(missing.running());
