@@ -4,7 +4,8 @@
 set -euo pipefail
 
 # ninja-build: scripts/build.sh builds with Ninja when it is there.
-# file: CPack's shlibdeps (`cpack -G DEB`) runs it to find the libraries lb links.
+# file: CPack's shlibdeps (`cpack -G DEB`) runs it to find the libraries lb links; lintian checks
+# the package. libsystemd-dev: sd_notify, for the Type=notify unit.
 # prometheus: promtool, which checks examples/prometheus.yml and examples/alerts*.yml.
 # systemd: systemd-analyze, which checks examples/lb.service. jq: the Grafana dashboard's test.
 # haproxy, hatop, prometheus-haproxy-exporter, tmux: the runtime-API compatibility test compares
@@ -14,6 +15,7 @@ set -euo pipefail
 packages=(
     build-essential cmake ninja-build pkg-config file
     libuv1-dev libtomlplusplus-dev libfmt-dev nlohmann-json3-dev catch2 prometheus-cpp-dev libssl-dev libmnl-dev
+    libsystemd-dev lintian
     nginx-light openssl curl socat iproute2 procps chromium
     prometheus systemd jq
     haproxy hatop prometheus-haproxy-exporter tmux

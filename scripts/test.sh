@@ -9,7 +9,8 @@
 #      the tests build: root only, each skips with exit code 77 without it, about 15 s), and the
 #      tests of what the README and examples/ promise (labels demo, examples, readme: the demo's
 #      output, promtool, the Grafana dashboard against a live /metrics, systemd-analyze, the
-#      README's commands, which package build-release/);
+#      README's commands, which package build-release/) and package (the Debian package linted,
+#      and as root installed, run as its user _lb and purged);
 #   4. the unit tests in build-release/ (the optimiser changes what undefined behaviour does);
 #   5. AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/, Debug: Catch2's header
 #      is precompiled there): unit, component, end-to-end and netns tests (the netns tier is the

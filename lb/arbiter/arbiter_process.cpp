@@ -15,6 +15,7 @@
 #include "lb/arbiter/arbiter_server.h"
 #include "lb/base/event_loop.h"
 #include "lb/base/logger.h"
+#include "lb/base/service_notify.h"
 #include "lb/base/scheduler.h"
 #include "lb/base/uv_handle.h"
 #include "lb/web/http_endpoint.h"
@@ -55,9 +56,11 @@ int run_arbiter(config::ArbiterConfig config) {
         return 1;
     }
     log::info("ready: arbiter");
+    service_notify::ready("arbiter: answering lease requests");
     std::vector<UvHandle<uv_signal_t>> signals;
     std::function<void(int)> stop = [&](int signum) {
         log::info("arbiter: signal {}, stopping", signum);
+        service_notify::stopping("stopping");
         stop_all();
         signals.clear();
         loop.shutdown_inbox();

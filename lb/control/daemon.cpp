@@ -10,6 +10,7 @@
 
 #include "config/load_config.h"
 #include "lb/base/logger.h"
+#include "lb/base/service_notify.h"
 #include "lb/base/uv_status.h"
 #include "lb/proxy/listen_socket.h"
 #include "lb/proxy/proxy_settings.h"
@@ -118,6 +119,10 @@ Result<Ok> Daemon::start() {
     log::info("ready: {} listeners, {} workers, active site {}{}, epoch {};{}",
               config_.listeners.size(), count, policy_.policy().site_name(decision.active),
               decision.pinned ? " (pinned)" : "", decision.epoch, binds);
+    // Every listener is bound and listening: a connection made from now on is accepted.
+    service_notify::ready(fmt::format("{} listeners, {} workers, active site {}",
+                                      config_.listeners.size(), count,
+                                      policy_.policy().site_name(decision.active)));
     return Ok{};
 }
 
@@ -164,6 +169,10 @@ void Daemon::on_signal(int signum) {
 void Daemon::stop(Duration drain) {
     const bool again = stopping_;
     stopping_ = true;
+    if (!again)
+        service_notify::stopping(drain.count() > 0
+                                     ? fmt::format("draining for up to {} ms", drain.count())
+                                     : std::string("stopping"));
     // A second stop signal cuts a drain short.
     for (auto& worker : workers_) worker->stop(again ? Duration(0) : drain);
     if (again) return;

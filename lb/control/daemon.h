@@ -50,6 +50,8 @@ public:
 
 private:
     [[nodiscard]] static std::vector<std::string> listener_names(const config::Config& config);
+    // The reload itself; reload() wraps it in the service manager's RELOADING=1 … READY=1.
+    [[nodiscard]] Result<Ok> apply_reload();
     void on_signal(int signum);
     void stop(Duration drain);
     [[nodiscard]] Result<Ok> watch_signals();

@@ -7,6 +7,7 @@
 
 #include "config/load_config.h"
 #include "lb/base/logger.h"
+#include "lb/base/service_notify.h"
 #include "lb/control/config_warnings.h"
 #include "lb/control/daemon.h"
 #include "lb/proxy/listen_socket.h"
@@ -52,6 +53,18 @@ Result<std::vector<std::map<std::string, int>>> Daemon::open_listeners(
 
 Result<Ok> Daemon::reload() {
     if (stopping_) return Error{"stopping: reload ignored"};
+    // systemd shows the unit "reloading" from here until READY=1, sent whatever the outcome.
+    service_notify::reloading(fmt::format("reloading {}", config_.source_path));
+    auto outcome = apply_reload();
+    service_notify::ready(outcome.ok() ? fmt::format("reload applied: {} listeners, active site {}",
+                                                     config_.listeners.size(),
+                                                     policy_.policy().site_name(
+                                                         policy_.policy().decision().active))
+                                       : fmt::format("reload rejected: {}", outcome.error()));
+    return outcome;
+}
+
+Result<Ok> Daemon::apply_reload() {
     config::Diagnostics diagnostics;
     auto loaded = config::load_config(config_.source_path, diagnostics);
     if (!loaded) {

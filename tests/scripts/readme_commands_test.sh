@@ -75,7 +75,7 @@ fi
 deb=${packages[0]}
 echo "package: $deb"
 dpkg-deb -c "$deb" | awk '{ print $NF }' >"$scratch/contents"
-for path in ./usr/sbin/lb ./usr/lib/systemd/system/lb.service ./etc/lb/lb.toml; do
+for path in ./usr/sbin/lb ./lib/systemd/system/lb.service ./etc/lb/lb.toml; do
     grep -qxF "$path" "$scratch/contents" || { echo "FAIL: $deb has no $path"; exit 1; }
 done
 # shlibdeps (which needs `file`) filled in the dependencies.

@@ -9,7 +9,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <string_view>
 #include <system_error>
 
 namespace lb::test {
@@ -26,6 +28,21 @@ ChildProcess::ChildProcess(std::vector<std::string> args, const std::filesystem:
     std::vector<char*> argv;
     for (std::string& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);
+    // The child's environment, built before fork(): this process's, with options.environment
+    // added or replacing, and without NOTIFY_SOCKET: when the suite itself runs under systemd,
+    // the lb processes it starts must not report to that service manager.
+    std::vector<std::string> environment = options.environment;
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+        const std::string_view inherited(*entry);
+        const auto name = inherited.substr(0, inherited.find('=') + 1);
+        if (name == "NOTIFY_SOCKET=") continue;
+        const bool replaced = std::any_of(environment.begin(), environment.end(),
+                                          [&](const std::string& e) { return e.starts_with(name); });
+        if (!replaced) environment.emplace_back(inherited);
+    }
+    std::vector<char*> envp;
+    for (std::string& entry : environment) envp.push_back(entry.data());
+    envp.push_back(nullptr);
     const int out_fd = open_output(out);
     const int err_fd = out == err ? ::fcntl(out_fd, F_DUPFD_CLOEXEC, 0) : open_output(err);
     const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -56,7 +73,7 @@ ChildProcess::ChildProcess(std::vector<std::string> args, const std::filesystem:
         ::dup2(out_fd, 1);
         ::dup2(err_fd, 2);
         ::close_range(3, ~0U, 0);
-        ::execv(argv[0], argv.data());
+        ::execve(argv[0], argv.data(), envp.data());
         ::_exit(127);
     }
     const int fork_errno = errno;

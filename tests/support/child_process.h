@@ -21,6 +21,9 @@ struct SpawnOptions {
     // A named network namespace (/run/netns/NAME, as `ip netns add` makes) the child enters with
     // setns(2) before exec, as `ip netns exec NAME` does for the network; empty: the test's own.
     std::string netns = {};
+    // "NAME=VALUE" entries added to the environment the child inherits (a NAME already there is
+    // replaced).
+    std::vector<std::string> environment = {};
 };
 
 // How a child ended.
