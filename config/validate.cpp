@@ -105,7 +105,8 @@ private:
 
     void check_site_ports() {
         for (std::size_t i = 0; i < config_.sites.size(); ++i) {
-            for (const auto& [name, port] : config_.sites[i].ports) {
+            for (const auto& entry : config_.sites[i].ports) {
+                const std::string& name = entry.first;  // a lambda may not capture a binding (C++17)
                 const auto& listeners = config_.listeners;
                 if (std::any_of(listeners.begin(), listeners.end(),
                                 [&](const Listener& l) { return l.name == name; }))
