@@ -1,22 +1,20 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run):
 #   1. install what is missing (scripts/install-deps.sh);
-#   2. the default build (RelWithDebInfo, in build/) and a Release build (in build-release/, the
-#      one the Debian package is made from, with only the unit tier of the tests:
-#      LB_TEST_TIERS=unit), both with warnings as errors (LB_WERROR, off by default for users
-#      and packagers), with Ninja (scripts/build.sh);
+#   2. the default build (RelWithDebInfo: -O2 -g, as Debian builds its packages; in build/, the
+#      one the Debian package is made from), with warnings as errors (LB_WERROR, off by default
+#      for users and packagers), with Ninja (scripts/build.sh);
 #   3. every test in build/: unit, component, e2e, netns (the peer pair in network namespaces
 #      the tests build: root only, each skips with exit code 77 without it, about 15 s), and the
 #      tests of what the README and examples/ promise (labels demo, examples, readme: the demo's
 #      output, promtool, the Grafana dashboard against a live /metrics, systemd-analyze, the
-#      README's commands, which package build-release/) and package (the Debian package linted,
-#      and as root installed, run as its user _lb and purged);
-#   4. the unit tests in build-release/ (the optimiser changes what undefined behaviour does);
-#   5. AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/, Debug: Catch2's header
+#      README's commands, which package build/) and package (the Debian package linted, and as
+#      root installed, run as its user _lb and purged);
+#   4. AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/, Debug: Catch2's header
 #      is precompiled there): unit, component, end-to-end and netns tests (the netns tier is the
 #      only one that drives the peer link's sockets, netlink and gratuitous ARP in a running lb).
-# Most of the time goes into the three builds, most of that into compiling the test files; the
-# tests of build/ take a minute or two. Re-runs
+# Most of the time goes into the two builds, most of that into compiling the test files; the
+# tests of build/ take a few minutes. Re-runs
 # are much faster with ccache: `CMAKE_CXX_COMPILER_LAUNCHER=ccache scripts/test.sh` (CMake reads
 # that variable when it first configures a build directory).
 set -euo pipefail
@@ -25,10 +23,8 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 
 scripts/build.sh build -DLB_WERROR=ON
-scripts/build.sh build-release -DCMAKE_BUILD_TYPE=Release -DLB_WERROR=ON -DLB_TEST_TIERS=unit
 
 (cd build && ctest --output-on-failure --timeout 300 -j 2)
-(cd build-release && ctest --output-on-failure --timeout 300 -j 2 -L unit)
 
 # -g1: line tables only, all a sanitizer's stack trace needs (file:line), and less to compile.
 scripts/build.sh build-asan -DLB_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=Debug \

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Debian package installs like HAProxy's and leaves nothing behind:
-#   1. `cpack -G DEB` from the Release build (into a scratch directory), then lintian: no error
+#   1. `cpack -G DEB` from the build it is given (into a scratch directory), then lintian: no error
 #      and no warning;
 #   2. `systemd-analyze security` on the packaged unit gives the exposure the README states, and
 #      Debian's haproxy.service the one the README compares it with;
@@ -14,7 +14,7 @@
 #      the install is the same after the purge.
 # systemd is not PID 1 on every machine that runs this (containers): the unit itself is not
 # started here. Its Type=notify messages are tested by tests/e2e/service_notify_test.cpp.
-#   usage: package_test.sh SOURCE_DIR RELEASE_BUILD_DIR VERSION
+#   usage: package_test.sh SOURCE_DIR BUILD_DIR VERSION
 set -euo pipefail
 source_dir=$(realpath "$1")
 build_dir=$2
@@ -39,7 +39,7 @@ trap cleanup EXIT
 
 # --- 1. build and lint ---------------------------------------------------------------------------
 if [ ! -f "$build_dir/CMakeCache.txt" ]; then
-    cmake -S "$source_dir" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DLB_TEST_TIERS=unit
+    cmake -S "$source_dir" -B "$build_dir"
 fi
 cmake --build "$build_dir" -j "$(nproc)" >"$scratch/build.log" 2>&1 ||
     { tail -n 30 "$scratch/build.log"; fail "the Release build failed"; }

@@ -2,7 +2,7 @@
 # Runs the README's commands as written: every line of every ```sh block of README.md, from the
 # repository's root, each in its own `bash -euo pipefail -c`, stopping at the first that fails.
 # Then checks what they made: `lb check` accepted examples/lb.toml without a warning, and the
-# package command made a Debian package from the Release build with lb, the unit and a config
+# package command made a Debian package from the default build with lb, the unit and a config
 # that `lb check` accepts.
 #   usage: readme_commands_test.sh SOURCE_DIR
 #
@@ -12,8 +12,7 @@
 #   - any `lb run`: it starts a server in the foreground that only stops on a signal, and the
 #     README runs it on examples/lb.toml, whose sites (10.0.0.x) are not ours to send traffic to.
 # Nothing else in the README's ```sh blocks needs the network. scripts/test.sh runs this test in
-# build/ after building build/ and build-release/, so the build commands only check that both are
-# up to date; on its own (ctest -L readme) it may have to build build-release/ first (slow).
+# build/ after building it, so the build commands only check that it is up to date.
 set -euo pipefail
 cd "$1"
 root=$(pwd)
@@ -84,10 +83,10 @@ echo "Depends: $depends"
 [[ "$depends" == *libuv1* ]] || { echo "FAIL: the package does not depend on libuv1"; exit 1; }
 
 dpkg-deb -x "$deb" "$scratch/root"
-# Built as Release: the RelWithDebInfo and Debug builds carry debug info.
+# Made from an -O2 -g build, stripped (CPACK_STRIP_FILES).
 file "$scratch/root/usr/sbin/lb"
-if file "$scratch/root/usr/sbin/lb" | grep -q "with debug_info"; then
-    echo "FAIL: the packaged lb has debug info: not the Release build"
+if ! file "$scratch/root/usr/sbin/lb" | grep -q ", stripped"; then
+    echo "FAIL: the packaged lb is not stripped"
     exit 1
 fi
 # The packaged lb accepts the packaged config, which is what the shipped unit runs first.
