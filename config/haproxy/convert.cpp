@@ -257,7 +257,9 @@ private:
                     continue;
                 }
                 Listener listener;
-                listener.name = unique_listener_name(to_lb_name(frontend.name));
+                // Named after the backend: the runtime API commands scripts send (`disable server
+                // BACKEND/SERVER`, `set server ... state`) name it, and lb answers them by listener.
+                listener.name = unique_listener_name(to_lb_name(backend->name));
                 listener.bind = address;
                 listener.target_port = pair.primary->port.value_or(address.port());
                 listener.proxy_protocol = proxy_protocol;

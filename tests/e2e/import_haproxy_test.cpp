@@ -15,6 +15,7 @@
 #include "tests/support/child_process.h"
 #include "tests/support/haproxy_process.h"
 #include "tests/support/program.h"
+#include "tests/support/runtime_api_client.h"
 #include "tests/support/temp_dir.h"
 
 namespace lb::test {
@@ -206,6 +207,73 @@ TEST_CASE("lb import-haproxy: HAProxy on the file and lb on its import answer th
     // The documented difference (the import warns about it): lb stays on the standby.
     CHECK(by_haproxy.site_a_back == a);
     CHECK(by_lb.site_a_back == b);
+}
+
+// What a maintenance script sends to HAProxy's stats socket, naming the backend and its servers.
+const std::vector<std::string> kDrainScript = {
+    "disable server sites/site-a\n", "get weight sites/site-b\n",
+    "disable server front/site-a\n",  // the frontend's name is not the backend's
+    "enable server sites/site-a\n"};
+
+// The replies to kDrainScript, one connection per command (as socat does), and who answered
+// `count` requests while site-a was disabled.
+struct ScriptRun {
+    std::vector<std::string> replies;
+    std::vector<std::string> while_disabled;
+};
+
+ScriptRun run_drain_script(const std::filesystem::path& socket, const Front& front) {
+    ScriptRun run;
+    for (const std::string& command : kDrainScript) {
+        const auto reply = ask_and_close(socket, command, deadline_in(5s));
+        run.replies.push_back(reply ? *reply : "(no reply)");
+        if (command.starts_with("disable server sites/"))
+            wait_for_site(front, "site-b", "after " + command, "");
+        if (command.starts_with("get weight")) run.while_disabled = replies(front, 3);
+    }
+    return run;
+}
+
+TEST_CASE("lb import-haproxy: a maintenance script's runtime API commands, naming the backend, "
+          "get HAProxy's answers from lb on the import",
+          "[e2e][import][haproxy]") {
+    const std::string haproxy = HaproxyProcess::binary();
+    if (haproxy.empty()) skip_test("haproxy is not installed: nothing to compare the import with");
+    TwoSites sites;
+    sites.a.start();
+    sites.b.start();
+    const Front front = free_front();
+    TempDir haproxy_dir("lb-import-haproxy");
+    const auto haproxy_cfg_path = haproxy_dir.path() / "haproxy.cfg";
+    const auto haproxy_socket = haproxy_dir.path() / "stats.sock";
+    write_file(haproxy_cfg_path, haproxy_cfg(front, sites.port, haproxy_socket));
+    ScriptRun by_haproxy;
+    {
+        ChildProcess process({haproxy, "-f", haproxy_cfg_path.string(), "-db"},
+                             haproxy_dir.path() / "haproxy.log", haproxy_dir.path() / "haproxy.log");
+        wait_for_site(front, "site-a", "HAProxy", read_file(haproxy_dir.path() / "haproxy.log"));
+        by_haproxy = run_drain_script(haproxy_socket, front);
+        (void)process.stop(SIGTERM, deadline_in(5s));
+    }
+
+    LbWorkspace workspace("lb-import");
+    const auto cfg = workspace.dir() / "haproxy.cfg";
+    write_file(cfg, haproxy_cfg(front, sites.port, workspace.admin_socket()));
+    const auto imported = workspace.dir() / "imported.toml";
+    (void)import_config(cfg, imported);
+    adopt_for_test(workspace, read_file(imported));
+    auto lb = start_lb(workspace);
+    require_health(*lb, "site-a", "up");
+    require_health(*lb, "site-b", "up");
+    const ScriptRun by_lb = run_drain_script(workspace.admin_socket(), front);
+
+    INFO("lb.toml:\n" << read_file(imported) << "\nlb log:\n" << lb->log_text());
+    for (std::size_t i = 0; i < kDrainScript.size(); ++i) {
+        INFO("command: " << kDrainScript[i]);
+        CHECK(by_lb.replies[i] == by_haproxy.replies[i]);
+    }
+    CHECK(by_haproxy.while_disabled == std::vector<std::string>(3, "site-b"));
+    CHECK(by_lb.while_disabled == by_haproxy.while_disabled);
 }
 
 TEST_CASE("lb import-haproxy: stdout without -o, exit 1 with the reason when nothing converts, "

@@ -49,7 +49,7 @@ TEST_CASE("import file: two sites primary/backup with HTTP checks", "[unit][conf
     CHECK(config.standby().name == "site-b");
     CHECK(config.standby().address.ip_string() == "10.0.2.10");
     REQUIRE(config.listeners.size() == 1);
-    CHECK(config.listeners[0].name == "https");
+    CHECK(config.listeners[0].name == "sites");  // the backend's name
     CHECK(config.listeners[0].bind.to_string() == "0.0.0.0:443");
     CHECK(config.listeners[0].target_port == 443);
     CHECK(config.health.kind == CheckKind::Http);
@@ -97,11 +97,11 @@ TEST_CASE("import file: several frontends on one backend, a second backend on ot
           "[unit][config][import]") {
     const Config config = require_clean(import_file("shared-backend.cfg"));
     REQUIRE(config.listeners.size() == 3);
-    CHECK(config.listeners[0].name == "web");
+    CHECK(config.listeners[0].name == "gateways");
     CHECK(config.listeners[0].target_port == 80);
-    CHECK(config.listeners[1].name == "web-alt");
+    CHECK(config.listeners[1].name == "gateways-2");
     CHECK(config.listeners[1].target_port == 80);
-    CHECK(config.listeners[2].name == "tls");
+    CHECK(config.listeners[2].name == "gateways-tls");
     CHECK(config.listeners[2].target_port == 8443);
     CHECK(config.site_port(config.standby(), config.listeners[2]) == 9443);
     CHECK(config.site_port(config.primary(), config.listeners[2]) == 8443);

@@ -37,7 +37,7 @@ TEST_CASE("import: the smallest pair, non-backup server primary, backup server s
     CHECK(config.standby().name == "site-b");
     CHECK(config.standby().address.ip_string() == "10.0.2.10");
     REQUIRE(config.listeners.size() == 1);
-    CHECK(config.listeners[0].name == "web");
+    CHECK(config.listeners[0].name == "app");  // the backend's name, as the runtime API knows it
     CHECK(config.listeners[0].bind.to_string() == "0.0.0.0:443");
     CHECK(config.listeners[0].target_port == 443);
     CHECK_FALSE(config.metrics.listen.has_value());  // HAProxy had no stats page
@@ -73,8 +73,8 @@ TEST_CASE("import: bind forms, IPv4 and IPv6, several per section and comma list
     CHECK(binds == std::vector<std::string>{"0.0.0.0:80", "0.0.0.0:81", "[::]:443", "[::]:444",
                                             "[fd00::1]:445", "10.0.0.1:446", "10.0.0.2:446",
                                             "0.0.0.0:447"});
-    CHECK(names == std::vector<std::string>{"web", "web-2", "web-3", "web-4", "web-5", "web-6",
-                                            "web-7", "web-8"});
+    CHECK(names == std::vector<std::string>{"app", "app-2", "app-3", "app-4", "app-5", "app-6",
+                                            "app-7", "app-8"});
     // Servers with a port: that port on every listener.
     for (const auto& listener : config.listeners) CHECK(listener.target_port == 443);
 }
@@ -115,10 +115,10 @@ TEST_CASE("import: a server without a port gets the bind port, a standby on anot
     REQUIRE(config.listeners.size() == 3);
     CHECK(config.listeners[0].target_port == 80);
     CHECK(config.listeners[1].target_port == 8080);
-    CHECK(config.listeners[2].name == "b");
+    CHECK(config.listeners[2].name == "ports");
     CHECK(config.listeners[2].target_port == 8443);
     CHECK(config.primary().ports.empty());
-    CHECK(config.standby().ports == std::map<std::string, std::uint16_t>{{"b", 9443}});
+    CHECK(config.standby().ports == std::map<std::string, std::uint16_t>{{"ports", 9443}});
     CHECK(config.site_port(config.standby(), config.listeners[2]) == 9443);
 }
 
@@ -363,8 +363,9 @@ TEST_CASE("import: frontends that share a backend are listeners on the same site
     INFO(run.report);
     REQUIRE(run.config);
     REQUIRE(run.config->listeners.size() == 2);
-    CHECK(run.config->listeners[0].name == "a");
-    CHECK(run.config->listeners[1].name == "b");
+    // Named after their backend, as HAProxy's runtime API names it (`disable server app/...`).
+    CHECK(run.config->listeners[0].name == "app");
+    CHECK(run.config->listeners[1].name == "app-2");
     CHECK(any_has(run.warnings, {"haproxy.cfg:7: warning: frontend c: its servers (x 10.9.0.1, "
                                  "y 10.9.0.2) are not lb's two sites"}));
 }
@@ -468,16 +469,16 @@ TEST_CASE("import: environment variables in addresses and times", "[unit][config
 
 TEST_CASE("import: names lb cannot take are rewritten", "[unit][config][import]") {
     const Config config = imported_config(
-        "frontend web:front\n    bind :443\n    default_backend app\n"
-        "backend app\n    server dc/1 10.0.0.1:443 check\n    server dc/1 10.0.0.2:443 check "
+        "frontend web\n    bind :443\n    default_backend web:front\n"
+        "backend web:front\n    server dc/1 10.0.0.1:443 check\n    server dc/1 10.0.0.2:443 check "
         "backup\n");
     CHECK(config.listeners[0].name == "web-front");
     CHECK(config.primary().name == "dc-1");
     CHECK(config.standby().name == "dc-1-standby");
     // A '.' in a listener's name is kept (lb accepts it), quoted where it is a key.
     const Config dotted = imported_config(
-        "frontend web.v2\n    bind :443\n    default_backend app\n"
-        "backend app\n    server a 10.0.0.1:443 check\n    server b 10.0.0.2:8443 check backup\n");
+        "frontend web\n    bind :443\n    default_backend web.v2\n"
+        "backend web.v2\n    server a 10.0.0.1:443 check\n    server b 10.0.0.2:8443 check backup\n");
     CHECK(dotted.listeners[0].name == "web.v2");
     CHECK(dotted.standby().ports == std::map<std::string, std::uint16_t>{{"web.v2", 8443}});
 }
