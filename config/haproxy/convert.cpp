@@ -218,6 +218,7 @@ private:
         pair_found_ = true;
         if (!anchor_) {
             make_sites(frontend, *backend, pair);
+            anchor_label_ = proxy_label(frontend);
         } else if (!(*pair.primary->address == result_.config.sites[0].address) ||
                    !(*pair.standby->address == result_.config.sites[1].address)) {
             out_.warning(frontend.line,
@@ -229,6 +230,7 @@ private:
                              "); lb serves one primary and one standby: not converted");
             return;
         }
+        if (anchor_label_ != proxy_label(frontend)) check_timeouts(frontend, *backend);
         if (frontend.mode.value == ProxyMode::Http || backend->mode.value == ProxyMode::Http) {
             const int line = frontend.mode.value == ProxyMode::Http ? frontend.mode.line
                                                                     : backend->mode.line;
@@ -387,27 +389,54 @@ private:
         return health;
     }
 
-    void convert_timeouts(const Proxy& frontend, const Proxy& backend) {
-        Timeouts& timeouts = result_.config.timeouts;
-        if (backend.timeout_connect) timeouts.connect = backend.timeout_connect->value;
+    // The connect and idle timeouts a frontend and its backend give lb (unset: lb's default).
+    struct TimeoutChoice {
+        std::optional<Duration> connect;
+        std::optional<Duration> idle;
+        bool operator==(const TimeoutChoice&) const = default;
+    };
+    static TimeoutChoice timeouts_of(const Proxy& frontend, const Proxy& backend) {
+        TimeoutChoice choice;
+        if (backend.timeout_connect) choice.connect = backend.timeout_connect->value;
         const auto& tunnel = backend.timeout_tunnel ? backend.timeout_tunnel : frontend.timeout_tunnel;
         const auto& client = frontend.timeout_client;
         const auto& server = backend.timeout_server;
-        if (tunnel) {
-            timeouts.idle = tunnel->value;
-            return;
-        }
-        if (client && server) {
-            timeouts.idle = std::max(client->value, server->value);
-            if (client->value != server->value)
-                out_.warning(std::max(client->line, server->line),
-                             "timeout client " + format_duration(client->value) +
-                                 " and timeout server " + format_duration(server->value) +
-                                 ": lb has one idle timeout for both directions; the longer, " +
-                                 format_duration(timeouts.idle) + ", is used");
-        } else if (client || server) {
-            timeouts.idle = (client ? client : server)->value;
-        }
+        if (tunnel)
+            choice.idle = tunnel->value;
+        else if (client && server)
+            choice.idle = std::max(client->value, server->value);
+        else if (client || server)
+            choice.idle = (client ? client : server)->value;
+        return choice;
+    }
+
+    void convert_timeouts(const Proxy& frontend, const Proxy& backend) {
+        first_timeouts_ = timeouts_of(frontend, backend);
+        Timeouts& timeouts = result_.config.timeouts;
+        if (first_timeouts_.connect) timeouts.connect = *first_timeouts_.connect;
+        if (first_timeouts_.idle) timeouts.idle = *first_timeouts_.idle;
+        const auto& client = frontend.timeout_client;
+        const auto& server = backend.timeout_server;
+        const bool tunnel = backend.timeout_tunnel || frontend.timeout_tunnel;
+        if (!tunnel && client && server && client->value != server->value)
+            out_.warning(std::max(client->line, server->line),
+                         "timeout client " + format_duration(client->value) +
+                             " and timeout server " + format_duration(server->value) +
+                             ": lb has one idle timeout for both directions; the longer, " +
+                             format_duration(timeouts.idle) + ", is used");
+    }
+
+    // lb has one set of timeouts: a later frontend whose own differ is told which ones it gets.
+    void check_timeouts(const Proxy& frontend, const Proxy& backend) {
+        if (timeouts_of(frontend, backend) == first_timeouts_) return;
+        const Timeouts& used = result_.config.timeouts;
+        out_.warning(frontend.line,
+                     proxy_label(frontend) + " (with " + proxy_label(backend) +
+                         ") has other timeouts than " + anchor_label_ +
+                         "; lb has one connect and one idle timeout for every listener: " +
+                         anchor_label_ + "'s are used (connect " +
+                         format_duration(used.connect) + ", idle " + format_duration(used.idle) +
+                         ")");
     }
 
     void convert_policy(const Proxy& backend) {
@@ -431,6 +460,8 @@ private:
     std::set<const Proxy*> reported_pairs_;
     std::set<std::string> listener_names_;
     const Proxy* anchor_ = nullptr;
+    std::string anchor_label_;  // the frontend whose backend made the sites and the timeouts
+    TimeoutChoice first_timeouts_;
     int frontends_with_binds_ = 0;
     bool pair_found_ = false;
 };

@@ -522,4 +522,32 @@ TEST_CASE("import: files that cannot be converted are refused with the reason",
 }
 
 }  // namespace
+TEST_CASE("import: frontends with other timeouts than the first are told which ones lb uses",
+          "[unit][config][import]") {
+    const std::string backends =
+        "backend app\n"
+        "    timeout connect 2s\n    timeout server 40s\n" +
+        std::string(kTwoServers);
+    const auto differ = run_import(
+        "frontend a\n    bind :80\n    timeout client 40s\n    default_backend app\n"
+        "frontend b\n    bind :81\n    timeout client 5m\n    default_backend app\n" +
+        backends);
+    INFO(differ.report);
+    REQUIRE(differ.config);
+    CHECK(differ.config->timeouts.connect == 2s);
+    CHECK(differ.config->timeouts.idle == 40s);
+    CHECK(any_has(differ.warnings,
+                  {"haproxy.cfg:5: warning: frontend b (with backend app) has other timeouts than "
+                   "frontend a; lb has one connect and one idle timeout for every listener: "
+                   "frontend a's are used (connect 2s, idle 40s)"}));
+
+    const auto same = run_import(
+        "frontend a\n    bind :80\n    timeout client 40s\n    default_backend app\n"
+        "frontend b\n    bind :81\n    timeout client 40s\n    default_backend app\n" +
+        backends);
+    INFO(same.report);
+    REQUIRE(same.config);
+    CHECK_FALSE(any_has(same.warnings, {"other timeouts"}));
+}
+
 }  // namespace lb::config::haproxy
