@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "config/haproxy/preprocessor.h"
+
 namespace lb::config::haproxy {
 namespace {
 
@@ -52,14 +54,11 @@ std::string Directive::text(std::size_t from) const {
 Document parse_document(std::string_view text, const Environment& env, ImportDiagnostics& out) {
     Document document;
     bool reported_orphans = false;
+    Preprocessor preprocessor(env, out);
+    int last_line = 0;
     for (auto& line : tokenize(text, env, out)) {
-        // HAProxy 2.4's preprocessor (.if/.elif/.else/.endif, .notice, .warning, .alert, .diag).
-        if (line.words.front().starts_with('.')) {
-            out.warning(line.number, "'" + line.words.front() +
-                                         "': conditions and messages of HAProxy's preprocessor "
-                                         "are not evaluated; every line around it is read");
-            continue;
-        }
+        last_line = line.number;
+        if (!preprocessor.keep(line)) continue;  // .if/.else/.endif, messages, dropped lines
         bool is_section = false;
         const SectionKind kind = kind_of(line.words.front(), is_section);
         if (is_section) {
@@ -83,6 +82,7 @@ Document parse_document(std::string_view text, const Environment& env, ImportDia
         }
         document.sections.back().directives.push_back({line.number, std::move(line.words)});
     }
+    preprocessor.finish(last_line);
     return document;
 }
 

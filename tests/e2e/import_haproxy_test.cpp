@@ -306,6 +306,77 @@ TEST_CASE("lb import-haproxy: stdout without -o, exit 1 with the reason when not
 // The files the unit tests import are configurations HAProxy itself accepts (those that need no
 // certificate or environment variable), so the import is tested on HAProxy's language, not on an
 // approximation of it.
+// The messages of `.notice "branch-N"` lines, in order: from HAProxy's "[NOTICE] ... 'branch-N'."
+// lines, or from lb import-haproxy's "warning: HAProxy prints 'branch-N' (.notice)".
+std::vector<std::string> branches_taken(const std::string& output) {
+    std::vector<std::string> out;
+    for (std::size_t at = output.find("'branch-"); at != std::string::npos;
+         at = output.find("'branch-", at + 1)) {
+        const auto end = output.find('\'', at + 1);
+        if (end == std::string::npos) break;
+        out.push_back(output.substr(at + 1, end - at - 1));
+    }
+    return out;
+}
+
+TEST_CASE("lb import-haproxy: the preprocessor's blocks keep the lines HAProxy keeps, and what "
+          "HAProxy refuses is refused",
+          "[e2e][import][haproxy][one-path]") {
+    const std::string haproxy = HaproxyProcess::binary();
+    if (haproxy.empty()) skip_test("haproxy is not installed: nothing to compare the import with");
+    const std::string proxies =
+        "defaults\n    mode tcp\n    timeout connect 1s\n    timeout client 1s\n"
+        "    timeout server 1s\n"
+        "frontend web\n    bind 127.0.0.1:1\n    default_backend app\n"
+        "backend app\n    server a 127.0.0.2:1\n    server b 127.0.0.3:1 backup\n";
+    const std::string conditions =
+        ".if defined(SITE_MODE) && streq(\"${SITE_MODE}\",standby)\n.notice \"branch-1\"\n"
+        ".elif defined(SITE_MODE)\n.notice \"branch-2\"\n"
+        ".else\n.notice \"branch-3\"\n"
+        ".if 0\n.notice \"branch-4\"\n.else\n.notice \"branch-5\"\n.endif\n"
+        ".endif\n"
+        ".if !(1 && 0) || 0\n.notice \"branch-6\"\n.endif\n"
+        ".if version_atleast(2.6) && !version_before(2.4) && feature(OPENSSL)\n"
+        ".notice \"branch-7\"\n.endif\n"
+        // (Debian 12's HAProxy 2.6.12 crashes on a two-part version here: "3.0" is written "3.0.0".)
+        ".if feature(QUIC) || openssl_version_before(3.0.0)\n.notice \"branch-8\"\n.endif\n"
+        ".if strneq(a,b)\n.notice \"branch-9\"\n.endif\n";
+    const TempDir dir("lb-import-if");
+    const auto cfg = dir.path() / "haproxy.cfg";
+    write_file(cfg, conditions + proxies);
+    for (const auto& environment : std::vector<std::vector<std::string>>{
+             {}, {"SITE_MODE=standby"}, {"SITE_MODE=primary"}}) {
+        SpawnOptions options;
+        options.environment = environment;
+        const ProgramResult by_haproxy =
+            run_program({haproxy, "-c", "-f", cfg.string()}, deadline_in(10s), options);
+        const ProgramResult by_lb = run_program(
+            {LB_BINARY, "import-haproxy", cfg.string(), "-o", (dir.path() / "lb.toml").string()},
+            deadline_in(10s), options);
+        INFO("environment: " << (environment.empty() ? "-" : environment.front()));
+        INFO("haproxy -c:\n" << by_haproxy.out << "\nlb import-haproxy:\n" << by_lb.out);
+        REQUIRE(by_haproxy.exit_code == 0);
+        CHECK(by_lb.exit_code == 0);
+        CHECK_FALSE(branches_taken(by_haproxy.out).empty());
+        CHECK(branches_taken(by_lb.out) == branches_taken(by_haproxy.out));
+    }
+
+    // Files HAProxy refuses: the import refuses them too (exit 1).
+    for (const std::string& bad :
+         {std::string(".if enabled(POLL)\n.endif\n"), std::string(".if 1\n"),
+          std::string(".endif\n"), std::string(".if 1\n.else\n.else\n.endif\n"),
+          std::string(".alert \"stop\"\n"), std::string(".if (1\n.endif\n")}) {
+        write_file(cfg, bad + proxies);
+        const ProgramResult by_haproxy =
+            run_program({haproxy, "-c", "-f", cfg.string()}, deadline_in(10s));
+        const ProgramResult by_lb =
+            run_program({LB_BINARY, "import-haproxy", cfg.string()}, deadline_in(10s));
+        INFO(bad << "haproxy -c:\n" << by_haproxy.out << "\nlb import-haproxy:\n" << by_lb.out);
+        CHECK(by_haproxy.exit_code != 0);
+        CHECK(by_lb.exit_code == 1);
+    }
+}
+
 TEST_CASE("lb import-haproxy: HAProxy accepts the test data files it is tested on",
           "[e2e][import][haproxy][one-path]") {
     const std::string haproxy = HaproxyProcess::binary();
