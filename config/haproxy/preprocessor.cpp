@@ -13,11 +13,10 @@ constexpr std::string_view kReferenceVersion = "2.6.12";
 constexpr std::string_view kReferenceOpenssl = "3.0.22";
 constexpr std::string_view kReferenceSslLibrary = "OpenSSL";
 constexpr std::string_view kReferenceFeatures[] = {
-    "ACCEPT4",  "BACKTRACE", "CPU_AFFINITY", "CRYPT_H",     "DL",          "EPOLL",
-    "GETADDRINFO", "LIBCRYPT", "LINUX_SPLICE", "LINUX_TPROXY", "LUA",       "NETFILTER",
-    "NS",       "OPENSSL",   "OT",           "PCRE2",       "PCRE2_JIT",   "POLL",
-    "PRCTL",    "PROMEX",    "RT",           "SLZ",         "SYSTEMD",     "TFO",
-    "THREAD",   "THREAD_DUMP", "TPROXY"};
+    "ACCEPT4",  "BACKTRACE",    "CPU_AFFINITY", "CRYPT_H", "DL",          "EPOLL",  "GETADDRINFO",
+    "LIBCRYPT", "LINUX_SPLICE", "LINUX_TPROXY", "LUA",     "NETFILTER",   "NS",     "OPENSSL",
+    "OT",       "PCRE2",        "PCRE2_JIT",    "POLL",    "PRCTL",       "PROMEX", "RT",
+    "SLZ",      "SYSTEMD",      "TFO",          "THREAD",  "THREAD_DUMP", "TPROXY"};
 constexpr std::string_view kReferenceName = "Debian 12's HAProxy 2.6.12 (OpenSSL 3.0.22)";
 
 // "2.6.12", "2.4-dev3" → {2, 6, 12}, {2, 4}: numbers up to the first character that is neither
@@ -70,7 +69,8 @@ public:
         const auto value = parse_or();
         if (!value) return std::nullopt;
         skip_blanks();
-        if (pos_ != text_.size()) return fail("unexpected '" + std::string(text_.substr(pos_)) + "'");
+        if (pos_ != text_.size())
+            return fail("unexpected '" + std::string(text_.substr(pos_)) + "'");
         return value;
     }
     [[nodiscard]] const std::string& error() const { return error_; }
@@ -153,7 +153,8 @@ private:
         return predicate(word, args);
     }
 
-    std::optional<bool> predicate(std::string_view name, const std::vector<std::string_view>& args) {
+    std::optional<bool> predicate(std::string_view name,
+                                  const std::vector<std::string_view>& args) {
         const auto arity = [&](std::size_t n) -> bool {
             if (args.size() == n) return true;
             (void)fail(std::string(name) + "() takes " + std::to_string(n) + " argument" +
@@ -227,8 +228,8 @@ bool Preprocessor::evaluate(std::string_view condition, int line) {
     ConditionParser parser(condition, env_);
     const auto value = parser.parse();
     if (!value) {
-        out_.error(line, "unparsable condition '" + std::string(condition) + "': " +
-                             parser.error() + "; HAProxy refuses the file");
+        out_.error(line, "unparsable condition '" + std::string(condition) +
+                             "': " + parser.error() + "; HAProxy refuses the file");
         return false;
     }
     if (!parser.assumed().empty()) {
@@ -236,8 +237,7 @@ bool Preprocessor::evaluate(std::string_view condition, int line) {
         for (const auto& call : parser.assumed()) list += (list.empty() ? "" : ", ") + call;
         out_.warning(line, "condition '" + std::string(condition) + "' asks about the HAProxy " +
                                "the file is for (" + list + "); evaluated as " +
-                               std::string(kReferenceName) + ": " +
-                               (*value ? "true" : "false"));
+                               std::string(kReferenceName) + ": " + (*value ? "true" : "false"));
     }
     return *value;
 }
@@ -288,8 +288,8 @@ bool Preprocessor::keep(const Line& line) {
     } else if (keyword == ".notice" || keyword == ".warning" || keyword == ".diag") {
         out_.warning(line.number, "HAProxy prints '" + rest + "' (" + keyword + ")");
     } else {
-        out_.error(line.number, "unknown preprocessor line '" + keyword +
-                                    "'; HAProxy refuses the file");
+        out_.error(line.number,
+                   "unknown preprocessor line '" + keyword + "'; HAProxy refuses the file");
     }
     return false;
 }

@@ -38,8 +38,8 @@ public:
 private:
     struct Block {
         int line = 0;
-        bool taken = false;       // a branch of this block held already
-        bool active = false;      // the lines of the current branch are kept
+        bool taken = false;   // a branch of this block held already
+        bool active = false;  // the lines of the current branch are kept
         bool seen_else = false;
         bool outer_active = true;  // the enclosing block's lines are kept
     };

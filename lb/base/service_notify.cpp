@@ -1,12 +1,11 @@
 #include "lb/base/service_notify.h"
 
+#include <fmt/format.h>
 #include <systemd/sd-daemon.h>
 
 #include <cstring>
 #include <ctime>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "lb/base/logger.h"
 
@@ -14,9 +13,7 @@ namespace lb::service_notify {
 namespace {
 
 // STATUS= ends at the first newline: one line of status, whatever the caller passed.
-std::string one_line(std::string_view text) {
-    return std::string(text.substr(0, text.find('\n')));
-}
+std::string one_line(std::string_view text) { return std::string(text.substr(0, text.find('\n'))); }
 
 void send(const std::string& message) {
     // unset_environment = 0: a later reload or stop notifies too. The unit's NotifyAccess=main

@@ -33,8 +33,8 @@ public:
         address.sun_family = AF_UNIX;
         REQUIRE(path.native().size() < sizeof(address.sun_path));
         std::strcpy(address.sun_path, path.c_str());
-        REQUIRE(::bind(fd_.get(), reinterpret_cast<const sockaddr*>(&address),
-                       sizeof(address)) == 0);
+        REQUIRE(::bind(fd_.get(), reinterpret_cast<const sockaddr*>(&address), sizeof(address)) ==
+                0);
         const int on = 1;
         REQUIRE(::setsockopt(fd_.get(), SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) == 0);
     }
@@ -44,8 +44,8 @@ public:
     // The next message, or nullopt at the deadline.
     [[nodiscard]] std::optional<Notification> next(Deadline deadline) {
         pollfd ready{fd_.get(), POLLIN, 0};
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - SteadyClock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
         const int wait_ms = static_cast<int>(std::max<long long>(0, left.count()));
         if (::poll(&ready, 1, wait_ms) != 1) return std::nullopt;
         char text[4096];

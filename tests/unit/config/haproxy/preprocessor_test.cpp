@@ -1,9 +1,10 @@
 // HAProxy's preprocessor in `lb import-haproxy`: which lines .if/.elif/.else/.endif keep, the
 // conditions (operators, predicates, the environment), messages, and what makes HAProxy refuse
 // a file. tests/e2e/import_haproxy_test.cpp checks the same conditions against a real HAProxy.
+#include "config/haproxy/preprocessor.h"
+
 #include <catch2/catch.hpp>
 
-#include "config/haproxy/preprocessor.h"
 #include "tests/unit/config/haproxy/haproxy_test_support.h"
 
 namespace lb::config::haproxy {
@@ -53,9 +54,10 @@ TEST_CASE("preprocessor: defined, streq and strneq read the import's environment
     CHECK(evaluate("defined(A) && !defined(B)", {{"A", "1"}}));
 }
 
-TEST_CASE("preprocessor: conditions on the file's HAProxy are evaluated as Debian 12's 2.6, "
-          "with a warning",
-          "[unit][config][import]") {
+TEST_CASE(
+    "preprocessor: conditions on the file's HAProxy are evaluated as Debian 12's 2.6, "
+    "with a warning",
+    "[unit][config][import]") {
     ImportDiagnostics out;
     CHECK(evaluate("version_atleast(2.4)", {}, &out));
     CHECK(any_has({out.to_string("haproxy.cfg")},
@@ -124,8 +126,7 @@ TEST_CASE("preprocessor: .if, .elif, .else and .endif keep one branch, nested bl
     };
     CHECK(binds({{"TLS_PORT", "1"}}) == std::vector<std::string>{"0.0.0.0:443", "0.0.0.0:8443"});
     CHECK(binds({{"MODE", "alt"}}) == std::vector<std::string>{"0.0.0.0:443", "0.0.0.0:9443"});
-    CHECK(binds({}) ==
-          std::vector<std::string>{"0.0.0.0:443", "0.0.0.0:7443", "0.0.0.0:6443"});
+    CHECK(binds({}) == std::vector<std::string>{"0.0.0.0:443", "0.0.0.0:7443", "0.0.0.0:6443"});
 }
 
 TEST_CASE("preprocessor: messages are reported, .alert and unbalanced blocks refuse the file",
@@ -142,10 +143,11 @@ TEST_CASE("preprocessor: messages are reported, .alert and unbalanced blocks ref
     CHECK(dropped.config);  // an .alert in a dropped block does nothing
     CHECK_FALSE(any_has(dropped.warnings, {"never"}));
 
-    for (const std::string& bad : {std::string(".alert \"not for this host\"\n"),
-                                   std::string(".if 1\n"), std::string(".endif\n"),
-                                   std::string(".else\n"), std::string(".if 1\n.else\n.else\n.endif\n"),
-                                   std::string(".if\n.endif\n"), std::string(".unknown\n")}) {
+    for (const std::string& bad :
+         {std::string(".alert \"not for this host\"\n"), std::string(".if 1\n"),
+          std::string(".endif\n"), std::string(".else\n"),
+          std::string(".if 1\n.else\n.else\n.endif\n"), std::string(".if\n.endif\n"),
+          std::string(".unknown\n")}) {
         const auto run = run_import(bad + body);
         INFO(bad << run.report);
         CHECK_FALSE(run.toml);
