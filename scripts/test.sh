@@ -20,15 +20,25 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Each step's start and the time taken so far, so a slow step shows in CI's log.
+started=$SECONDS
+step() { echo "=== scripts/test.sh: $* (at $((SECONDS - started)) s)"; }
+
+step "install what is missing"
 scripts/install-deps.sh
 
+step "default build (build/)"
 scripts/build.sh build -DLB_WERROR=ON
+step "tests of build/"
 
 (cd build && ctest --output-on-failure --timeout 300 -j 2)
 
+step "sanitizer build (build-asan/)"
 # -g1: line tables only, all a sanitizer's stack trace needs (file:line), and less to compile.
 scripts/build.sh build-asan -DLB_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=Debug \
     -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DLB_WERROR=ON
+step "tests of build-asan/"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 (cd build-asan && ctest --output-on-failure --timeout 300 -j 2 -L 'unit|component|e2e|netns')
+step "done"
