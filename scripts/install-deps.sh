@@ -12,6 +12,8 @@ set -euo pipefail
 # the admin socket with a real HAProxy and drives hatop (in tmux) and the exporter against both.
 # nftables: the network-namespace tests partition an instance of a peer pair with it (iproute2
 # builds their namespaces); keepalived: bench/peers/ measures the pair next to it.
+# clang, libclang-rt-14-dev: the fuzz build (tests/fuzz/); libFuzzer and clang's sanitizer
+# runtimes are in the latter, which clang only recommends.
 packages=(
     build-essential cmake ninja-build pkg-config file
     libuv1-dev libtomlplusplus-dev libfmt-dev nlohmann-json3-dev catch2 prometheus-cpp-dev libssl-dev libmnl-dev
@@ -20,6 +22,7 @@ packages=(
     prometheus systemd jq
     haproxy hatop prometheus-haproxy-exporter tmux
     nftables keepalived
+    clang libclang-rt-14-dev
 )
 
 missing=()

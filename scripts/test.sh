@@ -12,9 +12,13 @@
 #      root installed, run as its user _lb and purged);
 #   4. AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/, Debug: Catch2's header
 #      is precompiled there): unit, component, end-to-end and netns tests (the netns tier is the
-#      only one that drives the peer link's sockets, netlink and gratuitous ARP in a running lb).
-# Most of the time goes into the two builds, most of that into compiling the test files; the
-# tests of build/ take a few minutes. Re-runs
+#      only one that drives the peer link's sockets, netlink and gratuitous ARP in a running lb);
+#   5. the libFuzzer build (build-fuzz/, clang, LB_FUZZ: the parsers of untrusted bytes and their
+#      fuzz targets only, no lb and no test suite): each of its eight targets fuzzed for 15 s
+#      from its committed seeds, and its committed regression inputs replayed (label fuzz;
+#      tests/fuzz/README.md; scripts/fuzz.sh runs them longer). About 3 minutes on 2 cores.
+# Most of the time goes into the builds, most of that into compiling the test files; the tests of
+# build/ and build-asan/ take a few minutes each. Re-runs
 # are much faster with ccache: `CMAKE_CXX_COMPILER_LAUNCHER=ccache scripts/test.sh` (CMake reads
 # that variable when it first configures a build directory).
 set -euo pipefail
@@ -41,4 +45,10 @@ step "tests of build-asan/"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 (cd build-asan && ctest --output-on-failure --timeout 300 -j 2 -L 'unit|component|e2e|netns')
+
+step "libFuzzer build (build-fuzz/) and its fuzz runs"
+# LB_FUZZ_SECONDS: how long each target runs (tests/fuzz/CMakeLists.txt).
+scripts/build.sh build-fuzz -DLB_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ -DLB_TESTS=OFF \
+    -DLB_WERROR=ON -DLB_FUZZ_SECONDS=15
+(cd build-fuzz && ctest --output-on-failure -j 2 -L fuzz)
 step "done"

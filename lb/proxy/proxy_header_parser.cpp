@@ -86,6 +86,12 @@ ProxyHeaderParse parse_v1(std::string_view received) {
     const std::size_t size = end + 2;
     if (size > kV1MaxBytes) return invalid("v1: line longer than 107 bytes");
     const std::string_view line = received.substr(kV1Prefix.size(), end - kV1Prefix.size());
+    // The same rule as above, on the whole line: without it an UNKNOWN line holding a NUL or a
+    // lone '\n' (whose words are never read) was accepted when its CRLF came in the same read and
+    // refused when it came later, so the verdict depended on how the client's bytes were split
+    // into segments (found by tests/fuzz/proxy_header_fuzz).
+    if (line.find('\n') != std::string_view::npos || line.find('\0') != std::string_view::npos)
+        return invalid("v1: the line is not text ending in CRLF");
     if (line.starts_with("UNKNOWN")) return complete(size, std::nullopt, std::nullopt);
     std::vector<std::string_view> words;
     std::size_t pos = 0;

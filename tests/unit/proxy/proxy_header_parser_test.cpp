@@ -80,6 +80,14 @@ TEST_CASE("PROXY v1: anything off the spec is refused", "[proxy]") {
     }
     // No CRLF within the spec's 107 bytes.
     CHECK(parse("PROXY UNKNOWN " + std::string(100, 'x')).status == Status::Invalid);
+    // A NUL or a lone LF in an UNKNOWN line: refused whether the CRLF comes in the same read or
+    // not (tests/fuzz/regressions/proxy_header/).
+    for (const std::string& line : {std::string("PROXY UNKNOWN\r\0\0\0\0\r\n", 20),
+                                   std::string("PROXY UNKNOWN\nx\r\n")}) {
+        INFO(line);
+        CHECK(parse(line).status == Status::Invalid);
+        CHECK(parse(line.substr(0, line.size() - 1)).status == Status::Invalid);
+    }
 }
 
 TEST_CASE("PROXY v2: what lb sends reads back, TLVs are skipped, LOCAL has no address",
