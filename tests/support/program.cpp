@@ -24,12 +24,15 @@ std::string find_program(std::string_view name) {
     return "";
 }
 
-ProgramResult run_program(const std::vector<std::string>& argv, Deadline deadline) {
+ProgramResult run_program(const std::vector<std::string>& argv, Deadline deadline,
+                          const std::vector<std::string>& environment) {
     const TempDir dir("lb-program");
     const auto output = dir.path() / "out";
+    SpawnOptions options;
+    options.environment = environment;
     ProgramResult result;
     {
-        ChildProcess child(argv, output, output);
+        ChildProcess child(argv, output, output, options);
         const auto exit = child.wait_exit(deadline);  // else SIGKILLed when `child` goes
         if (exit && exit->exited) result.exit_code = exit->exit_code;
     }

@@ -21,7 +21,9 @@ struct ProgramResult {
 };
 
 // Runs `argv` (argv[0] an absolute path) with stdin on /dev/null; SIGKILL at `deadline`.
-[[nodiscard]] ProgramResult run_program(const std::vector<std::string>& argv, Deadline deadline);
+// `environment`: "NAME=VALUE" entries added to the environment it inherits.
+[[nodiscard]] ProgramResult run_program(const std::vector<std::string>& argv, Deadline deadline,
+                                        const std::vector<std::string>& environment = {});
 
 // Ends the test binary with exit code 77 (SKIP_RETURN_CODE) after saying why on stderr, in a
 // frame no one can miss in a ctest log.
