@@ -7,11 +7,11 @@
 #include <fmt/format.h>
 #include <signal.h>
 
-#include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "tests/e2e/failover_fixture.h"
+#include "tests/e2e/import_fixture.h"
 #include "tests/support/child_process.h"
 #include "tests/support/haproxy_process.h"
 #include "tests/support/program.h"
@@ -54,58 +54,6 @@ backend sites
                        fmt::arg("front", endpoint(front.ip, front.port)),
                        fmt::arg("health", kHealthPath), fmt::arg("a", kSiteA),
                        fmt::arg("b", kSiteB), fmt::arg("port", site_port));
-}
-
-// `lb import-haproxy CFG -o OUT`, required to succeed; returns what it printed (warnings).
-std::string import_config(const std::filesystem::path& cfg, const std::filesystem::path& out) {
-    const ProgramResult run =
-        run_program({LB_BINARY, "import-haproxy", cfg.string(), "-o", out.string()},
-                    deadline_in(10s));
-    INFO("lb import-haproxy:\n" << run.out);
-    INFO("haproxy.cfg:\n" << read_file(cfg));
-    REQUIRE(run.exit_code == 0);
-    return run.out;
-}
-
-// The imported file with the test's own state file (and LB_TEST_EXTRA_GLOBAL, so the suite's
-// data-path variants apply), written as the workspace's lb.toml.
-void adopt_for_test(LbWorkspace& workspace, const std::string& toml) {
-    const std::string global = "[global]\n";
-    const auto at = toml.find(global);
-    INFO(toml);
-    REQUIRE(at != std::string::npos);
-    std::string extra = "state_file = " + toml_string(workspace.state_file().string()) + "\n";
-    if (const char* more = std::getenv("LB_TEST_EXTRA_GLOBAL"); more != nullptr)
-        extra += std::string(more) + "\n";
-    std::string patched = toml;
-    patched.insert(at + global.size(), extra);
-    write_file(workspace.config_path(), patched);
-}
-
-// Waits until a request through `front` is answered by `site`; the answers seen meanwhile are
-// not kept (the moment of a switch differs between balancers).
-void wait_for_site(const Front& front, std::string_view site, std::string_view who,
-                   const std::string& log) {
-    HttpAttempt last;
-    const bool switched = wait_until(
-        [&] {
-            last = http_get(front, 1s);
-            return last.outcome == Outcome::Ok && last.site == site;
-        },
-        deadline_in(10s), 20ms);
-    INFO(who << " never answered from " << site << "; last: " << describe(last, last.start));
-    INFO("log:\n" << log);
-    REQUIRE(switched);
-}
-
-// `count` requests, one after the other: who answered each ("site-a", or the outcome).
-std::vector<std::string> replies(const Front& front, int count) {
-    std::vector<std::string> out;
-    for (int i = 0; i < count; ++i) {
-        const HttpAttempt attempt = http_get(front);
-        out.push_back(attempt.outcome == Outcome::Ok ? attempt.site : to_string(attempt.outcome));
-    }
-    return out;
 }
 
 TEST_CASE("lb import-haproxy: the output passes lb check, lb run serves site-a and fails over "
@@ -346,13 +294,11 @@ TEST_CASE("lb import-haproxy: the preprocessor's blocks keep the lines HAProxy k
     write_file(cfg, conditions + proxies);
     for (const auto& environment : std::vector<std::vector<std::string>>{
              {}, {"SITE_MODE=standby"}, {"SITE_MODE=primary"}}) {
-        SpawnOptions options;
-        options.environment = environment;
         const ProgramResult by_haproxy =
-            run_program({haproxy, "-c", "-f", cfg.string()}, deadline_in(10s), options);
+            run_program({haproxy, "-c", "-f", cfg.string()}, deadline_in(10s), environment);
         const ProgramResult by_lb = run_program(
             {LB_BINARY, "import-haproxy", cfg.string(), "-o", (dir.path() / "lb.toml").string()},
-            deadline_in(10s), options);
+            deadline_in(10s), environment);
         INFO("environment: " << (environment.empty() ? "-" : environment.front()));
         INFO("haproxy -c:\n" << by_haproxy.out << "\nlb import-haproxy:\n" << by_lb.out);
         REQUIRE(by_haproxy.exit_code == 0);

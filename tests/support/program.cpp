@@ -25,9 +25,11 @@ std::string find_program(std::string_view name) {
 }
 
 ProgramResult run_program(const std::vector<std::string>& argv, Deadline deadline,
-                          const SpawnOptions& options) {
+                          const std::vector<std::string>& environment) {
     const TempDir dir("lb-program");
     const auto output = dir.path() / "out";
+    SpawnOptions options;
+    options.environment = environment;
     ProgramResult result;
     {
         ChildProcess child(argv, output, output, options);

@@ -7,7 +7,6 @@
 #include <string_view>
 #include <vector>
 
-#include "tests/support/child_process.h"
 #include "tests/support/wait.h"
 
 namespace lb::test {
@@ -22,9 +21,9 @@ struct ProgramResult {
 };
 
 // Runs `argv` (argv[0] an absolute path) with stdin on /dev/null; SIGKILL at `deadline`.
-// `options.environment` adds variables to the environment it inherits.
+// `environment`: "NAME=VALUE" entries added to the environment it inherits.
 [[nodiscard]] ProgramResult run_program(const std::vector<std::string>& argv, Deadline deadline,
-                                        const SpawnOptions& options = {});
+                                        const std::vector<std::string>& environment = {});
 
 // Ends the test binary with exit code 77 (SKIP_RETURN_CODE) after saying why on stderr, in a
 // frame no one can miss in a ctest log.

@@ -214,20 +214,23 @@ std::uint16_t ephemeral_first() {
     return static_cast<std::uint16_t>(first);
 }
 
-// A reservation of `port` among every test process on this host: an exclusive flock on
-// /tmp/lb-test-ports/PORT, held by an open file description that lives as long as this process
-// (a second open in this process conflicts too). Invalid if another process holds it.
-Fd reserve_port(std::uint16_t port) {
+// A reservation of `key` (a port, or "ADDRESS:PORT") among every test process on this host: an
+// exclusive flock on /tmp/lb-test-ports/KEY, held by an open file description that lives as long
+// as this process (a second open in this process conflicts too). Invalid if another process
+// holds it.
+Fd reserve(const std::string& key) {
     static const std::string dir = [] {
         const std::string path = "/tmp/lb-test-ports";
         if (::mkdir(path.c_str(), 01777) == 0) (void)::chmod(path.c_str(), 01777);
         return path;
     }();
-    const std::string path = dir + "/" + std::to_string(port);
+    const std::string path = dir + "/" + key;
     Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666));
     if (!fd || ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) return Fd();
     return fd;
 }
+
+Fd reserve_port(std::uint16_t port) { return reserve(std::to_string(port)); }
 
 }  // namespace
 
@@ -259,6 +262,31 @@ std::uint16_t free_port(const std::string& ip) {
     }
     const Fd fd = listen_tcp(ip, 0, 1);
     return local_port(fd.get());
+}
+
+std::string free_loopback_address(std::uint16_t port) {
+    // 127.0.X.Y with X >= 1: the suite's fixed addresses (127.0.0.1 to .3) are never picked.
+    static std::mutex mutex;
+    static std::vector<Fd> reservations;  // held until the process exits
+    const std::lock_guard lock(mutex);
+    static std::minstd_rand random(std::random_device{}());
+    constexpr unsigned kCandidates = 254 * 253;  // X in 1..254, Y in 2..254
+    const unsigned start = static_cast<unsigned>(random() % kCandidates);
+    for (unsigned i = 0; i < 256; ++i) {
+        const unsigned n = (start + i) % kCandidates;
+        const std::string address =
+            "127.0." + std::to_string(1 + n / 253) + "." + std::to_string(2 + n % 253);
+        Fd reservation = reserve(address + ":" + std::to_string(port));
+        if (!reservation) continue;
+        try {
+            (void)listen_tcp(address, port, 1);
+        } catch (const std::runtime_error&) {
+            continue;
+        }
+        reservations.push_back(std::move(reservation));
+        return address;
+    }
+    return "";
 }
 
 Fd listen_tcp(const std::string& ip, std::uint16_t port, int backlog) {

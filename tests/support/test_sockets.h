@@ -85,6 +85,11 @@ private:
 // connect() or bind(0) takes it meanwhile) and reserved among all test processes on the host
 // for the rest of this one, so parallel tests (`ctest -j`) never pick the same port.
 [[nodiscard]] std::uint16_t free_port(const std::string& ip = "127.0.0.1");
+// A loopback address 127.0.X.Y (X >= 1) on which the fixed `port` is free for another process to
+// bind, reserved among test processes as free_port's ports are: for a configuration whose port
+// cannot be chosen (a server written "${SITE}:443"). Empty if none is found (a port below 1024
+// needs privileges).
+[[nodiscard]] std::string free_loopback_address(std::uint16_t port);
 [[nodiscard]] Fd listen_tcp(const std::string& ip, std::uint16_t port, int backlog);
 [[nodiscard]] std::uint16_t local_port(int fd);
 // "ip:port", or "[ip]:port" for IPv6, as in tcplog lines and the config's bind values.
