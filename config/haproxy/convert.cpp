@@ -1,6 +1,7 @@
 #include "config/haproxy/convert.h"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <set>
 #include <utility>
@@ -230,7 +231,10 @@ private:
                              "); lb serves one primary and one standby: not converted");
             return;
         }
-        if (anchor_label_ != proxy_label(frontend)) check_timeouts(frontend, *backend);
+        if (anchor_label_ != proxy_label(frontend)) {
+            check_timeouts(frontend, *backend);
+            check_health(frontend, *backend, pair);
+        }
         if (frontend.mode.value == ProxyMode::Http || backend->mode.value == ProxyMode::Http) {
             const int line = frontend.mode.value == ProxyMode::Http ? frontend.mode.line
                                                                     : backend->mode.line;
@@ -286,16 +290,18 @@ private:
         primary.name = to_lb_name(pair.primary->name);
         primary.address = *pair.primary->address;
         primary.role = SiteRole::Primary;
-        primary.health = health_of(backend, *pair.primary);
+        primary.health = health_of(backend, *pair.primary, out_);
         Site standby;
         standby.name = to_lb_name(pair.standby->name);
         if (standby.name == primary.name) standby.name += "-standby";
         standby.address = *pair.standby->address;
         standby.role = SiteRole::Standby;
-        standby.health = health_of(backend, *pair.standby);
+        standby.health = health_of(backend, *pair.standby, out_);
         // A check port on one server only: the other site's is written out, or it would
         // inherit [health]'s.
         const std::uint16_t first_port = frontend.binds.front().addresses.front().port();
+        anchor_check_ports_ = {check_port(*pair.primary, first_port),
+                               check_port(*pair.standby, first_port)};
         if (primary.health.port != standby.health.port) {
             if (!primary.health.port) primary.health.port = pair.primary->port.value_or(first_port);
             if (!standby.health.port) standby.health.port = pair.standby->port.value_or(first_port);
@@ -317,7 +323,45 @@ private:
         convert_policy(backend);
     }
 
-    HealthSettings health_of(const Proxy& backend, const Server& server) {
+    // The port HAProxy checks a server on: `port`, else the server's, else the client's.
+    static std::uint16_t check_port(const Server& server, std::uint16_t bind_port) {
+        return server.options.check_port.value_or(server.port.value_or(bind_port));
+    }
+
+    // lb checks each site one way for all its listeners (the first converted backend's): a later
+    // backend that checks the same servers otherwise is told what lb does not see.
+    void check_health(const Proxy& frontend, const Proxy& backend, const Pair& pair) {
+        if (&backend == anchor_ || frontend.binds.empty() ||
+            frontend.binds.front().addresses.empty())
+            return;
+        const std::uint16_t bind_port = frontend.binds.front().addresses.front().port();
+        const Server* servers[] = {pair.primary, pair.standby};
+        for (std::size_t i = 0; i < 2; ++i) {
+            ImportDiagnostics quiet;  // its own warnings were the anchor's to give
+            const HealthSettings mine = health_of(backend, *servers[i], quiet);
+            const HealthSettings& kept = result_.config.sites[i].health;
+            const std::uint16_t port = check_port(*servers[i], bind_port);
+            const bool same = mine.kind == kept.kind && port == anchor_check_ports_[i] &&
+                              mine.proxy_protocol == kept.proxy_protocol &&
+                              (mine.kind == CheckKind::Tcp ||
+                               (mine.path == kept.path && mine.host == kept.host &&
+                                mine.expect_status == kept.expect_status &&
+                                mine.expect_body == kept.expect_body));
+            if (same || !checked_backends_.insert({&backend, i}).second) continue;
+            out_.warning(servers[i]->line,
+                         "server " + servers[i]->name + " of " + proxy_label(backend) +
+                             " is checked otherwise (" + to_string(mine.kind) + " on port " +
+                             std::to_string(port) + ") than by " + proxy_label(*anchor_) + " (" +
+                             to_string(kept.kind) + " on port " +
+                             std::to_string(anchor_check_ports_[i]) +
+                             "); lb checks each site one way for all its listeners, " +
+                             proxy_label(*anchor_) + "'s: a failure this check alone would see "
+                             "does not fail the site over");
+        }
+    }
+
+    // `out`: where its warnings go (a scratch one when only comparing).
+    HealthSettings health_of(const Proxy& backend, const Server& server, ImportDiagnostics& out) {
         HealthSettings health;
         const HealthCheck& check = backend.check;
         const ServerOptions& options = server.options;
@@ -326,7 +370,7 @@ private:
             if (!check.uri.empty() && check.uri.front() == '/')
                 health.path = check.uri;
             else
-                out_.warning(check.line, "health check URI " + check.uri +
+                out.warning(check.line, "health check URI " + check.uri +
                                              " does not start with '/'; lb checks \"/\"");
             if (!check.host.empty())
                 health.host = check.host;
@@ -339,7 +383,7 @@ private:
                     health.verify = TlsVerify::Ca;
                     health.ca_file = options.ca_file;
                 } else {
-                    out_.warning(server.line,
+                    out.warning(server.line,
                                  "server " + server.name +
                                      ": verify required without ca-file; lb checks without "
                                      "verifying (set health.verify = \"ca\" and ca_file)");
@@ -348,18 +392,18 @@ private:
         } else {
             health.kind = CheckKind::Tcp;
             if (options.check_ssl)
-                out_.warning(server.line, "server " + server.name +
+                out.warning(server.line, "server " + server.name +
                                               ": check-ssl without option httpchk; lb checks "
                                               "with a TCP connect");
         }
         if (!options.check)
-            out_.warning(server.line, "server " + server.name +
+            out.warning(server.line, "server " + server.name +
                                           " has no 'check': HAProxy never checks it; lb checks "
                                           "every site (" +
                                           to_string(health.kind) + ")");
         health.interval = options.inter.value_or(kHaproxyInter);
         if (health.interval < Duration(2)) {
-            out_.warning(server.line, "server " + server.name + ": inter " +
+            out.warning(server.line, "server " + server.name + ": inter " +
                                           format_duration(health.interval) +
                                           ": lb needs a check timeout shorter than the "
                                           "interval; interval 2ms");
@@ -375,7 +419,7 @@ private:
         if (timeout >= health.interval) {
             const Duration shorter = std::max(Duration(1), health.interval * 3 / 4);
             if (backend.timeout_check && health.interval > Duration(1))
-                out_.warning(backend.timeout_check->line,
+                out.warning(backend.timeout_check->line,
                              "timeout check " + format_duration(timeout) +
                                  " is not shorter than inter " + format_duration(health.interval) +
                                  ": lb starts a check every interval, so its timeout is " +
@@ -386,6 +430,13 @@ private:
         health.rise = options.rise.value_or(kHaproxyRise);
         health.fall = options.fall.value_or(kHaproxyFall);
         if (options.check_port) health.port = *options.check_port;
+        // HAProxy sends the server's PROXY header before each check too when the check goes to
+        // the traffic port (no `port`), and always with check-send-proxy (v1 unless the server
+        // sends v2): a gateway that expects the header would refuse checks without it.
+        if (options.check_send_proxy ||
+            (options.send_proxy != ProxyProtocol::None && !options.check_port))
+            health.proxy_protocol = options.send_proxy != ProxyProtocol::None ? options.send_proxy
+                                                                               : ProxyProtocol::V1;
         return health;
     }
 
@@ -462,6 +513,8 @@ private:
     const Proxy* anchor_ = nullptr;
     std::string anchor_label_;  // the frontend whose backend made the sites and the timeouts
     TimeoutChoice first_timeouts_;
+    std::array<std::uint16_t, 2> anchor_check_ports_{};  // the ports lb's checks of the sites use
+    std::set<std::pair<const Proxy*, std::size_t>> checked_backends_;  // warned once per server
     int frontends_with_binds_ = 0;
     bool pair_found_ = false;
 };

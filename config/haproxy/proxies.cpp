@@ -369,6 +369,10 @@ private:
                                          "(send-proxy-v2)");
             } else if (option == "no-send-proxy" || option == "no-send-proxy-v2") {
                 options.send_proxy = ProxyProtocol::None;
+            } else if (option == "check-send-proxy") {
+                options.check_send_proxy = true;
+            } else if (option == "no-check-send-proxy") {
+                options.check_send_proxy = false;
             } else if (option == "check-ssl") {
                 options.check_ssl = true;
             } else if (option == "no-check-ssl") {

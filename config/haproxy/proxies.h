@@ -49,6 +49,7 @@ struct ServerOptions {
     std::optional<std::uint16_t> check_port;
     bool backup = false;
     ProxyProtocol send_proxy = ProxyProtocol::None;
+    bool check_send_proxy = false;  // `check-send-proxy`: checks send a PROXY header regardless
     bool check_ssl = false;
     std::string verify;  // "none", "required" or ""
     std::string ca_file;

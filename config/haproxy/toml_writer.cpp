@@ -44,6 +44,8 @@ void write_health(std::string& out, const HealthSettings& health,
     line("timeout", duration(health.timeout));
     line("rise", std::to_string(health.rise));
     line("fall", std::to_string(health.fall));
+    if (health.proxy_protocol != ProxyProtocol::None)
+        line("proxy_protocol", toml_quote(to_string(health.proxy_protocol)));
 }
 
 // Whether `key` of `site` differs from [health]'s value.
@@ -60,6 +62,7 @@ bool health_differs(const HealthSettings& site, const HealthSettings& base, std:
     if (key == "timeout") return site.timeout != base.timeout;
     if (key == "rise") return site.rise != base.rise;
     if (key == "fall") return site.fall != base.fall;
+    if (key == "proxy_protocol") return site.proxy_protocol != base.proxy_protocol;
     return true;
 }
 

@@ -443,17 +443,16 @@ TEST_CASE("import: unknown sections and lines outside sections are warned",
     CHECK(any_has(run.warnings, {"haproxy.cfg:10:", "section 'resolvers dns'"}));
 }
 
-TEST_CASE("import: preprocessor lines and negated options", "[unit][config][import]") {
+TEST_CASE("import: negated options, inside a preprocessor block", "[unit][config][import]") {
     const auto run = run_import(".if defined(X)\n" +
                                 with_backend("    option httpchk GET /x\n"
                                              "    no option httpchk\n" +
                                              std::string(kTwoServers)) +
-                                ".endif\n");
+                                ".endif\n",
+                                {{"X", "1"}});
     INFO(run.report);
     REQUIRE(run.config);
     CHECK(run.config->health.kind == CheckKind::Tcp);
-    CHECK(any_has(run.warnings, {"haproxy.cfg:1:", "'.if'", "not evaluated"}));
-    CHECK(any_has(run.warnings, {"haproxy.cfg:10:", "'.endif'"}));
 }
 
 TEST_CASE("import: environment variables in addresses and times", "[unit][config][import]") {
@@ -548,6 +547,56 @@ TEST_CASE("import: frontends with other timeouts than the first are told which o
     INFO(same.report);
     REQUIRE(same.config);
     CHECK_FALSE(any_has(same.warnings, {"other timeouts"}));
+}
+
+TEST_CASE("import: servers that send PROXY headers get checks that send one too, as in HAProxy",
+          "[unit][config][import]") {
+    const auto health_pp = [](std::string_view servers) {
+        const auto run = run_import(with_backend(servers));
+        INFO(run.report);
+        REQUIRE(run.config);
+        return std::pair{run.config->primary().health.proxy_protocol,
+                         run.config->standby().health.proxy_protocol};
+    };
+    using PP = ProxyProtocol;
+    CHECK(health_pp("    server a 10.0.0.1:443 check send-proxy\n"
+                    "    server b 10.0.0.2:443 check send-proxy backup\n") ==
+          std::pair{PP::V1, PP::V1});
+    CHECK(health_pp("    default-server check send-proxy-v2\n"
+                    "    server a 10.0.0.1:443\n    server b 10.0.0.2:443 backup\n") ==
+          std::pair{PP::V2, PP::V2});
+    // A check on a port of its own is not the traffic port: no header, unless check-send-proxy.
+    CHECK(health_pp("    server a 10.0.0.1:443 check send-proxy port 8080\n"
+                    "    server b 10.0.0.2:443 check send-proxy port 8080 check-send-proxy "
+                    "backup\n") == std::pair{PP::None, PP::V1});
+    CHECK(health_pp(kTwoServers) == std::pair{PP::None, PP::None});
+    const auto written = run_import(with_backend(
+        "    server a 10.0.0.1:443 check send-proxy-v2\n    server b 10.0.0.2:443 check backup\n"));
+    INFO(written.report);
+    REQUIRE(written.toml);
+    CHECK(written.toml->find("proxy_protocol = \"v2\"") != std::string::npos);
+}
+
+TEST_CASE("import: a backend that checks lb's two sites otherwise than the first is warned",
+          "[unit][config][import]") {
+    const auto run = run_import(
+        "frontend web\n    bind :80\n    default_backend plain\n"
+        "frontend tls\n    bind :443\n    default_backend tls\n"
+        "frontend alt\n    bind :8080\n    default_backend same\n"
+        "backend plain\n    server a 10.0.0.1:80 check\n    server b 10.0.0.2:80 check backup\n"
+        "backend tls\n    server a 10.0.0.1:8443 check\n"
+        "    server b 10.0.0.2:80 check backup\n"
+        "backend same\n    server a 10.0.0.1 check port 80\n"
+        "    server b 10.0.0.2 check port 80 backup\n");
+    INFO(run.report);
+    REQUIRE(run.config);
+    CHECK(any_has(run.warnings,
+                  {"haproxy.cfg:14: warning: server a of backend tls is checked otherwise (tcp "
+                   "on port 8443) than by backend plain (tcp on port 80); lb checks each site "
+                   "one way for all its listeners"}));
+    CHECK_FALSE(any_has(run.warnings, {"haproxy.cfg:15:", "checked otherwise"}));
+    CHECK_FALSE(any_has(run.warnings, {"backend same is checked otherwise"}));
+    CHECK_FALSE(any_has(run.warnings, {"of backend same"}));
 }
 
 }  // namespace lb::config::haproxy
