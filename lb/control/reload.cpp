@@ -31,6 +31,20 @@ std::vector<std::string> restart_only_changes(const config::Config& old,
     return keys;
 }
 
+// Why a reload cannot change the sites, or "" when they are the same two, in the same roles. A
+// session, its passive failures, the active site and the metrics refer to a site by its place
+// (primary, standby): renamed or swapped sites would move all of them to the wrong gateway.
+std::string sites_changed(const config::Config& old, const config::Config& next) {
+    const auto names = [](const config::Config& c) {
+        return fmt::format("primary {}, standby {}", c.primary().name, c.standby().name);
+    };
+    if (names(old) == names(next)) return {};
+    return fmt::format(
+        "the sites changed ({} → {}); sessions, the active site and metrics name sites by their "
+        "place, so a running lb keeps its sites: restart it to apply this file",
+        names(old), names(next));
+}
+
 }  // namespace
 
 Result<std::vector<std::map<std::string, int>>> Daemon::open_listeners(
@@ -78,6 +92,12 @@ Result<Ok> Daemon::apply_reload() {
     }
     config::Config next = std::move(*loaded);
     log_config_warnings(diagnostics);
+    if (const std::string why = sites_changed(config_, next); !why.empty()) {
+        log::event(log::Level::Error, "reload",
+                   fmt::format("reload rejected: {}; the running config stays", why),
+                   {{"result", "rejected"}, {"file", config_.source_path}});
+        return Error{why};
+    }
 
     // Listeners whose name and address stay keep their sockets; the others are bound now, so a
     // bad address rejects the reload before anything changed.

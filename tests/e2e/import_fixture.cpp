@@ -29,6 +29,10 @@ void adopt_for_test(LbWorkspace& workspace, const std::string& toml) {
         extra += std::string(more) + "\n";
     std::string patched = toml;
     patched.insert(at + global.size(), extra);
+    // Without a stats socket in haproxy.cfg the import leaves lb's default admin socket,
+    // /run/lb/admin.sock: the test's own instead, so parallel tests never share one.
+    if (patched.find("\n[admin]\n") == std::string::npos)
+        patched += "\n[admin]\nsocket = " + toml_string(workspace.admin_socket().string()) + "\n";
     write_file(workspace.config_path(), patched);
 }
 

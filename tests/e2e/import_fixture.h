@@ -18,8 +18,8 @@ namespace lb::test {
 std::string import_config(const std::filesystem::path& cfg, const std::filesystem::path& out,
                           const std::vector<std::string>& environment = {});
 
-// The imported file with the test's own state file (and LB_TEST_EXTRA_GLOBAL, so the suite's
-// data-path variants apply), written as the workspace's lb.toml.
+// The imported file with the test's own state file and admin socket (and LB_TEST_EXTRA_GLOBAL, so
+// the suite's data-path variants apply), written as the workspace's lb.toml.
 void adopt_for_test(LbWorkspace& workspace, const std::string& toml);
 
 // Waits until a request through `front` is answered by `site`; the answers seen meanwhile are

@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <signal.h>
 
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -91,19 +93,56 @@ TEST_CASE("lb import-haproxy: the output passes lb check, lb run serves site-a a
     (void)require_answers(front, *lb, "site-b", 5);
 }
 
+// What the tests comparing HAProxy with lb start from: both gateways up, a front port, and
+// haproxy_cfg() written for HAProxy in a directory of its own (its stats socket there too).
+// HAProxy runs first (run_haproxy), then lb on the same file imported (start_lb_on_import).
+struct ComparisonRig {
+    std::string haproxy = HaproxyProcess::binary();
+    TwoSites sites;
+    Front front = free_front();
+    TempDir haproxy_dir{"lb-import-haproxy"};
+    std::filesystem::path haproxy_socket = haproxy_dir.path() / "stats.sock";
+    LbWorkspace workspace{"lb-import"};
+
+    ComparisonRig() {
+        sites.a.start();
+        sites.b.start();
+        write_file(haproxy_dir.path() / "haproxy.cfg",
+                   haproxy_cfg(front, sites.port, haproxy_socket));
+    }
+    [[nodiscard]] std::string haproxy_log() const {
+        return read_file(haproxy_dir.path() / "haproxy.log");
+    }
+    // HAProxy in the foreground while `drive` runs (once it serves site-a), then SIGTERM.
+    void run_haproxy(const std::function<void()>& drive) {
+        const auto log = haproxy_dir.path() / "haproxy.log";
+        ChildProcess process({haproxy, "-f", (haproxy_dir.path() / "haproxy.cfg").string(), "-db"},
+                             log, log);
+        wait_for_site(front, "site-a", "HAProxy", haproxy_log());
+        drive();
+        (void)process.stop(SIGTERM, deadline_in(5s));
+    }
+    // The same file with lb's admin socket, imported, and lb run on it with both sites up.
+    [[nodiscard]] std::unique_ptr<LbProcess> start_lb_on_import() {
+        const auto cfg = workspace.dir() / "haproxy.cfg";
+        write_file(cfg, haproxy_cfg(front, sites.port, workspace.admin_socket()));
+        const auto imported = workspace.dir() / "imported.toml";
+        (void)import_config(cfg, imported);
+        adopt_for_test(workspace, read_file(imported));
+        auto lb = start_lb(workspace);
+        require_health(*lb, "site-a", "up");
+        require_health(*lb, "site-b", "up");
+        return lb;
+    }
+};
+
 TEST_CASE("lb import-haproxy: HAProxy on the file and lb on its import answer the same traffic "
           "the same way",
           "[e2e][import][haproxy]") {
-    const std::string haproxy = HaproxyProcess::binary();
-    if (haproxy.empty()) skip_test("haproxy is not installed: nothing to compare the import with");
-    TwoSites sites;
-    sites.a.start();
-    sites.b.start();
-    const Front front = free_front();
-    TempDir haproxy_dir("lb-import-haproxy");
-    const auto haproxy_cfg_path = haproxy_dir.path() / "haproxy.cfg";
-    write_file(haproxy_cfg_path,
-               haproxy_cfg(front, sites.port, haproxy_dir.path() / "stats.sock"));
+    if (HaproxyProcess::binary().empty())
+        skip_test("haproxy is not installed: nothing to compare the import with");
+    ComparisonRig rig;
+    const Front& front = rig.front;
 
     // The traffic: answers with both sites up, after site-a's gateway dies, after it returns.
     struct Seen {
@@ -112,36 +151,23 @@ TEST_CASE("lb import-haproxy: HAProxy on the file and lb on its import answer th
         std::vector<std::string> site_a_back;
     };
     Seen by_haproxy;
-    {
-        ChildProcess process({haproxy, "-f", haproxy_cfg_path.string(), "-db"},
-                             haproxy_dir.path() / "haproxy.log", haproxy_dir.path() / "haproxy.log");
-        const auto log = [&] { return read_file(haproxy_dir.path() / "haproxy.log"); };
-        wait_for_site(front, "site-a", "HAProxy", log());
+    rig.run_haproxy([&] {
         by_haproxy.both_up = replies(front, 5);
-        sites.a.kill();
-        wait_for_site(front, "site-b", "HAProxy", log());
+        rig.sites.a.kill();
+        wait_for_site(front, "site-b", "HAProxy", rig.haproxy_log());
         by_haproxy.site_a_dead = replies(front, 5);
-        sites.a.start();
-        wait_for_site(front, "site-a", "HAProxy", log());  // HAProxy fails back on its own
+        rig.sites.a.start();
+        wait_for_site(front, "site-a", "HAProxy", rig.haproxy_log());  // it fails back itself
         by_haproxy.site_a_back = replies(front, 5);
-        (void)process.stop(SIGTERM, deadline_in(5s));
-    }
+    });
 
-    LbWorkspace workspace("lb-import");
-    const auto cfg = workspace.dir() / "haproxy.cfg";
-    write_file(cfg, haproxy_cfg(front, sites.port, workspace.admin_socket()));
-    const auto imported = workspace.dir() / "imported.toml";
-    (void)import_config(cfg, imported);
-    adopt_for_test(workspace, read_file(imported));
     Seen by_lb;
-    auto lb = start_lb(workspace);
-    require_health(*lb, "site-a", "up");
-    require_health(*lb, "site-b", "up");
+    auto lb = rig.start_lb_on_import();
     by_lb.both_up = replies(front, 5);
-    sites.a.kill();
+    rig.sites.a.kill();
     wait_for_site(front, "site-b", "lb", lb->log_text());
     by_lb.site_a_dead = replies(front, 5);
-    sites.a.start();
+    rig.sites.a.start();
     require_health(*lb, "site-a", "up", 2);
     by_lb.site_a_back = replies(front, 5);
 
@@ -185,37 +211,16 @@ ScriptRun run_drain_script(const std::filesystem::path& socket, const Front& fro
 TEST_CASE("lb import-haproxy: a maintenance script's runtime API commands, naming the backend, "
           "get HAProxy's answers from lb on the import",
           "[e2e][import][haproxy]") {
-    const std::string haproxy = HaproxyProcess::binary();
-    if (haproxy.empty()) skip_test("haproxy is not installed: nothing to compare the import with");
-    TwoSites sites;
-    sites.a.start();
-    sites.b.start();
-    const Front front = free_front();
-    TempDir haproxy_dir("lb-import-haproxy");
-    const auto haproxy_cfg_path = haproxy_dir.path() / "haproxy.cfg";
-    const auto haproxy_socket = haproxy_dir.path() / "stats.sock";
-    write_file(haproxy_cfg_path, haproxy_cfg(front, sites.port, haproxy_socket));
+    if (HaproxyProcess::binary().empty())
+        skip_test("haproxy is not installed: nothing to compare the import with");
+    ComparisonRig rig;
     ScriptRun by_haproxy;
-    {
-        ChildProcess process({haproxy, "-f", haproxy_cfg_path.string(), "-db"},
-                             haproxy_dir.path() / "haproxy.log", haproxy_dir.path() / "haproxy.log");
-        wait_for_site(front, "site-a", "HAProxy", read_file(haproxy_dir.path() / "haproxy.log"));
-        by_haproxy = run_drain_script(haproxy_socket, front);
-        (void)process.stop(SIGTERM, deadline_in(5s));
-    }
+    rig.run_haproxy([&] { by_haproxy = run_drain_script(rig.haproxy_socket, rig.front); });
+    auto lb = rig.start_lb_on_import();
+    const ScriptRun by_lb = run_drain_script(rig.workspace.admin_socket(), rig.front);
 
-    LbWorkspace workspace("lb-import");
-    const auto cfg = workspace.dir() / "haproxy.cfg";
-    write_file(cfg, haproxy_cfg(front, sites.port, workspace.admin_socket()));
-    const auto imported = workspace.dir() / "imported.toml";
-    (void)import_config(cfg, imported);
-    adopt_for_test(workspace, read_file(imported));
-    auto lb = start_lb(workspace);
-    require_health(*lb, "site-a", "up");
-    require_health(*lb, "site-b", "up");
-    const ScriptRun by_lb = run_drain_script(workspace.admin_socket(), front);
-
-    INFO("lb.toml:\n" << read_file(imported) << "\nlb log:\n" << lb->log_text());
+    INFO("lb.toml:\n" << read_file(rig.workspace.dir() / "imported.toml") << "\nlb log:\n"
+                        << lb->log_text());
     for (std::size_t i = 0; i < kDrainScript.size(); ++i) {
         INFO("command: " << kDrainScript[i]);
         CHECK(by_lb.replies[i] == by_haproxy.replies[i]);

@@ -417,6 +417,29 @@ TEST_CASE("reload: an invalid config is refused by SIGHUP and by the command, no
         CHECK(wait_until([&] { return lb->count_log(is_rejected) == 2; }, deadline_in(10s)));
         CHECK(refused(extra));
     }
+    SECTION("renamed or swapped sites") {
+        // A session, its passive failures and the active site name a site by its place: a
+        // running lb keeps its two sites, and says to restart.
+        LbConfig swapped = rig.config;
+        std::swap(swapped.sites[0].role, swapped.sites[1].role);
+        std::swap(swapped.sites[0], swapped.sites[1]);
+        swapped.listeners.push_back(rig.listener("extra", extra.port));
+        rig.ws.write_config(swapped);
+        const std::string reply = admin(sock, "reload");
+        INFO("reload replied: " << reply);
+        CHECK(reply.starts_with("error:"));
+        CHECK(reply.find("primary site-a, standby site-b → primary site-b, standby site-a") !=
+              std::string::npos);
+        CHECK(reply.find("restart") != std::string::npos);
+        REQUIRE(lb->wait_for_log(is_rejected, deadline_in(5s)));
+
+        LbConfig renamed = rig.config;
+        renamed.sites[1].name = "site-c";
+        rig.ws.write_config(renamed);
+        lb->signal(SIGHUP);
+        CHECK(wait_until([&] { return lb->count_log(is_rejected) == 2; }, deadline_in(10s)));
+        CHECK(refused(extra));
+    }
     SECTION("a new listener whose address is taken") {
         const Fd squatter = listen_tcp(kClientIp, extra.port, 1);  // no SO_REUSEPORT: lb can't
         LbConfig taken = rig.config;
