@@ -1,90 +1,18 @@
 #include "config/haproxy/proxies.h"
 
 #include <algorithm>
-#include <iterator>
-#include <limits>
 #include <map>
 #include <regex>
 #include <utility>
 
+#include "config/haproxy/directive_words.h"
+#include "config/haproxy/global_section.h"
+#include "config/haproxy/server_options.h"
 #include "config/haproxy/values.h"
 #include "health/status_ranges.h"
 
 namespace lb::config::haproxy {
 namespace {
-
-constexpr int kIntMax = std::numeric_limits<int>::max();
-
-std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
-
-// Options of `bind` lines that take a value (the value is skipped with the option).
-constexpr std::string_view kBindOptionsWithValue[] = {
-    "alpn",      "backlog",   "ca-file",       "ca-ignore-err", "ca-sign-file", "ca-sign-pass",
-    "ciphers",   "ciphersuites", "crl-file",   "crt",           "crt-ignore-err", "crt-list",
-    "curves",    "ecdhe",     "gid",           "group",         "id",           "interface",
-    "level",     "maxconn",   "mode",          "mss",           "name",         "namespace",
-    "nice",      "npn",       "process",       "proto",         "severity-output", "sigalgs",
-    "client-sigalgs", "ssl-max-ver", "ssl-min-ver", "tcp-ut",   "thread",       "uid",
-    "user",      "verify",    "quic-cc-algo",  "label"};
-
-// Options of `server`/`default-server` lines that take a value, besides those lb reads.
-constexpr std::string_view kServerOptionsWithValue[] = {
-    "addr",          "agent-addr",      "agent-inter",     "agent-port",     "agent-send",
-    "alpn",          "check-alpn",      "check-proto",     "ciphers",        "ciphersuites",
-    "client-sigalgs", "cookie",         "crl-file",        "crt",            "curves",
-    "error-limit",   "hash-key",        "id",              "init-addr",      "log-proto",
-    "max-reuse",     "maxconn",         "maxqueue",        "minconn",        "namespace",
-    "npn",           "observe",         "on-error",        "on-marked-down", "on-marked-up",
-    "pool-conn-name", "pool-low-conn",  "pool-max-conn",   "pool-purge-delay", "proto",
-    "proxy-v2-options", "redir",        "resolve-net",     "resolve-opts",   "resolve-prefer",
-    "resolvers",     "shard",           "sigalgs",         "slowstart",      "sni",
-    "socks4",        "source",          "ssl-max-ver",     "ssl-min-ver",    "tcp-ut",
-    "track",         "usesrc",          "weight",          "ws",             "guid",
-    "set-proxy-v2-tlv-fmt", "check-pool-conn-name", "strict-maxconn"};
-
-template <std::size_t N>
-bool contains(const std::string_view (&list)[N], std::string_view word) {
-    return std::find(std::begin(list), std::end(list), word) != std::end(list);
-}
-
-// Why a directive lb cannot honour is ignored, for the common ones; "" for the generic message.
-std::string reason_for(std::string_view keyword) {
-    if (keyword == "acl") return "lb makes no per-connection decisions (no ACLs)";
-    if (keyword == "balance")
-        return "lb sends every connection to the active site; there is nothing to balance";
-    if (keyword == "stick-table" || keyword == "stick" || keyword == "stick on" ||
-        keyword == "stick match" || keyword == "stick store-request")
-        return "lb has no stick tables: every connection goes to the active site";
-    if (keyword == "http-request" || keyword == "http-response" || keyword == "http-after-response" ||
-        keyword == "http-reuse" || keyword == "compression" || keyword == "capture" ||
-        keyword == "cookie" || keyword == "errorfile" || keyword == "errorloc" ||
-        keyword == "redirect" || keyword == "monitor-uri" || keyword == "http-error" ||
-        keyword == "errorfiles" || keyword == "filter" || keyword == "unique-id-format" ||
-        keyword == "unique-id-header")
-        return "HTTP processing: lb forwards the connection's bytes as they are";
-    if (keyword == "tcp-request" || keyword == "tcp-response")
-        return "lb has no connection rules";
-    if (keyword == "log" || keyword == "log-format" || keyword == "log-tag" ||
-        keyword == "error-log-format" || keyword == "log-format-sd" || keyword == "log-send-hostname")
-        return "lb logs every connection in its own tcplog-like format to stderr (journald under "
-               "systemd)";
-    if (keyword == "daemon" || keyword == "master-worker" || keyword == "user" ||
-        keyword == "group" || keyword == "uid" || keyword == "gid" || keyword == "chroot" ||
-        keyword == "pidfile")
-        return "lb runs in the foreground under its service manager, which sets its user";
-    if (keyword == "fullconn" || keyword == "hash-type" || keyword == "hash-balance-factor")
-        return "lb sends every connection to the active site";
-    if (keyword == "persist" || keyword == "use-server" || keyword == "force-persist" ||
-        keyword == "ignore-persist")
-        return "lb has no persistence rules: every connection goes to the active site";
-    return {};
-}
-
-std::string ignored(const Directive& d, std::string_view keyword) {
-    const std::string reason = reason_for(keyword);
-    return quoted(d.text()) + ": " + (reason.empty() ? "no equivalent in lb" : reason) +
-           "; ignored";
-}
 
 // The status codes (100..599) a HAProxy `rstatus` regex accepts, in lb's expect_status grammar;
 // "" when none does or the regex is unusable.
@@ -287,128 +215,13 @@ private:
                                      "; this server is not converted");
         }
         server.options = proxy_.default_server;
-        server_options(d, 3, server.options);
+        read_server_options(d, 3, server.options, out_);
         proxy_.servers.push_back(std::move(server));
     }
 
     void on_default_server(const Directive& d) {
         if (proxy_.kind == ProxyKind::Frontend) return misplaced(d, "a frontend");
-        server_options(d, 1, proxy_.default_server);
-    }
-
-    void server_options(const Directive& d, std::size_t from, ServerOptions& options) {
-        const auto value_of = [&](std::size_t& i) -> std::string_view {
-            if (i + 1 >= d.words.size()) {
-                out_.warning(d.line, "server option " + quoted(d.words[i]) +
-                                         " needs a value; ignored");
-                return {};
-            }
-            return d.words[++i];
-        };
-        const auto time_value = [&](std::size_t& i, std::optional<Duration>& into) {
-            const std::string& option = d.words[i];
-            const std::string_view text = value_of(i);
-            if (text.empty()) return;
-            const auto parsed = parse_time(text);
-            if (!parsed || parsed->count() == 0)
-                out_.warning(d.line, option + " " + std::string(text) +
-                                         ": not a time HAProxy accepts (a number with an "
-                                         "optional unit us, ms, s, m, h, d); ignored");
-            else
-                into = *parsed;
-        };
-        const auto count_value = [&](std::size_t& i, std::optional<int>& into) {
-            const std::string& option = d.words[i];
-            const std::string_view text = value_of(i);
-            if (text.empty()) return;
-            const auto value = parse_integer(text, 1, kIntMax);
-            if (!value)
-                out_.warning(d.line, option + " " + std::string(text) +
-                                         ": not a positive integer; ignored");
-            else
-                into = static_cast<int>(*value);
-        };
-        for (std::size_t i = from; i < d.words.size(); ++i) {
-            const std::string& option = d.words[i];
-            if (option == "check") {
-                options.check = true;
-            } else if (option == "no-check") {
-                options.check = false;
-            } else if (option == "inter") {
-                time_value(i, options.inter);
-            } else if (option == "fastinter" || option == "downinter") {
-                const std::string_view text = value_of(i);
-                if (!text.empty())
-                    out_.warning(d.line, option + " " + std::string(text) +
-                                             ": lb checks a site every interval whatever its "
-                                             "state (inter); ignored");
-            } else if (option == "rise") {
-                count_value(i, options.rise);
-            } else if (option == "fall") {
-                count_value(i, options.fall);
-            } else if (option == "port") {
-                const std::string_view text = value_of(i);
-                if (text.empty()) continue;
-                if (const auto port = parse_integer(text, 1, 65535))
-                    options.check_port = static_cast<std::uint16_t>(*port);
-                else
-                    out_.warning(d.line, "port " + std::string(text) +
-                                             ": not a port (1..65535); ignored");
-            } else if (option == "backup") {
-                options.backup = true;
-            } else if (option == "no-backup") {
-                options.backup = false;
-            } else if (option == "send-proxy") {
-                options.send_proxy = ProxyProtocol::V1;
-            } else if (option == "send-proxy-v2") {
-                options.send_proxy = ProxyProtocol::V2;
-            } else if (option == "send-proxy-v2-ssl" || option == "send-proxy-v2-ssl-cn") {
-                options.send_proxy = ProxyProtocol::V2;
-                out_.warning(d.line, option +
-                                         ": lb sends PROXY v2 without TLS information "
-                                         "(send-proxy-v2)");
-            } else if (option == "no-send-proxy" || option == "no-send-proxy-v2") {
-                options.send_proxy = ProxyProtocol::None;
-            } else if (option == "check-send-proxy") {
-                options.check_send_proxy = true;
-            } else if (option == "no-check-send-proxy") {
-                options.check_send_proxy = false;
-            } else if (option == "check-ssl") {
-                options.check_ssl = true;
-            } else if (option == "no-check-ssl") {
-                options.check_ssl = false;
-            } else if (option == "verify") {
-                const std::string_view text = value_of(i);
-                if (text == "none" || text == "required")
-                    options.verify = std::string(text);
-                else if (!text.empty())
-                    out_.warning(d.line, "verify " + std::string(text) +
-                                             ": expected none or required; ignored");
-            } else if (option == "ca-file") {
-                options.ca_file = std::string(value_of(i));
-            } else if (option == "check-sni") {
-                options.check_sni = std::string(value_of(i));
-            } else if (option == "disabled") {
-                options.disabled = true;
-                out_.warning(d.line,
-                             "server option 'disabled': lb has no disabled site in its config; "
-                             "the site is converted as any other (put it in maintenance with "
-                             "'lb ctl set server LISTENER/SITE state maint')");
-            } else if (option == "enabled") {
-                options.disabled = false;
-            } else if (option == "ssl") {
-                out_.warning(d.line, "server option 'ssl': lb does not encrypt towards the site; "
-                                     "connections are forwarded as the client sent them");
-            } else if (contains(kServerOptionsWithValue, option)) {
-                const std::string_view text = value_of(i);
-                if (option == "weight" || option == "cookie" || option == "id") continue;
-                out_.warning(d.line, "server option " + quoted(option + " " + std::string(text)) +
-                                         " has no equivalent in lb; ignored");
-            } else {
-                out_.warning(d.line, "server option " + quoted(option) +
-                                         " has no equivalent in lb; ignored");
-            }
-        }
+        read_server_options(d, 1, proxy_.default_server, out_);
     }
 
     void on_option(const Directive& d) {
@@ -671,86 +484,6 @@ private:
     Proxy& proxy_;
     ImportDiagnostics& out_;
 };
-
-void read_stats_socket(const Directive& d, HaproxyGlobal& global, ImportDiagnostics& out) {
-    if (global.stats_socket) {
-        out.warning(d.line, quoted(d.text()) + ": lb has one admin socket, the first one (line " +
-                                std::to_string(global.stats_socket->line) + "); ignored");
-        return;
-    }
-    std::string path(d.word(2));
-    if (path.starts_with("unix@")) path = path.substr(5);
-    const bool tcp = path.find('@') != std::string::npos ||
-                     std::holds_alternative<SocketAddress>(parse_bind_address(path));
-    if (path.empty() || tcp) {
-        out.warning(d.line, quoted(d.text()) +
-                                ": lb's admin socket is a Unix socket; lb's default path is kept");
-        return;
-    }
-    global.stats_socket = Located<std::string>{path, d.line};
-    for (std::size_t i = 3; i < d.words.size(); ++i) {
-        const std::string& option = d.words[i];
-        const std::string_view value = d.word(i + 1);
-        if (option == "mode") {
-            ++i;
-            const auto mode = value.size() <= 4 && !value.empty() &&
-                                      value.find_first_not_of("01234567") == std::string_view::npos
-                                  ? parse_integer(value, 0, 07777)
-                                  : std::nullopt;
-            if (!mode) {
-                out.warning(d.line, "stats socket mode " + std::string(value) +
-                                        ": not an octal mode; lb's default is kept");
-                continue;
-            }
-            // The digits are octal: "660" is 0660.
-            unsigned octal = 0;
-            for (const char c : value) octal = octal * 8 + static_cast<unsigned>(c - '0');
-            global.stats_socket_mode = Located<unsigned>{octal, d.line};
-        } else if (option == "level") {
-            ++i;
-            if (value != "admin")
-                out.warning(d.line, "stats socket level " + std::string(value) +
-                                        ": lb's admin socket gives every client every command "
-                                        "(level admin); protect it with its mode");
-        } else if (option == "expose-fd") {
-            ++i;
-            out.warning(d.line, "stats socket expose-fd " + std::string(value) +
-                                    ": lb reloads in place (SIGHUP), it hands no sockets over; "
-                                    "ignored");
-        } else {
-            const bool has_value = contains(kBindOptionsWithValue, option);
-            out.warning(d.line, "stats socket option " +
-                                    quoted(has_value ? option + " " + std::string(value) : option) +
-                                    " has no equivalent in lb; ignored");
-            if (has_value) ++i;
-        }
-    }
-}
-
-void read_global(const Section& section, HaproxyGlobal& global, ImportDiagnostics& out) {
-    for (const Directive& d : section.directives) {
-        const std::string& keyword = d.keyword();
-        if (keyword == "maxconn") {
-            if (const auto value = parse_integer(d.word(1), 1, kIntMax))
-                global.maxconn = Located<int>{static_cast<int>(*value), d.line};
-            else
-                out.warning(d.line, quoted(d.text()) + ": not a positive integer; ignored");
-        } else if (keyword == "nbthread") {
-            if (const auto value = parse_integer(d.word(1), 1, 1024))
-                global.nbthread = Located<int>{static_cast<int>(*value), d.line};
-            else
-                out.warning(d.line, quoted(d.text()) + ": not a thread count (1..1024); ignored");
-        } else if (keyword == "stats" && d.word(1) == "socket") {
-            read_stats_socket(d, global, out);
-        } else if (keyword == "stats" && d.word(1) == "timeout") {
-            out.warning(d.line, quoted(d.text()) +
-                                    ": lb's admin sessions time out as set with 'set timeout cli'; "
-                                    "ignored");
-        } else {
-            out.warning(d.line, ignored(d, keyword));
-        }
-    }
-}
 
 ProxyKind proxy_kind(SectionKind kind) {
     switch (kind) {
