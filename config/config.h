@@ -38,6 +38,8 @@ struct Admin {
 
 struct Metrics {
     std::optional<SocketAddress> listen = SocketAddress::parse_endpoint("127.0.0.1:9100");
+    // The endpoint needs no password: an address other hosts can reach must be asked for.
+    bool allow_remote = false;
 };
 
 struct Timeouts {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string>
 
+#include <fmt/format.h>
+
 namespace lb::config {
 
 void read_name(TableReader& r, std::string_view key, std::string& target) {
@@ -39,11 +41,22 @@ void read_admin(TableReader& r, Admin& admin) {
 }
 
 void read_metrics(TableReader& r, Metrics& metrics) {
+    if (auto allow = r.boolean("allow_remote")) metrics.allow_remote = *allow;
     if (r.empty_string("listen")) {
         metrics.listen.reset();  // "" turns the HTTP endpoint off
         return;
     }
-    if (auto listen = r.endpoint("listen")) metrics.listen = *listen;
+    if (auto listen = r.endpoint("listen")) {
+        metrics.listen = *listen;
+        // /metrics, the status page and /status.json answer anyone who reaches them: serving
+        // them beyond this host is a choice the file must state.
+        if (!listen->is_loopback() && !metrics.allow_remote)
+            r.error("listen",
+                    fmt::format("{} is reachable from other hosts, and the metrics, the status "
+                                "page and /status.json need no password: use a loopback "
+                                "address, or set allow_remote = true to serve them there",
+                                listen->to_string()));
+    }
 }
 
 }  // namespace lb::config

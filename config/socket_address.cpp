@@ -101,6 +101,13 @@ std::string SocketAddress::ip_string() const {
     return text;
 }
 
+bool SocketAddress::is_loopback() const {
+    if (!is_v6()) return (ntohl(storage_.v4.sin_addr.s_addr) >> 24) == 127;
+    const in6_addr& a = storage_.v6.sin6_addr;
+    if (IN6_IS_ADDR_LOOPBACK(&a)) return true;
+    return IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127;
+}
+
 std::string SocketAddress::to_string() const {
     // fmt rather than operator+: GCC 12 -O3 raises a false -Wrestrict on "[" + std::string.
     if (is_v6()) return fmt::format("[{}]:{}", ip_string(), port());

@@ -28,6 +28,8 @@ public:
     [[nodiscard]] std::uint16_t port() const;
     [[nodiscard]] int family() const { return storage_.any.sa_family; }
     [[nodiscard]] bool is_v6() const { return family() == AF_INET6; }
+    // 127.0.0.0/8, ::1, or ::ffff:127.x.y.z: reachable from this host only.
+    [[nodiscard]] bool is_loopback() const;
     [[nodiscard]] const sockaddr* sockaddr_ptr() const { return &storage_.any; }
     [[nodiscard]] socklen_t length() const;
 

@@ -126,6 +126,15 @@ private:
         if (proxy.binds.size() > 1 || proxy.binds.front().addresses.size() > 1)
             out_.warning(proxy.binds.front().line,
                          "lb's operator endpoint listens on one address: " + address.to_string());
+        if (!address.is_loopback()) {
+            // HAProxy served it there: so does lb, but the file says so (metrics.allow_remote).
+            result_.config.metrics.allow_remote = true;
+            out_.warning(proxy.binds.front().line,
+                         "the operator endpoint on " + address.to_string() +
+                             " is reachable from other hosts and needs no password, as "
+                             "HAProxy's page was: metrics.allow_remote = true says so (use a "
+                             "loopback address to keep it on this host)");
+        }
     }
 
     // The backend a frontend sends its connections to.

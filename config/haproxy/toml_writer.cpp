@@ -120,6 +120,7 @@ std::string write_toml(const Imported& imported, std::string_view source_name) {
     if (config.metrics.listen) {
         out += "# from " + comment_text(imported.metrics_origin) + "\n";
         out += "listen = " + toml_quote(config.metrics.listen->to_string()) + "\n";
+        if (config.metrics.allow_remote) out += "allow_remote = true\n";
     } else {
         out += "# HAProxy served no stats page: lb's status page and /metrics stay off\n"
                "listen = \"\"\n";

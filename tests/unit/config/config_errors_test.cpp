@@ -246,5 +246,37 @@ TEST_CASE("an unreadable file is an error naming the file", "[unit][config]") {
                Catch::StartsWith("/nonexistent/lb.toml:1:1: error: cannot read the file"));
 }
 
+TEST_CASE("metrics on an address other hosts reach must be asked for with allow_remote",
+          "[unit][config]") {
+    const std::string base(kSitesAndListener);
+    check_rows({
+        {"all addresses", "[metrics]\nlisten = \"0.0.0.0:9100\"\n" + base,
+         "lb.toml:2:10: error: metrics.listen: 0.0.0.0:9100 is reachable from other hosts, and "
+         "the metrics, the status page and /status.json need no password: use a loopback "
+         "address, or set allow_remote = true to serve them there"},
+        {"a management address", "[metrics]\nlisten = \"10.0.0.1:9100\"\n" + base,
+         "lb.toml:2:10: error: metrics.listen: 10.0.0.1:9100 is reachable from other hosts, and "
+         "the metrics, the status page and /status.json need no password: use a loopback "
+         "address, or set allow_remote = true to serve them there"},
+        {"IPv6 any", "[metrics]\nlisten = \"[::]:9100\"\n" + base,
+         "lb.toml:2:10: error: metrics.listen: [::]:9100 is reachable from other hosts, and the "
+         "metrics, the status page and /status.json need no password: use a loopback address, "
+         "or set allow_remote = true to serve them there"},
+    });
+    for (const std::string listen :
+         {"127.0.0.1:9100", "127.0.0.5:9100", "[::1]:9100", "[::ffff:127.0.0.1]:9100"}) {
+        const auto loaded = load("[metrics]\nlisten = \"" + listen + "\"\n" + base);
+        INFO(listen << "\n" << loaded.report);
+        REQUIRE(loaded.config);
+        CHECK_FALSE(loaded.config->metrics.allow_remote);
+    }
+    const auto allowed =
+        load("[metrics]\nlisten = \"10.0.0.1:9100\"\nallow_remote = true\n" + base);
+    INFO(allowed.report);
+    REQUIRE(allowed.config);
+    CHECK(allowed.config->metrics.allow_remote);
+    CHECK(allowed.config->metrics.listen->to_string() == "10.0.0.1:9100");
+}
+
 }  // namespace
 }  // namespace lb::config

@@ -599,4 +599,25 @@ TEST_CASE("import: a backend that checks lb's two sites otherwise than the first
     CHECK_FALSE(any_has(run.warnings, {"of backend same"}));
 }
 
+TEST_CASE("import: a stats page other hosts reach stays reachable, and the file says so",
+          "[unit][config][import]") {
+    const auto page = [](std::string_view bind) {
+        return run_import(with_backend(kTwoServers) + "listen stats\n    bind " +
+                          std::string(bind) + "\n    stats enable\n    stats uri /stats\n");
+    };
+    const auto remote = page("*:8404");
+    INFO(remote.report);
+    REQUIRE(remote.config);
+    CHECK(remote.config->metrics.listen->to_string() == "0.0.0.0:8404");
+    CHECK(remote.config->metrics.allow_remote);
+    CHECK(remote.toml->find("allow_remote = true") != std::string::npos);
+    CHECK(any_has(remote.warnings, {"0.0.0.0:8404 is reachable from other hosts and needs no "
+                                    "password, as HAProxy's page was"}));
+    const auto local = page("127.0.0.1:8404");
+    INFO(local.report);
+    REQUIRE(local.config);
+    CHECK_FALSE(local.config->metrics.allow_remote);
+    CHECK(local.toml->find("allow_remote") == std::string::npos);
+}
+
 }  // namespace lb::config::haproxy
