@@ -91,8 +91,9 @@ std::string describe_health(const HealthSettings& h, const Config& config) {
             what += fmt::format(", verify {}", h.verify == TlsVerify::Ca ? h.ca_file : "none");
         what += ")";
     }
-    return fmt::format("{}, every {}, timeout {}, rise {}, fall {}", what,
-                       format_duration(h.interval), format_duration(h.timeout), h.rise, h.fall);
+    return fmt::format("{}, every {}, timeout {}, rise {}, fall {} (passive: {} in a row over {})",
+                       what, format_duration(h.interval), format_duration(h.timeout), h.rise,
+                       h.fall, h.fall, format_duration(h.passive_window));
 }
 
 }  // namespace

@@ -61,6 +61,10 @@ struct HealthSettings {
     Duration timeout = 500ms;
     int rise = 2;
     int fall = 3;
+    // Failed client connects bring the site down only when `fall` came in a row and the run has
+    // lasted this long (health/passive_streak.h): a burst of refusals from a healthy gateway
+    // does not cause a sticky failover, a dead one under load is down this long after it died.
+    Duration passive_window = std::chrono::milliseconds(200);
     // The gateway's check port expects PROXY headers: each check sends a LOCAL one first.
     ProxyProtocol proxy_protocol = ProxyProtocol::None;
 };

@@ -88,6 +88,7 @@ void read_health(TableReader& r, HealthSettings& health) {
     set(health.timeout, r.duration("timeout", Duration(1)));
     set(health.rise, r.int_in("rise", 1, kIntMax));
     set(health.fall, r.int_in("fall", 1, kIntMax));
+    set(health.passive_window, r.duration("passive_window"));
     set(health.proxy_protocol, read_proxy_protocol(r));
 }
 

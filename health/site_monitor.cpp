@@ -13,8 +13,13 @@ std::string fmt_forced(Health health) {
 
 }  // namespace
 
-SiteMonitor::SiteMonitor(int rise, int fall, Duration interval, TimePoint now)
-    : state_(rise, fall), interval_(interval), last_start_(now), last_finish_(now) {}
+SiteMonitor::SiteMonitor(int rise, int fall, Duration interval, TimePoint now,
+                         Duration passive_window)
+    : state_(rise, fall),
+      passive_(fall, passive_window),
+      interval_(interval),
+      last_start_(now),
+      last_finish_(now) {}
 
 std::optional<TimePoint> SiteMonitor::next_deadline() const {
     if (in_flight_) return std::nullopt;
@@ -55,17 +60,33 @@ void SiteMonitor::check_inconclusive(TimePoint now, CheckResult result) {
 }
 
 std::optional<HealthChange> SiteMonitor::passive_failure(TimePoint now, CheckCause cause,
-                                                         std::string reason) {
+                                                         std::string reason,
+                                                         std::uint64_t connects_succeeded) {
     ++passive_failures_;
-    return record(now, CheckResult{.ok = false,
-                                   .cause = cause,
-                                   .reason = std::move(reason),
-                                   .latency = std::chrono::microseconds{0},
-                                   .origin = CheckOrigin::Passive});
+    const bool run_complete = passive_.failed(now, connects_succeeded);
+    last_result_ = CheckResult{.ok = false,
+                               .cause = cause,
+                               .reason = std::move(reason),
+                               .latency = std::chrono::microseconds{0},
+                               .origin = CheckOrigin::Passive};
+    if (!run_complete || state_.health() == Health::Down) return std::nullopt;
+    // Down as a completed fall streak would be: active checks go on from Down, and `rise` of
+    // them bring the site back.
+    const Health before = state_.health();
+    (void)state_.force(Health::Down);
+    count_change(now, before, Health::Down);
+    const auto lasted = std::chrono::duration_cast<Duration>(now - *passive_.since());
+    return HealthChange{.from = before,
+                        .to = Health::Down,
+                        .reason = describe(*last_result_) + " (" +
+                                  std::to_string(passive_.failures()) + " failed connects in a row over " +
+                                  format_duration(lasted) + ")",
+                        .cause = cause};
 }
 
-void SiteMonitor::reconfigure(int rise, int fall, Duration interval) {
+void SiteMonitor::reconfigure(int rise, int fall, Duration interval, Duration passive_window) {
     state_.set_thresholds(rise, fall);
+    passive_.reconfigure(fall, passive_window);
     interval_ = interval;
 }
 
@@ -82,6 +103,7 @@ SiteSnapshot SiteMonitor::snapshot() const {
                         .checks = checks_,
                         .checks_failed = checks_failed_,
                         .passive_failures = passive_failures_,
+                        .passive_run = passive_.failures(),
                         .health_changes = health_changes_,
                         .down_transitions = down_transitions_,
                         .downtime = downtime_,
@@ -104,6 +126,7 @@ std::optional<HealthChange> SiteMonitor::record(TimePoint now, CheckResult resul
 std::optional<HealthChange> SiteMonitor::force(TimePoint now, Health health) {
     const Health before = state_.health();
     const auto after = state_.force(health);
+    passive_.reset();  // the streaks start over, the passive run with them
     if (!after) return std::nullopt;
     count_change(now, before, *after);
     return HealthChange{.from = before,

@@ -12,6 +12,7 @@
 #include "config/duration.h"
 #include "health/check_result.h"
 #include "health/check_state.h"
+#include "health/passive_streak.h"
 
 namespace lb::health {
 
@@ -40,6 +41,7 @@ struct SiteSnapshot {
     std::uint64_t checks = 0;                // active checks completed with a verdict
     std::uint64_t checks_failed = 0;         // of those, failed (HAProxy chkfail)
     std::uint64_t passive_failures = 0;
+    int passive_run = 0;  // failed connects in a row now (PassiveStreak)
     std::uint64_t health_changes = 0;  // completed streaks, Unknown→Up/Down included
     // Changes to Down from Up or Unknown (HAProxy's chkdown: it assumes a new server up).
     std::uint64_t down_transitions = 0;
@@ -51,8 +53,10 @@ struct SiteSnapshot {
 class SiteMonitor {
 public:
     // The first check is due at `now`, so the first verdict comes after rise (or fall) checks:
-    // within rise × interval (or fall × interval) plus one check's latency.
-    SiteMonitor(int rise, int fall, Duration interval, TimePoint now);
+    // within rise × interval (or fall × interval) plus one check's latency. `passive_window`:
+    // see passive_failure().
+    SiteMonitor(int rise, int fall, Duration interval, TimePoint now,
+                Duration passive_window = Duration{0});
 
     // When the next active check should start; nullopt while one is in flight. Never earlier
     // than the previous start + interval, and never before the previous check finished.
@@ -67,18 +71,24 @@ public:
     // last check status output shows.
     void check_inconclusive(TimePoint now, CheckResult result);
 
-    // A failed connect from the data path counts as a failed check at once, so a dead site can
-    // go down between two active checks (after `fall` of them in a row). `cause` is the
-    // connect's failure, `reason` its words ("connection refused").
+    // A failed connect from the data path, so a dead site can go down between two active
+    // checks: once `fall` of them came in a row over at least `passive_window`, with no connect
+    // succeeding in between (`connects_succeeded`, the data path's running count, unchanged;
+    // PassiveStreak). Until then it is counted and shown, but is no verdict: a burst of
+    // refusals from a healthy gateway must not cause a sticky failover. An active check that
+    // passes does not end the run: it may probe another port or path than the clients use, and
+    // a gateway that refuses clients under load may still answer one check.
+    // `cause` is the connect's failure, `reason` its words ("connection refused").
     [[nodiscard]] std::optional<HealthChange> passive_failure(TimePoint now, CheckCause cause,
-                                                              std::string reason);
+                                                              std::string reason,
+                                                              std::uint64_t connects_succeeded);
 
     // The operator sets the health (HAProxy's `set server health`); the streaks start over and
     // active checks go on from there. A change is reported like a check's, with cause Forced.
     [[nodiscard]] std::optional<HealthChange> force(TimePoint now, Health health);
 
     // Reload: new thresholds and interval; health, streaks and history are kept.
-    void reconfigure(int rise, int fall, Duration interval);
+    void reconfigure(int rise, int fall, Duration interval, Duration passive_window);
 
     [[nodiscard]] Health health() const { return state_.health(); }
     [[nodiscard]] SiteSnapshot snapshot() const;
@@ -88,6 +98,7 @@ private:
     void count_change(TimePoint now, Health from, Health to);
 
     CheckState state_;
+    PassiveStreak passive_;
     Duration interval_;
     TimePoint last_start_;
     TimePoint last_finish_;

@@ -56,7 +56,8 @@ std::unique_ptr<HealthRunner::Site> HealthRunner::make_site(std::size_t index,
     const config::HealthSettings& settings = site.health;
     auto out = std::make_unique<Site>(
         index, site.name, target_for(config, site),
-        health::SiteMonitor(settings.rise, settings.fall, settings.interval, scheduler_.now()));
+        health::SiteMonitor(settings.rise, settings.fall, settings.interval, scheduler_.now(),
+                            settings.passive_window));
     out->prober = make_prober_(settings.kind);
     Site* const self = out.get();  // the timer dies with its site, so `self` is always valid
     out->timer = scheduler_.make_timer([this, self] { start_check(*self); });
@@ -64,10 +65,11 @@ std::unique_ptr<HealthRunner::Site> HealthRunner::make_site(std::size_t index,
 }
 
 void HealthRunner::record_passive_failure(std::size_t site_index, health::CheckCause cause,
-                                          std::string reason) {
+                                          std::string reason,
+                                          std::uint64_t connects_succeeded) {
     if (stopped_ || site_index >= sites_.size()) return;
-    const auto change =
-        sites_[site_index]->monitor.passive_failure(scheduler_.now(), cause, std::move(reason));
+    const auto change = sites_[site_index]->monitor.passive_failure(
+        scheduler_.now(), cause, std::move(reason), connects_succeeded);
     if (change) events_.on_health_changed(site_index, *change);
 }
 
@@ -93,7 +95,7 @@ void HealthRunner::update(const config::Config& config) {
             std::unique_ptr<Site> site = std::move(*old);
             site->index = i;
             site->monitor.reconfigure(wanted.health.rise, wanted.health.fall,
-                                      wanted.health.interval);
+                                      wanted.health.interval, wanted.health.passive_window);
             if (auto target = target_for(config, wanted); target != site->target) {
                 // A result for the old target would say nothing about the new one.
                 site->prober = make_prober_(wanted.health.kind);  // cancels the old check

@@ -47,11 +47,12 @@ public:
     HealthRunner(const HealthRunner&) = delete;
     HealthRunner& operator=(const HealthRunner&) = delete;
 
-    // A connect from the data path to `site_index` failed. It counts as a failed check at once:
-    // `fall` of them in a row bring the site down before the next active check. Ignored after
-    // stop() or for an unknown index.
+    // A connect from the data path to `site_index` failed; `connects_succeeded` is the data
+    // path's running count of connects to it that succeeded. `fall` failures in a row over at
+    // least `passive_window` bring the site down before the next active check
+    // (SiteMonitor::passive_failure). Ignored after stop() or for an unknown index.
     void record_passive_failure(std::size_t site_index, health::CheckCause cause,
-                                std::string reason);
+                                std::string reason, std::uint64_t connects_succeeded);
 
     // The operator sets a site's health (`set server B/S health up|down`): reported at once like a
     // completed streak; active checks go on and may change it again. False: unknown index or

@@ -215,6 +215,7 @@ void ProxySession::on_site_closed_for_retry(uv_handle_t* handle) noexcept {
 }
 
 void ProxySession::on_connected() noexcept {
+    host_.on_connected(*site_index_);
     connected_ = true;
     connected_at_ = last_activity_ = now();
     if (!send_proxy_header()) return;

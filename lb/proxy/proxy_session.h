@@ -36,6 +36,8 @@ public:
     [[nodiscard]] virtual KernelPipePool& pipes() noexcept = 0;
     // Passive health: a connect to `site` failed (refused, timed out, unreachable).
     virtual void on_connect_failed(std::size_t site, const Termination& why) noexcept = 0;
+    // ... and one to `site` succeeded: the failures before it were not in a row.
+    virtual void on_connected(std::size_t site) noexcept = 0;
     // Last callback of a session: log it, count it, then destroy it.
     virtual void on_session_closed(ProxySession& session) noexcept = 0;
 

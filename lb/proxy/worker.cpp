@@ -152,6 +152,8 @@ void Worker::on_connect_failed(std::size_t site, const Termination& why) noexcep
     observer_.on_connect_failed(site, why);
 }
 
+void Worker::on_connected(std::size_t site) noexcept { observer_.on_connected(site); }
+
 void Worker::on_session_closed(ProxySession& session) noexcept {
     const Termination& why = session.termination();
     // A session closed before it took a slot (limit, shutdown) must not give one back.

@@ -27,6 +27,8 @@ namespace lb {
 class DataPathObserver {
 public:
     virtual void on_connect_failed(std::size_t site, const Termination& why) noexcept = 0;
+    // A connect to `site` succeeded (a connect failing then says less: see PassiveChecks).
+    virtual void on_connected(std::size_t site) noexcept = 0;
 
 protected:
     ~DataPathObserver() = default;
@@ -88,6 +90,7 @@ private:
     BufferPool& buffers() noexcept override { return buffers_; }
     KernelPipePool& pipes() noexcept override { return pipes_; }
     void on_connect_failed(std::size_t site, const Termination& why) noexcept override;
+    void on_connected(std::size_t site) noexcept override;
     void on_session_closed(ProxySession& session) noexcept override;
     void on_client_pending(std::size_t listener_index, uv_stream_t* server) noexcept override;
     void on_accept_error(std::size_t listener_index, int status) noexcept override;

@@ -26,6 +26,8 @@ std::string site_health_toml(const SiteHealthToml& health) {
     out << "interval = " << toml_string(health.interval)
         << "\ntimeout = " << toml_string(health.timeout) << "\nrise = " << health.rise
         << "\nfall = " << health.fall << "\n";
+    if (health.passive_window)
+        out << "passive_window = " << toml_string(*health.passive_window) << "\n";
     return out.str();
 }
 

@@ -90,6 +90,7 @@ struct SiteHealthToml {
     std::string timeout = "150ms";  // shorter than interval, or lb warns (a loopback check: ~1 ms)
     int rise = 2;
     int fall = 2;
+    std::optional<std::string> passive_window;  // unset: lb's default
 };
 
 struct FailoverSetup {

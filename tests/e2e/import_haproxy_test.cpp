@@ -166,6 +166,9 @@ TEST_CASE("lb import-haproxy: HAProxy on the file and lb on its import answer th
     by_lb.both_up = replies(front, 5);
     rig.sites.a.kill();
     wait_for_site(front, "site-b", "lb", lb->log_text());
+    // Clients refused by site-a are retried on site-b at once, before site-a is known down:
+    // wait for the failover, as HAProxy's answers above waited for its checks.
+    require_failover(*lb, "site-a", "site-b", "health");
     by_lb.site_a_dead = replies(front, 5);
     rig.sites.a.start();
     require_health(*lb, "site-a", "up", 2);

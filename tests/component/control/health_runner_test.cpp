@@ -167,6 +167,7 @@ TEST_CASE("health runner: passive failures bring a site down before the next che
         settings.interval = std::chrono::hours(1);  // only the first active check ever runs
         settings.rise = 1;
         settings.fall = 3;
+        settings.passive_window = 0ms;  // fall failures in a row suffice
         Recorder recorder;
         LoopScheduler scheduler(loop.get());
         HealthRunner runner(scheduler, two_sites(server_a.port(), server_b.port(), settings),
@@ -174,25 +175,25 @@ TEST_CASE("health runner: passive failures bring a site down before the next che
         REQUIRE(loop.run_until([&] { return runner.health(0) == Health::Up; }, 2s));
         recorder.events.clear();
 
-        runner.record_passive_failure(0, health::CheckCause::ConnectRefused, "connect refused");
-        runner.record_passive_failure(0, health::CheckCause::ConnectTimeout, "connect timeout");
+        runner.record_passive_failure(0, health::CheckCause::ConnectRefused, "connect refused", 0);
+        runner.record_passive_failure(0, health::CheckCause::ConnectTimeout, "connect timeout", 0);
         CHECK(recorder.events.empty());
         CHECK(runner.health(0) == Health::Up);
         runner.record_passive_failure(0, health::CheckCause::ConnectRefused,
-                                      "connect refused");  // fall = 3: down, synchronously
+                                      "connect refused", 0);  // fall = 3: down, synchronously
         REQUIRE(recorder.events.size() == 1);
         CHECK(recorder.events[0].site == 0);
         CHECK(recorder.events[0].health == Health::Down);
-        CHECK_THAT(recorder.events[0].reason, Equals("passive: connect refused"));
+        CHECK_THAT(recorder.events[0].reason, Equals("passive: connect refused (3 failed connects in a row over 0ms)"));
         CHECK(runner.health(0) == Health::Down);
         CHECK(runner.snapshot(0).checks == 1);
         CHECK(runner.snapshot(0).passive_failures == 3);
 
         runner.record_passive_failure(7, health::CheckCause::ConnectRefused,
-                                      "no such site");  // ignored
+                                      "no such site", 0);  // ignored
         runner.stop();
         runner.record_passive_failure(1, health::CheckCause::ConnectRefused,
-                                      "after stop");  // ignored
+                                      "after stop", 0);  // ignored
         CHECK(recorder.events.size() == 1);
     }
     CHECK(loop.close() == 0);

@@ -346,31 +346,40 @@ TEST_CASE("health runner timing: rise and fall streaks give exactly one change e
     CHECK(f.runner->snapshot(1).health_changes == 1);
 }
 
-TEST_CASE("health runner timing: passive failures bring a site down after fall",
+TEST_CASE("health runner timing: passive failures bring a site down after fall in a row over "
+          "passive_window",
           "[component][control]") {
     Fixture f;
+    f.config.sites[0].health.passive_window = 300ms;
+    f.runner->update(f.config);
     f.bring_both_up();
     const std::uint64_t checks_before = f.runner->snapshot(0).checks;
 
     f.scheduler.advance(100ms);  // between two active checks
-    f.runner->record_passive_failure(0, CheckCause::ConnectTimeout, "connect timeout");
-    f.runner->record_passive_failure(0, CheckCause::ConnectRefused, "connect refused");
-    CHECK(f.events.changes.empty());
+    f.runner->record_passive_failure(0, CheckCause::ConnectTimeout, "connect timeout", 0);
+    f.runner->record_passive_failure(0, CheckCause::ConnectRefused, "connect refused", 0);
+    f.runner->record_passive_failure(0, CheckCause::ConnectRefused, "connect refused", 0);
+    CHECK(f.events.changes.empty());  // fall = 3 in a row, but over no time yet
+    f.scheduler.advance(299ms);
+    f.runner->record_passive_failure(0, CheckCause::ConnectRefused, "connect refused", 0);
     CHECK(f.runner->health(0) == Health::Up);
-    f.runner->record_passive_failure(0, CheckCause::ConnectRefused, "connect refused");
+    f.scheduler.advance(1ms);
+    f.runner->record_passive_failure(0, CheckCause::ConnectRefused, "connect refused", 0);
 
     CHECK(f.runner->health(0) == Health::Down);
     REQUIRE(f.events.changes.size() == 1);
     CHECK(f.events.changes[0].site == 0);
-    CHECK(f.events.changes[0].change == health::HealthChange{.from = Health::Up,
-                                                             .to = Health::Down,
-                                                             .reason = "passive: connect refused",
-                                                             .cause = CheckCause::ConnectRefused});
+    CHECK(f.events.changes[0].change ==
+          health::HealthChange{
+              .from = Health::Up,
+              .to = Health::Down,
+              .reason = "passive: connect refused (5 failed connects in a row over 300ms)",
+              .cause = CheckCause::ConnectRefused});
     const health::SiteSnapshot snapshot = f.runner->snapshot(0);
-    CHECK(snapshot.passive_failures == 3);
+    CHECK(snapshot.passive_failures == 5);
     CHECK(snapshot.checks == checks_before);  // passive failures are not active checks
     CHECK(snapshot.checks_failed == 0);
-    CHECK(snapshot.last_change == f.t0 + 2s + 100ms);
+    CHECK(snapshot.last_change == f.t0 + 2s + 400ms);
     REQUIRE(snapshot.last_result.has_value());
     CHECK(snapshot.last_result->passive());
     CHECK(f.events.checks.empty());  // no check completed: passive ones are not reported as such
@@ -378,7 +387,7 @@ TEST_CASE("health runner timing: passive failures bring a site down after fall",
     CHECK(f.runner->snapshot(1).passive_failures == 0);
 
     // One passing active check does not bring it back (rise = 2).
-    f.scheduler.advance(1900ms);
+    f.scheduler.advance(1600ms);
     f.probers.complete(kIpA, passed());
     CHECK(f.runner->health(0) == Health::Down);
 }
@@ -514,7 +523,7 @@ TEST_CASE("health runner timing: stop() cancels every check and timer", "[compon
     CHECK(f.scheduler.armed_count() == 0);
     f.scheduler.advance(1min);
     CHECK(f.probers.started.size() == started);
-    f.runner->record_passive_failure(0, CheckCause::ConnectRefused, "after stop");
+    f.runner->record_passive_failure(0, CheckCause::ConnectRefused, "after stop", 0);
     CHECK(f.events.changes.empty());
     f.runner->stop();  // idempotent
     CHECK(f.runner->site_count() == 0);

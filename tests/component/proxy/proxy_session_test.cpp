@@ -57,6 +57,7 @@ public:
     ManualScheduler time;
     std::vector<Ended> ended;
     std::vector<Termination> connect_failures;
+    std::vector<std::size_t> connected_sites;  // on_connected, in order
 
 private:
     static config::Config make_config(std::uint16_t site_port, std::uint16_t listen_port,
@@ -91,6 +92,7 @@ private:
     void on_connect_failed(std::size_t, const Termination& why) noexcept override {
         connect_failures.push_back(why);
     }
+    void on_connected(std::size_t site) noexcept override { connected_sites.push_back(site); }
     void on_session_closed(ProxySession& session) noexcept override {
         ended.push_back(Ended{session.termination(), session.bytes_to_site(),
                               session.bytes_to_client(), session.connect_ms()});
@@ -171,6 +173,7 @@ TEST_CASE("session: the connect timeout fires when time reaches it, and not befo
         CHECK(why.phase == Termination::Phase::Connect);
         CHECK(tcplog_code(why) == "sC");
         CHECK_FALSE(bench.ended[0].connect_ms.has_value());
+        CHECK(bench.connected_sites.empty());  // passive health: no success to count
         CHECK(bench.open_sessions() == 0);
         CHECK(is_closed_within(client.get(), deadline_in(5s)));
         bench.stop_listening();
@@ -188,6 +191,8 @@ TEST_CASE("session: an idle session is closed when time reaches the idle timeout
         SessionBench bench(loop.get(), local_port(site_listener.get()), splice);
         Connected peers = connect_through(loop, bench, site_listener);
         CHECK(bench.time.armed_count() == 1);  // the idle timer replaced the connect timer
+        // Passive health hears of the connect that succeeded, once.
+        CHECK(bench.connected_sites == std::vector<std::size_t>{0});
 
         bench.time.advance(kIdleTimeout - 1ms);
         CHECK_FALSE(bench.session().closing());

@@ -68,19 +68,19 @@ TEST_CASE("first verdict Down within fall x interval", "[unit][health]") {
     CHECK(now - t0 <= 3 * 1s);
 }
 
-TEST_CASE("passive failures bring a site down between active checks", "[unit][health]") {
+TEST_CASE("passive failures in a row bring a site down between active checks", "[unit][health]") {
     SiteMonitor monitor(1, 3, 10s, t0);
     TimePoint now = t0;
     REQUIRE(run_check(monitor, now, ok()).has_value());
-    CHECK_FALSE(monitor.passive_failure(now + 1ms, CheckCause::ConnectRefused, "connect refused")
+    CHECK_FALSE(monitor.passive_failure(now + 1ms, CheckCause::ConnectRefused, "connect refused", 0)
                     .has_value());
-    CHECK_FALSE(monitor.passive_failure(now + 2ms, CheckCause::ConnectRefused, "connect refused")
+    CHECK_FALSE(monitor.passive_failure(now + 2ms, CheckCause::ConnectRefused, "connect refused", 0)
                     .has_value());
     const auto change =
-        monitor.passive_failure(now + 3ms, CheckCause::ConnectRefused, "connect refused");
+        monitor.passive_failure(now + 3ms, CheckCause::ConnectRefused, "connect refused", 0);
     REQUIRE(change.has_value());
     CHECK(change->to == Health::Down);
-    CHECK(change->reason == "passive: connect refused");
+    CHECK(change->reason == "passive: connect refused (3 failed connects in a row over 2ms)");
     CHECK(monitor.next_deadline() == t0 + 10s);  // the active schedule is untouched
 
     const SiteSnapshot snap = monitor.snapshot();
@@ -93,16 +93,88 @@ TEST_CASE("passive failures bring a site down between active checks", "[unit][he
     CHECK(snap.last_change == now + 3ms);
 }
 
-TEST_CASE("an active success resets a passive failure streak", "[unit][health]") {
+TEST_CASE("a passive run is ended by a client connect that succeeds, not by an active check",
+          "[unit][health]") {
     SiteMonitor monitor(1, 2, 1s, t0);
     TimePoint now = t0;
     REQUIRE(run_check(monitor, now, ok()).has_value());
     CHECK_FALSE(
-        monitor.passive_failure(now, CheckCause::ConnectRefused, "connect refused").has_value());
-    CHECK_FALSE(run_check(monitor, now, ok()).has_value());
-    CHECK_FALSE(
-        monitor.passive_failure(now, CheckCause::ConnectRefused, "connect refused").has_value());
+        monitor.passive_failure(now, CheckCause::ConnectRefused, "connect refused", 0).has_value());
+    CHECK_FALSE(run_check(monitor, now, ok()).has_value());  // the check port answers
+    const auto change = monitor.passive_failure(now, CheckCause::ConnectRefused, "connect refused", 0);
+    REQUIRE(change.has_value());
+    CHECK(change->to == Health::Down);
+
+    SiteMonitor other(1, 2, 1s, t0);
+    now = t0;
+    REQUIRE(run_check(other, now, ok()).has_value());
+    CHECK_FALSE(other.passive_failure(now, CheckCause::ConnectRefused, "connect refused", 0));
+    // A client's connect succeeded since (the count moved from 0 to 1): a new run of one.
+    CHECK_FALSE(other.passive_failure(now, CheckCause::ConnectRefused, "connect refused", 1));
+    CHECK(other.health() == Health::Up);
+    CHECK(other.snapshot().passive_run == 1);
+}
+
+TEST_CASE("passive failures need their window: a dead gateway under load is down one window after "
+          "it died, a burst of refusals among successes is not",
+          "[unit][health]") {
+    // A connect every millisecond, as under load; fall 3, passive window 200 ms.
+    SiteMonitor monitor(1, 3, 10s, t0, 200ms);
+    TimePoint now = t0;
+    REQUIRE(run_check(monitor, now, ok())->to == Health::Up);
+    std::uint64_t succeeded = 0;
+
+    // A healthy gateway refuses 50 connects in a row, then accepts again: 50 ms of refusals,
+    // shorter than the window, is no verdict; the success after it ends the run.
+    for (int i = 0; i < 50; ++i) {
+        now += 1ms;
+        CHECK_FALSE(monitor.passive_failure(now, CheckCause::ConnectRefused, "refused", succeeded));
+    }
+    CHECK(monitor.snapshot().passive_run == 50);
+    // Then a handful of refusals scattered among thousands of successes, over ten seconds.
+    for (int i = 0; i < 10'000; ++i) {
+        now += 1ms;
+        if (i % 1000 == 500) {
+            CHECK_FALSE(monitor.passive_failure(now, CheckCause::ConnectRefused, "refused", succeeded));
+        } else {
+            ++succeeded;
+        }
+    }
     CHECK(monitor.health() == Health::Up);
+    CHECK(monitor.snapshot().passive_failures == 60);
+
+    // The gateway dies: every connect fails from here. Down at the first failure a window after
+    // the first of the run, long before the next active check.
+    const TimePoint died = now + 1ms;
+    std::optional<HealthChange> change;
+    while (!change && now < died + 1s) {
+        now += 1ms;
+        change = monitor.passive_failure(now, CheckCause::ConnectRefused, "refused", succeeded);
+    }
+    REQUIRE(change.has_value());
+    CHECK(now == died + 200ms);
+    CHECK(change->to == Health::Down);
+    CHECK(change->cause == CheckCause::ConnectRefused);
+    CHECK(change->reason == "passive: refused (201 failed connects in a row over 200ms)");
+    // Down already: more failures change nothing.
+    CHECK_FALSE(monitor.passive_failure(now + 1ms, CheckCause::ConnectRefused, "refused", succeeded));
+}
+
+TEST_CASE("the operator's health and a reload's window apply to a passive run",
+          "[unit][health]") {
+    SiteMonitor monitor(1, 2, 10s, t0, 100ms);
+    TimePoint now = t0;
+    REQUIRE(run_check(monitor, now, ok())->to == Health::Up);
+    CHECK_FALSE(monitor.passive_failure(now, CheckCause::ConnectTimeout, "timeout", 0));
+    // `set server health up` starts the run over: 150 ms later, one failure is no run of two.
+    CHECK_FALSE(monitor.force(now + 10ms, Health::Up));
+    CHECK(monitor.snapshot().passive_run == 0);
+    CHECK_FALSE(monitor.passive_failure(now + 150ms, CheckCause::ConnectTimeout, "timeout", 0));
+    // A reload to a 0 window: two in a row suffice, whatever they lasted.
+    monitor.reconfigure(1, 2, 10s, 0ms);
+    const auto change = monitor.passive_failure(now + 151ms, CheckCause::ConnectTimeout, "timeout", 0);
+    REQUIRE(change.has_value());
+    CHECK(change->to == Health::Down);
 }
 
 TEST_CASE("a result without a started check is ignored", "[unit][health]") {
@@ -126,7 +198,7 @@ TEST_CASE("reconfigure keeps health and streaks, takes the new interval", "[unit
     CHECK_FALSE(run_check(monitor, now, ok()).has_value());
     REQUIRE(run_check(monitor, now, ok()).has_value());
     CHECK_FALSE(run_check(monitor, now, bad()).has_value());
-    monitor.reconfigure(2, 2, 5s);
+    monitor.reconfigure(2, 2, 5s, 0ms);
     const SiteSnapshot snap = monitor.snapshot();
     CHECK(snap.health == Health::Up);
     CHECK(snap.consecutive_failures == 1);
@@ -224,9 +296,9 @@ TEST_CASE("down transitions count Unknown->Down and Up->Down, not Unknown->Up", 
         REQUIRE(run_check(monitor, now, ok()) == std::nullopt);
         REQUIRE(run_check(monitor, now, ok())->to == Health::Up);
         CHECK_FALSE(
-            monitor.passive_failure(now + 1ms, CheckCause::ConnectRefused, "refused").has_value());
+            monitor.passive_failure(now + 1ms, CheckCause::ConnectRefused, "refused", 0).has_value());
         const auto passive =
-            monitor.passive_failure(now + 2ms, CheckCause::ConnectRefused, "refused");
+            monitor.passive_failure(now + 2ms, CheckCause::ConnectRefused, "refused", 0);
         REQUIRE(passive.has_value());
         CHECK(passive->to == Health::Down);
         CHECK(monitor.snapshot().down_transitions == 1);  // passive failures count too
