@@ -20,6 +20,7 @@
 #include "config/load_config.h"
 #include "lb/arbiter/arbiter_process.h"
 #include "lb/admin/ctl_client.h"
+#include "lb/base/log_writer.h"
 #include "lb/base/logger.h"
 #include "lb/control/config_warnings.h"
 #include "lb/control/daemon.h"
@@ -167,6 +168,9 @@ int run_command(const Options& options) {
     }
     // Warnings go through the log, so with log_format = "json" they are JSON lines too.
     log::set_json(config->global.log_format == config::LogFormat::Json);
+    // From here on a writer thread writes the log, so a slow stderr never stalls a worker; it
+    // flushes when this returns, after the daemon's last lines (a failed start's too).
+    const log::WriterScope log_writer;
     log_config_warnings(diagnostics);
     std::signal(SIGPIPE, SIG_IGN);  // a peer that went away is an EPIPE, not a crash
     raise_fd_limit();
