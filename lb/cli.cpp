@@ -113,6 +113,8 @@ int check_arbiter(const Options& options) {
 int arbiter_command(const Options& options) {
     auto config = load_arbiter_or_report(options.config_path);
     if (!config) return 1;
+    // As lb run's: a stalled stderr must not stall the loop that answers lease requests.
+    const log::WriterScope log_writer;
     return arbiter::run_arbiter(std::move(*config));
 }
 

@@ -46,8 +46,9 @@ void flush(std::chrono::milliseconds timeout = kExitFlushTimeout);
 [[nodiscard]] std::string format_event(Level level, std::string_view name, std::string_view message,
                                        std::initializer_list<Field> fields = {});
 
-// Runs stop_writer() when it goes out of scope: `lb run` holds one for its whole life, so the
-// lines of the last moments (and of a failed start) reach stderr before the process exits.
+// Runs stop_writer() when it goes out of scope: `lb run` and `lb arbiter` hold one for their
+// whole life, so the lines of the last moments (and of a failed start) reach stderr before the
+// process exits.
 class WriterScope {
 public:
     WriterScope() { start_writer(); }
