@@ -170,11 +170,11 @@ int run_command(const Options& options) {
     }
     // Warnings go through the log, so with log_format = "json" they are JSON lines too.
     log::set_json(config->global.log_format == config::LogFormat::Json);
+    std::signal(SIGPIPE, SIG_IGN);  // a peer that went away is an EPIPE, not a crash
     // From here on a writer thread writes the log, so a slow stderr never stalls a worker; it
     // flushes when this returns, after the daemon's last lines (a failed start's too).
     const log::WriterScope log_writer;
     log_config_warnings(diagnostics);
-    std::signal(SIGPIPE, SIG_IGN);  // a peer that went away is an EPIPE, not a crash
     raise_fd_limit();
     Daemon daemon(std::move(*config));
     if (auto started = daemon.start(); !started.ok()) {
