@@ -15,10 +15,10 @@
 namespace lb::log {
 
 // What the log may hold in memory for a reader that is slower than lb: queued lines plus the
-// batch being written. 512 KiB is some 3,000 connection lines (tcplog ~150 bytes, JSON ~350),
-// a few seconds of a busy balancer's log on top of the 64 KiB a pipe to journald holds, for a
-// reader that is busy for a moment; a reader stalled for longer loses lines rather than
-// growing lb's memory. (Two strings trade places, so up to twice this is allocated.)
+// batch being written. 512 KiB is some 3,500 tcplog connection lines (~150 bytes) or 1,500 JSON
+// ones (~350): a second or more of a busy balancer's log on top of the 64 KiB a pipe to journald
+// holds, for a reader that is busy for a moment; a reader stalled for longer loses lines rather
+// than growing lb's memory. (Two strings trade places, so up to twice this is allocated.)
 inline constexpr std::size_t kLogBufferBytes = 512 * 1024;
 
 // How long exit waits for buffered lines to reach stderr: long enough for any reader that is
