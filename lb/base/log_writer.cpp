@@ -100,8 +100,20 @@ bool wait_written(Writer& w, std::unique_lock<std::mutex>& lock,
 }
 
 [[noreturn]] void on_terminate() {
-    flush();
-    const std::terminate_handler previous = writer().previous_terminate;
+    // An exception that left a noexcept function while this thread held the mutex (a line that
+    // could not be allocated) ends here without unwinding: the mutex is never released, and
+    // waiting for it would hang the abort. So: only while it can be had within a moment.
+    Writer& w = writer();
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        if (w.mutex.try_lock()) {
+            std::unique_lock lock(w.mutex, std::adopt_lock);
+            if (w.running && !w.ended && w.thread.get_id() != std::this_thread::get_id())
+                (void)wait_written(w, lock, kExitFlushTimeout);
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    const std::terminate_handler previous = w.previous_terminate;
     if (previous != nullptr) previous();
     std::abort();
 }
