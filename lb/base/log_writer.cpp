@@ -28,7 +28,6 @@ struct Writer {
     bool running = false;   // lines are queued (a writer thread exists)
     bool stopping = false;  // the writer ends once the buffer is empty
     bool ended = false;     // the writer thread has returned
-    bool busy = false;      // a batch is being written
     std::uint64_t batches_taken = 0;
     std::uint64_t batches_written = 0;
     std::terminate_handler previous_terminate = nullptr;
@@ -69,7 +68,6 @@ void run_writer() {
         if (w.buffer.empty()) break;  // stopping, and everything is out
         const std::uint64_t dropped = w.buffer.take(batch);
         ++w.batches_taken;
-        w.busy = true;
         lock.unlock();
         write_all(batch);
         if (dropped > 0) {
@@ -81,7 +79,6 @@ void run_writer() {
         }
         lock.lock();
         w.buffer.written();
-        w.busy = false;
         ++w.batches_written;
         w.written.notify_all();
     }
