@@ -24,9 +24,16 @@ namespace lb::test {
 namespace {
 
 // Long names make long connection lines (~330 bytes), so a bounded number of connections
-// outgrows lb's log buffer (512 KiB) and the pipe.
-const std::string kListener = "front-" + std::string(150, 'l');
-const std::string kSite = "site-a-" + std::string(100, 's');
+// outgrows lb's log buffer (512 KiB) and the pipe. (Functions: nothing runs at static
+// initialisation, when the build lists the tests.)
+const std::string& long_listener() {
+    static const std::string name = "front-" + std::string(150, 'l');
+    return name;
+}
+const std::string& long_site() {
+    static const std::string name = "site-a-" + std::string(100, 's');
+    return name;
+}
 constexpr int kMaxConnections = 12'000;  // some 4 MB of lines: far more than lb holds
 
 // lb's stderr: a pipe the test reads only when it says so. Its capacity is one page, so what
@@ -150,8 +157,8 @@ struct Rig {
     int connections = 0;  // made through lb so far
 
     Rig() {
-        config.sites = {{kSite, kSiteA, "primary"}, {"site-b", kSiteB, "standby"}};
-        config.listeners = {{kListener, endpoint(front.ip, front.port), site.port()}};
+        config.sites = {{long_site(), kSiteA, "primary"}, {"site-b", kSiteB, "standby"}};
+        config.listeners = {{long_listener(), endpoint(front.ip, front.port), site.port()}};
         config.metrics_port = free_port(kClientIp);
         config.health_interval = "1s";
         config.drain_timeout = "500ms";
@@ -197,8 +204,6 @@ struct Rig {
     }
 };
 
-const std::regex kNotice(R"(log: ([0-9]+) lines dropped: stderr was not read fast enough)");
-
 TEST_CASE("a stderr nobody reads costs log lines, counted and reported, never connections",
           "[e2e][log][log-writer]") {
     Rig rig;
@@ -230,6 +235,7 @@ TEST_CASE("a stderr nobody reads costs log lines, counted and reported, never co
     REQUIRE(marker_logged);
 
     // Every line whole: a connection line of the long-named listener, or a message line.
+    const std::regex notice_line(R"(log: ([0-9]+) lines dropped: stderr was not read fast enough)");
     const std::regex message_line(
         R"(^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z (debug|info|warning|error) .+)");
     std::uint64_t connection_lines = 0;
@@ -237,15 +243,16 @@ TEST_CASE("a stderr nobody reads costs log lines, counted and reported, never co
     for (const std::string& line : rig.stderr_pipe.lines()) {
         INFO("line: " << line);
         if (const auto tcplog = parse_tcplog(line)) {
-            CHECK(tcplog->listener == kListener);
-            CHECK(tcplog->site == kSite);
+            CHECK(tcplog->listener == long_listener());
+            CHECK(tcplog->site == long_site());
             CHECK(tcplog->term == "--");
             ++connection_lines;
             continue;
         }
         CHECK(std::regex_match(line, message_line));
         std::smatch notice;
-        if (std::regex_search(line, notice, kNotice)) reported_dropped += std::stoull(notice[1]);
+        if (std::regex_search(line, notice, notice_line))
+            reported_dropped += std::stoull(notice[1]);
     }
     const auto connections = static_cast<std::uint64_t>(rig.connections);
     INFO(connections << " connections, " << connection_lines << " connection lines, "
