@@ -20,6 +20,7 @@
 #include "config/load_config.h"
 #include "lb/arbiter/arbiter_process.h"
 #include "lb/admin/ctl_client.h"
+#include "lb/base/log_writer.h"
 #include "lb/base/logger.h"
 #include "lb/control/config_warnings.h"
 #include "lb/control/daemon.h"
@@ -112,6 +113,8 @@ int check_arbiter(const Options& options) {
 int arbiter_command(const Options& options) {
     auto config = load_arbiter_or_report(options.config_path);
     if (!config) return 1;
+    // As lb run's: a stalled stderr must not stall the loop that answers lease requests.
+    const log::WriterScope log_writer;
     return arbiter::run_arbiter(std::move(*config));
 }
 
@@ -167,8 +170,11 @@ int run_command(const Options& options) {
     }
     // Warnings go through the log, so with log_format = "json" they are JSON lines too.
     log::set_json(config->global.log_format == config::LogFormat::Json);
-    log_config_warnings(diagnostics);
     std::signal(SIGPIPE, SIG_IGN);  // a peer that went away is an EPIPE, not a crash
+    // From here on a writer thread writes the log, so a slow stderr never stalls a worker; it
+    // flushes when this returns, after the daemon's last lines (a failed start's too).
+    const log::WriterScope log_writer;
+    log_config_warnings(diagnostics);
     raise_fd_limit();
     Daemon daemon(std::move(*config));
     if (auto started = daemon.start(); !started.ok()) {

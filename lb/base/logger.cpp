@@ -1,5 +1,6 @@
 // The log's two line shapes: text ("TIME LEVEL message") and, with log_format = "json", one JSON
-// object per line written by JsonWriter, so any message or field value stays valid JSON.
+// object per line written by JsonWriter, so any message or field value stays valid JSON. Lines go
+// to the writer thread's buffer while it runs (log_writer.h), else straight to fd 2.
 #include "lb/base/logger.h"
 
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "lb/base/json_writer.h"
+#include "lb/base/log_writer.h"
 
 namespace lb::log {
 namespace {
@@ -54,20 +56,18 @@ bool json() { return g_json.load(std::memory_order_relaxed); }
 
 void write(Level level, std::string_view message) {
     if (!enabled(level)) return;
-    if (json()) {
-        event(level, "log", message);
-        return;
-    }
-    write_raw(fmt::format("{} {} {}", utc_timestamp(), level_name(level), message));
+    write_raw(format_event(level, "log", message));
 }
 
 void event(Level level, std::string_view name, std::string_view message,
            std::initializer_list<Field> fields) {
     if (!enabled(level)) return;
-    if (!json()) {
-        write_raw(fmt::format("{} {} {}", utc_timestamp(), level_name(level), message));
-        return;
-    }
+    write_raw(format_event(level, name, message, fields));
+}
+
+std::string format_event(Level level, std::string_view name, std::string_view message,
+                         std::initializer_list<Field> fields) {
+    if (!json()) return fmt::format("{} {} {}", utc_timestamp(), level_name(level), message);
     JsonWriter line;
     line.begin_object()
         .field("time", utc_timestamp())
@@ -76,15 +76,17 @@ void event(Level level, std::string_view name, std::string_view message,
         .field("message", message);
     for (const auto& [key, value] : fields) line.field(key, value);
     line.end_object();
-    write_raw(line.text());
+    return line.text();
 }
 
 void write_raw(std::string_view line) {
+    // With the writer thread running (lb run) the line is queued and this never blocks.
+    if (queue_line(line)) return;
     std::string out;
     out.reserve(line.size() + 1);
     out.append(line);
     out.push_back('\n');
-    // Best effort: a full or closed stderr must never stop the proxy.
+    // Best effort: a full or closed stderr must never stop the caller.
     std::size_t done = 0;
     while (done < out.size()) {
         const ssize_t n = ::write(STDERR_FILENO, out.data() + done, out.size() - done);

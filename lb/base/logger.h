@@ -1,5 +1,6 @@
-// Process-wide log to stderr: one line per event, written with a single write(2) so lines from
-// worker threads never interleave. Configured once at startup, before any thread starts.
+// Process-wide log to stderr: one line per event, never split or interleaved with another. Under
+// `lb run` a writer thread writes them (log_writer.h), so logging never blocks on a slow reader.
+// Configured once at startup, before any thread starts.
 #pragma once
 
 #include <fmt/format.h>

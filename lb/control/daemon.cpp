@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "config/load_config.h"
+#include "lb/base/log_writer.h"
 #include "lb/base/logger.h"
 #include "lb/base/service_notify.h"
 #include "lb/base/uv_status.h"
@@ -70,6 +71,7 @@ Daemon::Daemon(config::Config config)
         if (!peer_) return std::nullopt;
         return peer_->counters();
     });
+    metrics_.set_log_lines_dropped_source(&log::lines_dropped);
     publish_decisions(policy_, metrics_);
 }
 

@@ -7,6 +7,8 @@
 
 #include <array>
 
+#include "lb/metrics/family_builder.h"
+
 namespace lb::metrics {
 
 namespace {
@@ -117,6 +119,11 @@ std::string Metrics::serialize() const {
     std::vector<prometheus::MetricFamily> families = registry_->Collect();
     for (auto& family : data_path_.Collect()) families.push_back(std::move(family));
     for (auto& family : peer_.Collect()) families.push_back(std::move(family));
+    auto dropped = family("lb_log_lines_dropped_total",
+                          "Log lines dropped because stderr was not read fast enough",
+                          prometheus::MetricType::Counter);
+    add_series(dropped, {}, log_lines_dropped_ ? log_lines_dropped_() : 0);
+    families.push_back(std::move(dropped));
     return prometheus::TextSerializer().Serialize(families);
 }
 

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -53,6 +54,10 @@ public:
     // Where the lb_peer_* families read the link's counters at each scrape (none: no [peer],
     // every peer series at 0).
     void set_peer_source(PeerFamilies::Source source) { peer_.set_source(std::move(source)); }
+    // Where lb_log_lines_dropped_total is read at each scrape (none: 0).
+    void set_log_lines_dropped_source(std::function<std::uint64_t()> source) {
+        log_lines_dropped_ = std::move(source);
+    }
 
     // --- Exposition (any thread: the registry locks while it collects) ----------------------
 
@@ -92,6 +97,7 @@ private:
         failover_children_;
     DataPathFamilies data_path_;
     PeerFamilies peer_;
+    std::function<std::uint64_t()> log_lines_dropped_;
 };
 
 }  // namespace lb::metrics

@@ -9,7 +9,8 @@ std::unique_ptr<Forwarder> make_forwarder(ForwardingStrategy strategy, Forwarder
                                           ForwardingPools pools, uv_tcp_t* client, uv_tcp_t* site) {
     switch (strategy) {
         case ForwardingStrategy::Splice:
-            return std::make_unique<SpliceForwarder>(events, pools.pipes, client, site);
+            return std::make_unique<SpliceForwarder>(events, pools.pipes, pools.buffers, client,
+                                                     site);
         case ForwardingStrategy::Copy:
             break;
     }

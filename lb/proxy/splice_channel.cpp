@@ -15,13 +15,36 @@ constexpr unsigned kFlags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
 }  // namespace
 
 void SpliceChannel::drop_pipe() noexcept {
-    if (!pipe_) return;
-    if (in_pipe_ == 0)
-        pool_.release(*pipe_);
-    else
-        KernelPipePool::discard(*pipe_);  // bytes left inside: never hand them to another session
+    if (pipe_) {
+        if (in_flight_ == 0)
+            pool_.release(*pipe_);
+        else
+            KernelPipePool::discard(*pipe_);  // bytes left inside: never for another session
+        pipe_.reset();
+    }
+    if (buffer_ != nullptr) {
+        buffers_.release(buffer_);  // user space: the next lease overwrites what is left
+        buffer_ = nullptr;
+    }
+    in_flight_ = 0;
+    sent_ = 0;
+}
+
+bool SpliceChannel::lease_carrier() noexcept {
+    pipe_ = pool_.acquire();
+    if (pipe_) return true;
+    const int error = errno;
+    if (error != EMFILE && error != ENFILE) return false;
+    buffer_ = buffers_.acquire();
+    return true;
+}
+
+void SpliceChannel::release_carrier() noexcept {
+    if (pipe_) pool_.release(*pipe_);
     pipe_.reset();
-    in_pipe_ = 0;
+    buffers_.release(buffer_);
+    buffer_ = nullptr;
+    sent_ = 0;
 }
 
 std::uint64_t SpliceChannel::pump(bool other_direction_finished) noexcept {
@@ -30,33 +53,34 @@ std::uint64_t SpliceChannel::pump(bool other_direction_finished) noexcept {
     // of asking again only to hear EAGAIN (one syscall saved per burst).
     bool source_drained = false;
     for (int round = 0; round < kMaxRounds && !failure_ && !finished_; ++round) {
-        if (in_pipe_ > 0) {
-            const ssize_t n = ::splice(pipe_->read_fd, nullptr, to_fd_, nullptr, in_pipe_, kFlags);
+        if (in_flight_ > 0) {
+            const ssize_t n =
+                pipe_ ? ::splice(pipe_->read_fd, nullptr, to_fd_, nullptr, in_flight_, kFlags)
+                      : ::send(to_fd_, buffer_ + sent_, in_flight_, MSG_DONTWAIT | MSG_NOSIGNAL);
             if (n < 0) {
                 if (errno == EINTR) continue;
                 if (errno != EAGAIN) fail(End::Sink, errno);
                 break;  // sink full: wait until writable
             }
-            in_pipe_ -= static_cast<std::size_t>(n);
+            in_flight_ -= static_cast<std::size_t>(n);
+            sent_ += static_cast<std::size_t>(n);
             bytes_ += static_cast<std::uint64_t>(n);
             delivered += static_cast<std::uint64_t>(n);
-            if (in_pipe_ > 0) break;  // a short write: the sink is full
-            pool_.release(*pipe_);    // empty again: an idle session holds no pipe
-            pipe_.reset();
+            if (in_flight_ > 0) break;  // a short write: the sink is full
+            release_carrier();          // empty again: an idle session holds no pipe
         }
         if (fin_seen_ || source_drained) break;
-        if (!pipe_) {
-            pipe_ = pool_.acquire();
-            if (!pipe_) {
-                fail(End::Source, errno);
-                break;
-            }
+        if (!pipe_ && buffer_ == nullptr && !lease_carrier()) {
+            fail(End::Source, errno);
+            break;
         }
-        const std::size_t chunk = pipe_->capacity;
-        const ssize_t n = ::splice(from_fd_, nullptr, pipe_->write_fd, nullptr, chunk, kFlags);
+        const std::size_t chunk = pipe_ ? pipe_->capacity : BufferPool::kBlockSize;
+        const ssize_t n = pipe_
+                              ? ::splice(from_fd_, nullptr, pipe_->write_fd, nullptr, chunk, kFlags)
+                              : ::recv(from_fd_, buffer_, chunk, MSG_DONTWAIT);
         if (n > 0) {
-            in_pipe_ = static_cast<std::size_t>(n);
-            source_drained = in_pipe_ < chunk;
+            in_flight_ = static_cast<std::size_t>(n);
+            source_drained = in_flight_ < chunk;
             continue;
         }
         if (n == 0) {
@@ -67,11 +91,8 @@ std::uint64_t SpliceChannel::pump(bool other_direction_finished) noexcept {
         if (errno != EAGAIN) fail(End::Source, errno);
         break;  // nothing to read now
     }
-    if (pipe_ && in_pipe_ == 0) {
-        pool_.release(*pipe_);
-        pipe_.reset();
-    }
-    if (fin_seen_ && in_pipe_ == 0 && !finished_ && !failure_) {
+    if ((pipe_ || buffer_ != nullptr) && in_flight_ == 0) release_carrier();
+    if (fin_seen_ && in_flight_ == 0 && !finished_ && !failure_) {
         // Everything before the FIN is delivered: pass the FIN on. When the other direction is
         // already done the session is about to close both sockets, and close() sends the FIN.
         if (!other_direction_finished && ::shutdown(to_fd_, SHUT_WR) != 0 && errno != ENOTCONN)

@@ -12,14 +12,14 @@ int fd_of(uv_tcp_t* tcp) {
 
 }  // namespace
 
-SpliceForwarder::SpliceForwarder(ForwarderEvents& events, KernelPipePool& pipes, uv_tcp_t* client,
-                                 uv_tcp_t* site)
+SpliceForwarder::SpliceForwarder(ForwarderEvents& events, KernelPipePool& pipes,
+                                 BufferPool& buffers, uv_tcp_t* client, uv_tcp_t* site)
     : events_(events),
       loop_(client->loop),
       client_fd_(fd_of(client)),
       site_fd_(fd_of(site)),
-      upstream_(pipes, client_fd_, site_fd_),
-      downstream_(pipes, site_fd_, client_fd_) {}
+      upstream_(pipes, buffers, client_fd_, site_fd_),
+      downstream_(pipes, buffers, site_fd_, client_fd_) {}
 
 std::optional<ForwardFailure> SpliceForwarder::start() noexcept {
     if (client_fd_ < 0 || site_fd_ < 0) return ForwardFailure{Side::Client, UV_EBADF};

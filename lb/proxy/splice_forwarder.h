@@ -16,8 +16,10 @@ namespace lb {
 
 class SpliceForwarder final : public Forwarder {
 public:
-    SpliceForwarder(ForwarderEvents& events, KernelPipePool& pipes, uv_tcp_t* client,
-                    uv_tcp_t* site);
+    // `buffers`: what a direction moves bytes through while no kernel pipe can be had (out of
+    // fds).
+    SpliceForwarder(ForwarderEvents& events, KernelPipePool& pipes, BufferPool& buffers,
+                    uv_tcp_t* client, uv_tcp_t* site);
     SpliceForwarder(const SpliceForwarder&) = delete;
     SpliceForwarder& operator=(const SpliceForwarder&) = delete;
 

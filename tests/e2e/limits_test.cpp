@@ -1,9 +1,12 @@
 // End-to-end tests of lb's limits and failure paths on loopback: refused and timed-out connects,
-// idle timeout, max_connections, SIGTERM with open sessions, running out of file descriptors.
+// idle timeout, max_connections, SIGTERM with open sessions, running out of file descriptors (for
+// sessions, and for the splice path's kernel pipes).
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -295,6 +298,105 @@ TEST_CASE("out of file descriptors: a shortage in lb itself does not fail over t
     const auto records = standby.records();
     CHECK(std::none_of(records.begin(), records.end(),
                        [](const ConnectionRecord& r) { return r.received > 0; }));
+}
+
+// `config` as lb.toml in `workspace` with `splice = true`, whatever LB_TEST_EXTRA_GLOBAL says.
+void write_with_splice(const LbWorkspace& workspace, const LbConfig& config) {
+    std::istringstream rendered(config.render(workspace.state_file(), workspace.admin_socket()));
+    std::string text;
+    for (std::string line; std::getline(rendered, line);) {
+        if (line.starts_with("splice")) continue;
+        text += line + "\n";
+        if (line == "[global]") text += "splice = true\n";
+    }
+    std::ofstream(workspace.config_path()) << text;
+}
+
+TEST_CASE("out of file descriptors for kernel pipes: splice sessions copy instead, bytes intact",
+          "[e2e][limits][emfile][splice][one-path]") {
+    constexpr std::size_t kFdLimit = 64;
+    BackendServer site(kSiteA, 0, echo_handler());
+    const Front front = free_front();
+    LbConfig config = front_config(front, site.port());
+    // One check at the start, then none during the test: a check's socket would take the fd
+    // a session (or a pipe) needs.
+    config.health_interval = "1h";
+    config.health_timeout = "1s";
+    LbWorkspace workspace;
+    write_with_splice(workspace, config);
+    auto lb = require_ready(
+        std::make_unique<LbProcess>(workspace, SpawnOptions{.nofile_limit = kFdLimit}));
+    INFO("config:\n" << lb->config_text());
+    // The first checks run at once (site-b's is refused at once): over before lb's fds are
+    // counted.
+    REQUIRE(wait_until([&] { return site.accepted() >= 1; }, deadline_in(5s)));
+    REQUIRE(wait_until(
+        [&] {
+            const auto records = site.records();
+            return std::all_of(records.begin(), records.end(),
+                               [](const ConnectionRecord& r) { return r.finished; });
+        },
+        deadline_in(5s)));
+    const std::size_t checks = site.accepted();
+    const auto fds_idle = lb->open_fds();
+    const auto pipes_idle = open_pipes(lb->pid());
+    REQUIRE(fds_idle);
+    REQUIRE(pipes_idle);
+
+    // Sessions, connected to the site but carrying nothing yet, until at most one fd is left:
+    // each holds two, and a kernel pipe needs two more.
+    std::vector<Fd> clients;
+    while (*fds_idle + 2 * clients.size() + 1 < kFdLimit) {
+        clients.push_back(connect_front(front));
+        const std::size_t expected = *fds_idle + 2 * clients.size();
+        INFO("session " << clients.size() << ": lb holds " << lb->open_fds().value_or(0)
+                        << " fds, expected " << expected << "\n"
+                        << describe_fds(lb->pid()));
+        REQUIRE(wait_until(
+            [&] {
+                return site.accepted() == checks + clients.size() && lb->open_fds() == expected;
+            },
+            deadline_in(5s)));
+    }
+    INFO(clients.size() << " sessions; lb had " << *fds_idle << " fds idle, " << *pipes_idle
+                        << " of them pipes");
+    REQUIRE(clients.size() >= 4);
+
+    // Every session moves its bytes both ways (through user-space buffers: no pipe fits), all
+    // of them still open, so no session's end frees fds for the next one's pipe.
+    for (std::size_t i = 0; i < clients.size(); ++i) {
+        INFO("session " << i);
+        const std::string request = Payload::random(200 * 1024 + i, 40 + i).materialize();
+        const int fd = clients[i].get();
+        IoStatus sent = IoStatus::Error;
+        std::thread sender([&] { sent = send_all(fd, request, deadline_in(20s)); });
+        std::string echoed;
+        const IoStatus received = recv_exact(fd, request.size(), echoed, deadline_in(20s));
+        sender.join();
+        CHECK(sent == IoStatus::Ok);
+        CHECK(received == IoStatus::Ok);
+        CHECK(echoed.size() == request.size());
+        CHECK((echoed == request));  // not decomposed: no 200 KiB strings in the report
+        CHECK(open_pipes(lb->pid()) == pipes_idle);
+    }
+    // Then each ends as usual: our FIN goes through, the site's comes back.
+    std::vector<std::uint16_t> ports;
+    for (const Fd& client : clients) {
+        ports.push_back(local_port(client.get()));
+        REQUIRE(shutdown_write(client.get()));
+        CHECK(wait_closed(client.get(), deadline_in(5s)) == IoStatus::Eof);
+    }
+    clients.clear();
+    for (const std::uint16_t port : ports) {
+        INFO("client port " << port);
+        const auto log = lb->wait_for_tcplog(port, deadline_in(5s));
+        INFO("lb log:\n" << log_of(*lb));
+        REQUIRE(log);
+        CHECK(log->term == "--");
+        CHECK(log->bytes_to_site == log->bytes_to_client);
+        CHECK(log->bytes_to_site >= 200 * 1024);
+    }
+    CHECK(lb->running());
 }
 
 }  // namespace

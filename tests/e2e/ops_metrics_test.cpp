@@ -25,6 +25,7 @@ const std::vector<std::pair<std::string, std::string>> kDesignMetrics = {
     {"lb_health_check_duration_seconds", "histogram"},
     {"lb_peer_role", "gauge"},
     {"lb_peer_adverts_total", "counter"},
+    {"lb_log_lines_dropped_total", "counter"},
     {"lb_build_info", "gauge"},
 };
 

@@ -44,7 +44,9 @@ ChildProcess::ChildProcess(std::vector<std::string> args, const std::filesystem:
     for (std::string& entry : environment) envp.push_back(entry.data());
     envp.push_back(nullptr);
     const int out_fd = open_output(out);
-    const int err_fd = out == err ? ::fcntl(out_fd, F_DUPFD_CLOEXEC, 0) : open_output(err);
+    const int err_fd = options.stderr_fd >= 0 ? ::fcntl(options.stderr_fd, F_DUPFD_CLOEXEC, 0)
+                       : out == err           ? ::fcntl(out_fd, F_DUPFD_CLOEXEC, 0)
+                                              : open_output(err);
     const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     const std::string netns_path = options.netns.empty() ? "" : "/run/netns/" + options.netns;
     const int netns_fd = netns_path.empty() ? -2 : ::open(netns_path.c_str(), O_RDONLY | O_CLOEXEC);

@@ -24,6 +24,10 @@ struct SpawnOptions {
     // "NAME=VALUE" entries added to the environment the child inherits (a NAME already there is
     // replaced).
     std::vector<std::string> environment = {};
+    // >= 0: the child's stderr is a copy of this descriptor (the write end of a pipe the test
+    // reads, or stops reading, itself) and the `err` file is not opened. The caller keeps and
+    // closes its own descriptor.
+    int stderr_fd = -1;
 };
 
 // How a child ended.
@@ -38,9 +42,9 @@ struct StopResult {
 class ChildProcess {
 public:
     // Runs `argv` (argv[0] is the path of the program) with stdout to `out` and stderr to `err`
-    // (the same file if they are equal), both truncated. Throws std::system_error if a file
-    // cannot be opened or fork fails; an exec failure shows as exit code 127, a failed setns(2)
-    // into `options.netns` as 125.
+    // (the same file if they are equal; `options.stderr_fd` instead, if set), both truncated.
+    // Throws std::system_error if a file cannot be opened or fork fails; an exec failure shows
+    // as exit code 127, a failed setns(2) into `options.netns` as 125.
     ChildProcess(std::vector<std::string> argv, const std::filesystem::path& out,
                  const std::filesystem::path& err, const SpawnOptions& options = {});
     ~ChildProcess();

@@ -69,6 +69,7 @@ TEST_CASE("every documented metric is exported with its type and labels", "[unit
         {"lb_peer_role", "gauge", {"role"}},
         {"lb_peer_adverts_total", "counter", {"direction", "result", "reason"}},
         {"lb_peer_vip_held", "gauge", {}},
+        {"lb_log_lines_dropped_total", "counter", {}},
         {"lb_build_info", "gauge", {"version"}},
     };
     for (const Row& row : rows) {
@@ -111,7 +112,17 @@ TEST_CASE("every documented metric is exported with its type and labels", "[unit
               0);
     }
     CHECK(e.value("lb_peer_vip_held", {}) == 0);
+    CHECK(e.value("lb_log_lines_dropped_total", {}) == 0);
     CHECK(e.value("lb_build_info", {{"version", "1.2.3"}}) == 1);
+}
+
+TEST_CASE("lb_log_lines_dropped_total is read from its source at each scrape", "[unit][metrics]") {
+    Fixture f;
+    std::uint64_t dropped = 0;
+    f.metrics.set_log_lines_dropped_source([&dropped] { return dropped; });
+    CHECK(scrape(f.metrics).value("lb_log_lines_dropped_total", {}) == 0);
+    dropped = 1234;
+    CHECK(scrape(f.metrics).value("lb_log_lines_dropped_total", {}) == 1234);
 }
 
 TEST_CASE("the check duration histogram has buckets from 1 ms to 5 s", "[unit][metrics]") {
