@@ -53,6 +53,7 @@ std::vector<prometheus::MetricFamily> PeerFamilies::Collect() const {
     std::vector<prometheus::MetricFamily> out;
     out.push_back(std::move(role));
     out.push_back(std::move(vip));
+    out.push_back(std::move(lease));
     out.push_back(std::move(transitions));
     out.push_back(std::move(adverts));
     return out;

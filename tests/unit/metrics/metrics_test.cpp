@@ -69,6 +69,7 @@ TEST_CASE("every documented metric is exported with its type and labels", "[unit
         {"lb_peer_role", "gauge", {"role"}},
         {"lb_peer_adverts_total", "counter", {"direction", "result", "reason"}},
         {"lb_peer_vip_held", "gauge", {}},
+        {"lb_arbiter_lease_held", "gauge", {}},
         {"lb_log_lines_dropped_total", "counter", {}},
         {"lb_build_info", "gauge", {"version"}},
     };
@@ -205,6 +206,7 @@ TEST_CASE("control-plane calls move their series", "[unit][metrics]") {
     metrics.site_pinned(std::nullopt);
     peer->role = "master";
     peer->vip_held = true;
+    peer->lease_held = true;
     metrics.site_health(7, true);
     metrics.failover(0, 9, "health");
     metrics.health_check(2, true, 0.1);
@@ -215,10 +217,12 @@ TEST_CASE("control-plane calls move their series", "[unit][metrics]") {
     CHECK(e.value("lb_peer_role", {{"role", "backup"}}) == 0);
     CHECK(e.value("lb_peer_role", {{"role", "master"}}) == 1);
     CHECK(e.value("lb_peer_vip_held", {}) == 1);
+    CHECK(e.value("lb_arbiter_lease_held", {}) == 1);
     peer.reset();  // no [peer]: every peer series reads 0
     e = scrape(metrics);
     CHECK(e.value("lb_peer_role", {{"role", "master"}}) == 0);
     CHECK(e.value("lb_peer_vip_held", {}) == 0);
+    CHECK(e.value("lb_arbiter_lease_held", {}) == 0);
     CHECK(e.all("lb_site_up").size() == 2);
 }
 
