@@ -38,6 +38,9 @@ void PolicyDriver::start() {
                 loaded.message);
             break;
     }
+    if (const std::size_t removed = state_file_.remove_leftovers(); removed > 0)
+        log::info("state file {}: removed {} temporary file(s) left by an interrupted save",
+                  state_file_.path().string(), removed);
     policy_ = policy::FailoverPolicy({policy_.site_name(0), policy_.site_name(1)},
                                      policy_.settings(), loaded.decision);
     publish();
