@@ -151,7 +151,9 @@ TEST_CASE("the state file's disk is full: lb keeps deciding, logs it once, and w
         [&] {
             std::ofstream out(filler, std::ios::binary);
             const std::string block(4096, 'x');
-            for (int i = 0; i < 1024 && out.write(block.data(), block.size()); ++i) out.flush();
+            for (int i = 0; i < 1024; ++i)
+                if (!out.write(block.data(), static_cast<std::streamsize>(block.size())).flush())
+                    break;
             const std::string probe_path = (dir.path() / "probe").string();
             std::ofstream probe(probe_path, std::ios::binary);
             probe << std::string(4096, 'p') << std::flush;
@@ -171,7 +173,7 @@ TEST_CASE("SIGKILL while decisions are being written: the state file is always w
     const Front front = free_front();
     LbWorkspace ws("lb-faults");
     ws.write_config(front_config(front, free_port(kSiteA)));
-    std::minstd_rand random(20261207);
+    std::minstd_rand rng(20261207);
     std::uint64_t last_epoch = 0;
     int flips_total = 0;
     for (int round = 0; round < kRounds; ++round) {
@@ -198,7 +200,7 @@ TEST_CASE("SIGKILL while decisions are being written: the state file is always w
         });
         REQUIRE(wait_until([&] { return flips >= 2; }, deadline_in(10s)));
         std::this_thread::sleep_for(
-            std::chrono::milliseconds(random() % 60));  // the random moment of the kill
+            std::chrono::milliseconds(rng() % 60));  // the random moment of the kill
         const StopResult killed = lb->stop(SIGKILL, deadline_in(5s));
         stop = true;
         flipper.join();
