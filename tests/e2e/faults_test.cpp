@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cerrno>
 #include <deque>
+#include <stop_token>
 #include <string>
 #include <thread>
 #include <vector>
@@ -317,13 +318,12 @@ TEST_CASE("a connection flood past max_connections: memory bounded, admin and me
 
     // The flood goes on until the queries below are done, so they all run during it; bounded
     // in count and time.
-    std::atomic<bool> queries_done{false};
     std::atomic<int> attempted{0};
-    std::jthread flood([&] {
+    std::jthread flood([&](const std::stop_token& queries_done) {
         const Deadline until = deadline_in(90s);
         std::deque<Fd> open;
         while (attempted < 20 * kFlood && !expired(until) &&
-               (attempted < kFlood || !queries_done)) {
+               (attempted < kFlood || !queries_done.stop_requested())) {
             ConnectAttempt attempt = try_connect(front.ip, front.port, deadline_in(2s));
             ++attempted;
             if (attempt.fd) open.push_back(std::move(attempt.fd));
@@ -344,7 +344,7 @@ TEST_CASE("a connection flood past max_connections: memory bounded, admin and me
             ++metrics_answers;
     }
     const int during = attempted;
-    queries_done = true;
+    flood.request_stop();
     flood.join();
     const auto rss_flood = lb->rss_kib();
     REQUIRE(rss_flood);
