@@ -52,8 +52,9 @@ TEST_CASE("the wall clock jumping back and forth moves no timer and no decision"
           "[e2e][faults][clock][one-path]") {
     const fs::path faketime = find_libfaketime();
     if (faketime.empty())
-        skip_test("libfaketime is not installed (Debian package faketime; scripts/install-deps.sh "
-                  "installs it): the wall clock cannot be moved under lb");
+        skip_test(
+            "libfaketime is not installed (Debian package faketime; scripts/install-deps.sh "
+            "installs it): the wall clock cannot be moved under lb");
     ops::Sites sites;
     const Front front = free_front();
     LbConfig config = ops::ops_config(sites, front);
@@ -135,13 +136,14 @@ TEST_CASE("the wall clock jumping back and forth moves no timer and no decision"
         jump("+12h", 43200);
         jump("-1d", -86400);
         // Not early: still open 2.5 s after the last byte.
-        const bool early = wait_until([&] { return peer_closed_now(client.get()); },
-                                      last_activity + 2500ms, 20ms);
+        const bool early =
+            wait_until([&] { return peer_closed_now(client.get()); }, last_activity + 2500ms, 20ms);
         CHECK_FALSE(early);
         // Not late either.
         const IoStatus end = wait_closed(client.get(), deadline_in(10s));
         const long long took = elapsed_ms(last_activity);
-        INFO("idle session closed (" << to_string(end) << ") " << took << " ms after its last byte");
+        INFO("idle session closed (" << to_string(end) << ") " << took
+                                     << " ms after its last byte");
         CHECK((end == IoStatus::Eof || end == IoStatus::Reset));
         CHECK(took >= 2900);
         CHECK(took < 8000);
@@ -162,7 +164,9 @@ TEST_CASE("the wall clock jumping back and forth moves no timer and no decision"
     const auto up_seen = SteadyClock::now();  // lb saw it no later than this
     jump("+2d", 172800);
     const bool early = wait_until(
-        [&] { return ops::admin_json(socket, "show status json")["active_site"].string() != "site-b"; },
+        [&] {
+            return ops::admin_json(socket, "show status json")["active_site"].string() != "site-b";
+        },
         up_seen + 3500ms, 50ms);
     INFO("lb log:\n" << log_of(*lb));
     CHECK_FALSE(early);

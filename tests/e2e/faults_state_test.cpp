@@ -31,8 +31,9 @@ namespace fs = std::filesystem;
 // must run before the test starts any thread (unshare(CLONE_NEWNS) implies CLONE_FS).
 void require_private_mounts() {
     if (::geteuid() != 0)
-        skip_test("the state file's disk faults need root: a read-only bind mount and a tiny "
-                  "tmpfs, in a mount namespace of the test's own");
+        skip_test(
+            "the state file's disk faults need root: a read-only bind mount and a tiny "
+            "tmpfs, in a mount namespace of the test's own");
     if (::unshare(CLONE_NEWNS) != 0)
         skip_test(std::string("unshare(CLONE_NEWNS): ") + std::strerror(errno));
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
@@ -69,8 +70,9 @@ void check_unwritable_then_repaired(const std::string& fault, const fs::path& st
     const std::string socket = ws.admin_socket().string();
     // A first decision lands on the healthy disk.
     REQUIRE_FALSE(ops::is_error(ops::admin(socket, "pin site-b")));
-    (void)require_state(state, [](const StateDocument& d) { return d.active == "site-b"; },
-                        "site-b pinned before the fault");
+    (void)require_state(
+        state, [](const StateDocument& d) { return d.active == "site-b"; },
+        "site-b pinned before the fault");
 
     break_it();
     const auto state_errors = [&] {
@@ -98,8 +100,7 @@ void check_unwritable_then_repaired(const std::string& fault, const fs::path& st
 
     repair();
     const StateDocument written = require_state(
-        state,
-        [](const StateDocument& d) { return d.active == "site-a" && d.pinned == "site-a"; },
+        state, [](const StateDocument& d) { return d.active == "site-a" && d.pinned == "site-a"; },
         "the newest decision once the disk takes writes again", deadline_in(10s));
     CHECK(written.epoch > on_disk->epoch);
     CHECK(lb->wait_for_log(
@@ -116,13 +117,14 @@ void check_unwritable_then_repaired(const std::string& fault, const fs::path& st
     }
     // And the next change is written at once.
     REQUIRE_FALSE(ops::is_error(ops::admin(socket, "unpin")));
-    (void)require_state(state, [](const StateDocument& d) { return !d.pinned.has_value(); },
-                        "unpinned");
+    (void)require_state(
+        state, [](const StateDocument& d) { return !d.pinned.has_value(); }, "unpinned");
 }
 
-TEST_CASE("the state file's directory turns read-only: lb keeps deciding, logs it once, and "
-          "writes the decision once it can",
-          "[e2e][faults][state-file][one-path]") {
+TEST_CASE(
+    "the state file's directory turns read-only: lb keeps deciding, logs it once, and "
+    "writes the decision once it can",
+    "[e2e][faults][state-file][one-path]") {
     require_private_mounts();
     const TempDir dir("lb-faults-state");
     // A bind mount of the directory on itself, remounted read-only: root's writes fail with
@@ -138,9 +140,10 @@ TEST_CASE("the state file's directory turns read-only: lb keeps deciding, logs i
         "read-only", dir.path(), [&] { remount(MS_RDONLY); }, [&] { remount(0); });
 }
 
-TEST_CASE("the state file's disk is full: lb keeps deciding, logs it once, and writes the "
-          "decision once there is room",
-          "[e2e][faults][state-file][one-path]") {
+TEST_CASE(
+    "the state file's disk is full: lb keeps deciding, logs it once, and writes the "
+    "decision once there is room",
+    "[e2e][faults][state-file][one-path]") {
     require_private_mounts();
     const TempDir dir("lb-faults-state");
     REQUIRE(::mount("lb-faults", dir.path().c_str(), "tmpfs", 0, "size=64k,mode=0755") == 0);
@@ -192,8 +195,8 @@ TEST_CASE("SIGKILL while decisions are being written: the state file is always w
             for (int i = 0; i < 10000 && !stop; ++i) {
                 ops::AdminClient client(ws.admin_socket());
                 if (!client.connected()) break;
-                const auto reply = client.command(i % 2 == 0 ? "pin site-b" : "pin site-a",
-                                                  deadline_in(2s));
+                const auto reply =
+                    client.command(i % 2 == 0 ? "pin site-b" : "pin site-a", deadline_in(2s));
                 if (!reply) break;
                 ++flips;
             }

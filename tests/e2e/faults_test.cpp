@@ -83,9 +83,10 @@ Fill fill_until_stalled(int fd, std::uint64_t cap, std::chrono::milliseconds sta
     return out;
 }
 
-TEST_CASE("a site that accepts and never reads: the client stalls, lb's memory stays bounded, "
-          "other sessions flow, and the idle timeout ends it",
-          "[e2e][faults][stalled-site]") {
+TEST_CASE(
+    "a site that accepts and never reads: the client stalls, lb's memory stays bounded, "
+    "other sessions flow, and the idle timeout ends it",
+    "[e2e][faults][stalled-site]") {
     BackendServer site(kSiteA, 0, stall_or_echo());
     const Front front = free_front();
     LbConfig config = front_config(front, site.port());
@@ -185,7 +186,7 @@ TEST_CASE("a site that resets mid-reply: the client gets the bytes before it, th
 // time window brings a site down is the passive checks' business: this asserts the outcome only.
 TEST_CASE("a site whose checks pass but whose traffic port refuses: passive checks fail over",
           "[e2e][faults][passive]") {
-    ops::Sites sites;  // echo servers for both sites on sites.port()
+    ops::Sites sites;      // echo servers for both sites on sites.port()
     sites.stop("site-a");  // site-a's traffic port refuses from now on
     // site-a's checks go to a port of their own, where something accepts.
     BackendServer site_a_checks(kSiteA, 0, echo_handler());
@@ -237,8 +238,8 @@ private:
         std::string request;
         char buffer[1024];
         while (request.find("\r\n\r\n") == std::string::npos) {
-            const ReadResult r = recv_some(connection.fd(), buffer, deadline_in(5s),
-                                           connection.stop_fd());
+            const ReadResult r =
+                recv_some(connection.fd(), buffer, deadline_in(5s), connection.stop_fd());
             if (r.status != IoStatus::Ok) return;
             request.append(buffer, r.bytes);
         }
@@ -254,9 +255,10 @@ private:
     BackendServer server_;  // last: its threads stop before muted_ goes
 };
 
-TEST_CASE("a site that accepts the HTTP check and never answers: down after fall timeouts, "
-          "failover",
-          "[e2e][faults][check-timeout][one-path]") {
+TEST_CASE(
+    "a site that accepts the HTTP check and never answers: down after fall timeouts, "
+    "failover",
+    "[e2e][faults][check-timeout][one-path]") {
     ops::Sites sites;
     MutableHealthServer site_a_checks;
     const Front front = free_front();
@@ -264,9 +266,9 @@ TEST_CASE("a site that accepts the HTTP check and never answers: down after fall
     config.health_interval = "300ms";
     config.health_timeout = "200ms";
     config.fall = 3;
-    config.sites[0].health_toml = "kind = \"http\"\nport = " +
-                                  std::to_string(site_a_checks.port()) +
-                                  "\npath = \"/health\"\nhost = \"gateway\"\n";
+    config.sites[0].health_toml =
+        "kind = \"http\"\nport = " + std::to_string(site_a_checks.port()) +
+        "\npath = \"/health\"\nhost = \"gateway\"\n";
     LbWorkspace ws("lb-faults");
     ws.write_config(config);
     auto lb = start_lb(ws);
@@ -292,9 +294,10 @@ TEST_CASE("a site that accepts the HTTP check and never answers: down after fall
     }) == 1);
 }
 
-TEST_CASE("a connection flood past max_connections: memory bounded, admin and metrics answer, "
-          "service resumes",
-          "[e2e][faults][flood]") {
+TEST_CASE(
+    "a connection flood past max_connections: memory bounded, admin and metrics answer, "
+    "service resumes",
+    "[e2e][faults][flood]") {
     constexpr int kLimit = 50;
     constexpr int kFlood = 3000;
     constexpr std::size_t kHeldAtOnce = 200;  // flood connections open at a time

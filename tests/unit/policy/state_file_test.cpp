@@ -127,8 +127,8 @@ TEST_CASE("remove_leftovers removes the temporary files of interrupted saves, no
         write_text(dir.path() / name, "{");
     CHECK(file.remove_leftovers() == 2);
     CHECK(dir.entries() == std::set<std::string>{"state.json", "state.json.tmp.x",
-                                                 "state.json.tmp.toolong1",
-                                                 "other.json.tmp.a1B2c3", "state.json.bak"});
+                                                 "state.json.tmp.toolong1", "other.json.tmp.a1B2c3",
+                                                 "state.json.bak"});
     CHECK(file.load().decision.epoch == 2);
     CHECK(file.remove_leftovers() == 0);
 }
