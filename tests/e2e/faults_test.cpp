@@ -1,8 +1,9 @@
 // Sites that misbehave and clients that flood, end to end: what lb must survive without help.
-// Faults covered elsewhere: a site that resets mid-stream (reset_test.cpp: "a site reset reaches
-// the client as a reset, logged SD"; data after the reset here), running out of file descriptors
-// at accept (limits_test.cpp: "out of file descriptors: ..."), the state file (faults_state_test),
-// the wall clock (faults_clock_test).
+// Related faults tested elsewhere: a site reset after the request (reset_test.cpp: "a site reset
+// reaches the client as a reset, logged SD"; here the reset cuts a reply short), running out of
+// file descriptors at accept (limits_test.cpp: "out of file descriptors: ..."), the refused and
+// the unanswered connect (limits_test.cpp), the state file's disk and SIGKILL
+// (faults_state_test.cpp), the wall clock (faults_clock_test.cpp).
 #include <poll.h>
 #include <sys/socket.h>
 
