@@ -176,8 +176,9 @@ void PolicyDriver::persist() {
     switch (saves_.on_saved(!error.has_value())) {
         case policy::SaveTracker::Report::Failing:
             log::error(
-                "{}; the decision holds in memory and is written once the file can be (tried "
-                "again every {} s and at every change; this is not logged again until it works)",
+                "{}; the decision holds in memory, but a restart now would start from the "
+                "file's older one; the file is tried again every {} s and at every change (not "
+                "logged again until it works)",
                 error->message,
                 std::chrono::duration_cast<std::chrono::seconds>(kStateSaveRetry).count());
             break;
