@@ -47,6 +47,12 @@ void PolicyDriver::start() {
     notify(nullptr);
 }
 
+void PolicyDriver::stop() {
+    timer_.reset();
+    if (saves_.pending()) persist();
+    save_retry_.reset();
+}
+
 void PolicyDriver::on_site_check(std::size_t site, bool passed) {
     apply(policy_.on_check(site, passed, scheduler_.now()));
 }

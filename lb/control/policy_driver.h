@@ -46,10 +46,8 @@ public:
     // Reads the state file (a corrupt one is reported and left untouched) and publishes the
     // starting decision.
     void start();
-    void stop() {
-        timer_.reset();
-        save_retry_.reset();
-    }
+    // Final: cancels the timers; a decision the state file still lags gets one last try.
+    void stop();
 
     // --- source 1: health -------------------------------------------------------------------
     void on_site_health(std::size_t site, policy::SiteHealth health, const std::string& cause);
