@@ -14,6 +14,8 @@ set -euo pipefail
 # builds their namespaces); keepalived: bench/peers/ measures the pair next to it.
 # clang, libclang-rt-14-dev: the fuzz build (tests/fuzz/); libFuzzer and clang's sanitizer
 # runtimes are in the latter, which clang only recommends.
+# faketime: libfaketime, which the wall-clock fault test preloads into lb to move its
+# CLOCK_REALTIME by hours while it runs.
 packages=(
     build-essential cmake ninja-build pkg-config file
     libuv1-dev libtomlplusplus-dev libfmt-dev nlohmann-json3-dev catch2 prometheus-cpp-dev libssl-dev libmnl-dev
@@ -23,6 +25,7 @@ packages=(
     haproxy hatop prometheus-haproxy-exporter tmux
     nftables keepalived
     clang libclang-rt-14-dev
+    faketime
 )
 
 missing=()

@@ -17,7 +17,8 @@ PolicyDriver::PolicyDriver(Scheduler& scheduler, const config::Config& config,
       policy_(site_names(config), config.policy),
       state_file_(config.global.state_file, site_names(config)),
       active_site_(active_site),
-      timer_(scheduler_.make_timer([this] { apply(policy_.on_tick(scheduler_.now())); })) {}
+      timer_(scheduler_.make_timer([this] { apply(policy_.on_tick(scheduler_.now())); })),
+      save_retry_(scheduler_.make_timer([this] { persist(); })) {}
 
 void PolicyDriver::start() {
     const policy::LoadedState loaded = state_file_.load();
@@ -37,10 +38,19 @@ void PolicyDriver::start() {
                 loaded.message);
             break;
     }
+    if (const std::size_t removed = state_file_.remove_leftovers(); removed > 0)
+        log::info("state file {}: removed {} temporary file(s) left by an interrupted save",
+                  state_file_.path().string(), removed);
     policy_ = policy::FailoverPolicy({policy_.site_name(0), policy_.site_name(1)},
                                      policy_.settings(), loaded.decision);
     publish();
     notify(nullptr);
+}
+
+void PolicyDriver::stop() {
+    timer_.reset();
+    if (saves_.pending()) persist();
+    save_retry_.reset();
 }
 
 void PolicyDriver::on_site_check(std::size_t site, bool passed) {
@@ -83,7 +93,8 @@ void PolicyDriver::reconfigure(const config::Config& config) {
     log::info("policy: sites changed on reload; active site {}{}, epoch {}",
               policy_.site_name(policy_.active()), policy_.decision().pinned ? " (pinned)" : "",
               policy_.decision().epoch);
-    if (auto error = state_file_.save(policy_.decision())) log::error("{}", error->message);
+    saves_.on_change();
+    persist();
     publish();
     rearm_timer();
     notify(nullptr);
@@ -157,14 +168,39 @@ void PolicyDriver::apply(const std::optional<policy::Transition>& transition) {
         }
         // Publish before persisting: new connections must not wait for an fsync.
         publish();
-        if (auto error = state_file_.save(decision))
-            log::error("{}; the decision holds in memory but will not survive a restart",
-                       error->message);
+        saves_.on_change();
+        persist();
         last_transition_ = fmt::format("{} -> {} ({}): {}", from, to, reason, transition->detail);
         if (transition->is_failover()) ++failovers_;
         notify(&*transition);
     }
     rearm_timer();
+}
+
+void PolicyDriver::persist() {
+    const auto error = state_file_.save(policy_.decision());
+    switch (saves_.on_saved(!error.has_value())) {
+        case policy::SaveTracker::Report::Failing:
+            log::error(
+                "{}; the decision holds in memory, but a restart now would start from the "
+                "file's older one; the file is tried again every {} s and at every change (not "
+                "logged again until it works)",
+                error->message,
+                std::chrono::duration_cast<std::chrono::seconds>(kStateSaveRetry).count());
+            break;
+        case policy::SaveTracker::Report::Recovered:
+            log::info("state file {} written again: active site {}{}, epoch {}",
+                      state_file_.path().string(), policy_.site_name(policy_.active()),
+                      policy_.decision().pinned ? " (pinned)" : "", policy_.decision().epoch);
+            break;
+        case policy::SaveTracker::Report::Nothing:
+            break;
+    }
+    if (!save_retry_) return;  // stopped
+    if (saves_.pending())
+        save_retry_->arm(kStateSaveRetry);
+    else
+        save_retry_->cancel();
 }
 
 void PolicyDriver::notify(const policy::Transition* transition) {

@@ -2,7 +2,9 @@
 // FailoverPolicy on the main loop, fed by three sources of decisions — health verdicts, operator
 // commands and the peer's advertised decision — arms its hold-down timer, persists every change
 // to the state file, logs it, publishes it to the workers through ActiveSite, and tells its
-// observers (metrics, a peer link).
+// observers (metrics, a peer link). A state file that cannot be written (read-only or full
+// disk) never stops a decision: it holds in memory, the failure is logged once, and the save is
+// retried every kStateSaveRetry and at the next change until the file takes it.
 #pragma once
 
 #include <cstdint>
@@ -14,10 +16,16 @@
 #include "config/config.h"
 #include "lb/base/scheduler.h"
 #include "lb/policy/failover_policy.h"
+#include "lb/policy/save_tracker.h"
 #include "lb/policy/state_file.h"
 #include "lb/proxy/active_site.h"
 
 namespace lb {
+
+// How often a state file that refused the decision is tried again: a failed attempt costs a
+// create or a write that fails at once, and a disk made writable again gets the decision within
+// a second.
+inline constexpr Duration kStateSaveRetry = std::chrono::seconds(1);
 
 class PolicyDriver {
 public:
@@ -38,7 +46,8 @@ public:
     // Reads the state file (a corrupt one is reported and left untouched) and publishes the
     // starting decision.
     void start();
-    void stop() { timer_.reset(); }
+    // Final: cancels the timers; a decision the state file still lags gets one last try.
+    void stop();
 
     // --- source 1: health -------------------------------------------------------------------
     void on_site_health(std::size_t site, policy::SiteHealth health, const std::string& cause);
@@ -72,12 +81,17 @@ private:
     void publish();
     void rearm_timer();
     void notify(const policy::Transition* transition);
+    // Writes the current decision to the state file; on failure, logs once per outage and arms
+    // the retry.
+    void persist();
 
     Scheduler& scheduler_;
     policy::FailoverPolicy policy_;
     policy::StateFile state_file_;
     ActiveSite& active_site_;
     std::unique_ptr<Timer> timer_;
+    policy::SaveTracker saves_;
+    std::unique_ptr<Timer> save_retry_;
     std::vector<Observer> observers_;
     std::vector<HealthObserver> health_observers_;
     std::string last_transition_;

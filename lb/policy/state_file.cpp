@@ -398,6 +398,24 @@ LoadedState StateFile::load() const {
     return state;
 }
 
+std::size_t StateFile::remove_leftovers() const {
+    namespace fs = std::filesystem;
+    const fs::path dir = path_.has_parent_path() ? path_.parent_path() : ".";
+    const std::string prefix = path_.filename().string() + ".tmp.";
+    constexpr std::size_t kSuffix = 6;  // mkostemp's XXXXXX
+    std::error_code error;
+    std::vector<fs::path> leftovers;
+    for (fs::directory_iterator it(dir, error), end; !error && it != end; it.increment(error)) {
+        const std::string name = it->path().filename().string();
+        if (name.size() == prefix.size() + kSuffix && name.starts_with(prefix))
+            leftovers.push_back(it->path());
+    }
+    std::size_t removed = 0;
+    for (const fs::path& leftover : leftovers)
+        if (fs::remove(leftover, error)) ++removed;
+    return removed;
+}
+
 std::optional<StateFileError> StateFile::save(const Decision& decision,
                                               std::chrono::system_clock::time_point updated) const {
     // Callers pass errno before anything else can change it (hence `const char*`: no allocation).

@@ -56,6 +56,12 @@ public:
         const Decision& decision,
         std::chrono::system_clock::time_point updated = std::chrono::system_clock::now()) const;
 
+    // Removes what saves cut short left behind: a process killed between creating its temporary
+    // file and renaming it leaves "<name>.tmp.XXXXXX" next to the target, and every save makes
+    // a new one, so they would pile up across crashes. Call at start, before the first save (a
+    // state file belongs to one process). Returns how many were removed; failures are ignored.
+    std::size_t remove_leftovers() const;
+
     [[nodiscard]] const std::filesystem::path& path() const { return path_; }
 
 private:

@@ -1,6 +1,22 @@
 #include "lb/proxy/pipe.h"
 
+#include <sys/socket.h>
+
 namespace lb {
+namespace {
+
+// The error a socket holds but no call has reported yet (SO_ERROR, as a libuv status); 0 if
+// none, or if `stream` is no socket.
+int pending_error(const uv_stream_t* stream) noexcept {
+    uv_os_fd_t fd = -1;
+    if (uv_fileno(reinterpret_cast<const uv_handle_t*>(stream), &fd) != 0) return 0;
+    int error = 0;
+    socklen_t length = sizeof error;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0) return 0;
+    return error == 0 ? 0 : uv_translate_sys_error(error);
+}
+
+}  // namespace
 
 Pipe::Pipe(PipeEvents& events, BufferPool& pool, uv_stream_t* from, uv_stream_t* to)
     : events_(events), pool_(pool), from_(from), to_(to) {
@@ -55,6 +71,14 @@ void Pipe::read(ssize_t nread) noexcept {
     }
     if (nread == UV_EOF) {
         release_buffer();
+        // libuv reports EOF without calling read(2) when a socket hangs up right after a
+        // partial read (uv__stream_io's POLLHUP short cut), so a RST that arrived just then is
+        // still pending here, unreported. Passed on as a FIN, it would make a stream the source
+        // cut short look complete to the other side: it goes on as the reset it is.
+        if (const int error = pending_error(from_); error != 0) {
+            fail(PipeEvents::End::Source, error);
+            return;
+        }
         forward_fin();
         return;
     }

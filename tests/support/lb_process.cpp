@@ -41,7 +41,8 @@ std::string LbConfig::render(const std::filesystem::path& state_file,
                              const std::filesystem::path& admin_socket) const {
     std::ostringstream out;
     out << "[global]\nworkers = " << workers << "\nmax_connections = " << max_connections
-        << "\nstate_file = " << toml_string(state_file.string())
+        << "\nstate_file = "
+        << toml_string((state_file_path.empty() ? state_file : state_file_path).string())
         << "\nlog_format = " << toml_string(log_format) << "\n";
     if (const char* extra = std::getenv("LB_TEST_EXTRA_GLOBAL"); extra != nullptr)
         out << extra << "\n";

@@ -64,6 +64,8 @@ struct LbConfig {
     std::vector<SiteSpec> sites;
     std::vector<ListenerSpec> listeners;
     std::string extra_toml;  // appended after everything else (e.g. an invalid key)
+    // [global] state_file; empty: the workspace's state.json.
+    std::filesystem::path state_file_path = {};
 
     // The TOML text; LbWorkspace::write_config passes its own paths.
     [[nodiscard]] std::string render(const std::filesystem::path& state_file,

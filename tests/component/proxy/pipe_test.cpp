@@ -112,6 +112,22 @@ TEST_CASE("pipe: a reset source fails the Source end, a reset sink the Sink end"
         CHECK(events.failure->end == PipeEvents::End::Source);
         CHECK(events.failure->status == UV_ECONNRESET);
     }
+    SECTION("the source sends its last bytes and resets before the pipe reads them") {
+        // Data, then a hang-up, in one readiness event: libuv reads the data (a partial read)
+        // and, seeing POLLHUP, reports EOF without reading again. The reset is no FIN.
+        io.writer.queue("last bytes");
+        io.writer.poll();
+        io.writer.reset();
+        REQUIRE(loop.run_until(
+            [&] {
+                io.reader.poll();
+                return events.failure.has_value() || events.finished > 0;
+            },
+            5s));
+        REQUIRE(events.failure.has_value());
+        CHECK(events.failure->end == PipeEvents::End::Source);
+        CHECK(events.failure->status == UV_ECONNRESET);
+    }
     SECTION("the sink resets") {
         io.reader.reset();
         // The pipe learns of it only by writing: keep feeding it until a write fails.

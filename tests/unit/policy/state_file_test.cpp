@@ -117,6 +117,22 @@ TEST_CASE("a failed save reports why and leaves nothing behind", "[unit][policy]
     }
 }
 
+TEST_CASE("remove_leftovers removes the temporary files of interrupted saves, nothing else",
+          "[unit][policy]") {
+    StateDir dir;
+    const StateFile file(dir.path() / "state.json", kNames);
+    REQUIRE_FALSE(file.save(Decision{kStandby, std::nullopt, 2}, kUpdated));
+    for (const char* name : {"state.json.tmp.a1B2c3", "state.json.tmp.zzzzzz", "state.json.tmp.x",
+                             "state.json.tmp.toolong1", "other.json.tmp.a1B2c3", "state.json.bak"})
+        write_text(dir.path() / name, "{");
+    CHECK(file.remove_leftovers() == 2);
+    CHECK(dir.entries() == std::set<std::string>{"state.json", "state.json.tmp.x",
+                                                 "state.json.tmp.toolong1", "other.json.tmp.a1B2c3",
+                                                 "state.json.bak"});
+    CHECK(file.load().decision.epoch == 2);
+    CHECK(file.remove_leftovers() == 0);
+}
+
 TEST_CASE("a missing state file means the primary at epoch 0", "[unit][policy]") {
     StateDir dir;
     const StateFile file(dir.path() / "state.json", kNames);

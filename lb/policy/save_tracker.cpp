@@ -1,0 +1,16 @@
+#include "lb/policy/save_tracker.h"
+
+#include <utility>
+
+namespace lb::policy {
+
+SaveTracker::Report SaveTracker::on_saved(bool ok) {
+    if (ok) {
+        pending_ = false;
+        return std::exchange(failing_, false) ? Report::Recovered : Report::Nothing;
+    }
+    pending_ = true;
+    return std::exchange(failing_, true) ? Report::Nothing : Report::Failing;
+}
+
+}  // namespace lb::policy
