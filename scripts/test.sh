@@ -10,9 +10,11 @@
 #      output, promtool, the Grafana dashboard against a live /metrics, systemd-analyze, the
 #      README's commands, which package build/) and package (the Debian package linted, and as
 #      root installed, run as its user _lb and purged);
-#   4. AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/, Debug: Catch2's header
-#      is precompiled there): unit, component, end-to-end and netns tests (the netns tier is the
-#      only one that drives the peer link's sockets, netlink and gratuitous ARP in a running lb);
+#   4. AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/, Debug): lb and the unit
+#      and component tests, which link lb's code; then the end-to-end and netns tests again, the
+#      default build's binaries starting build-asan's lb (LB_TEST_LB_BINARY): what they check is
+#      the lb process, and compiling them twice would only cost time (the netns tier is the only
+#      one that drives the peer link's sockets, netlink and gratuitous ARP in a running lb);
 #   5. the libFuzzer build (build-fuzz/, clang, LB_FUZZ: the parsers of untrusted bytes and their
 #      fuzz targets only, no lb and no test suite): each of its eight targets fuzzed for 15 s
 #      from its committed seeds, and its committed regression inputs replayed (label fuzz;
@@ -40,11 +42,13 @@ step "tests of build/"
 step "sanitizer build (build-asan/)"
 # -g1: line tables only, all a sanitizer's stack trace needs (file:line), and less to compile.
 scripts/build.sh build-asan -DLB_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=Debug \
-    -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DLB_WERROR=ON
+    -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DLB_WERROR=ON "-DLB_TEST_TIERS=unit;component"
 step "tests of build-asan/"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-(cd build-asan && ctest --output-on-failure --timeout 300 -j 2 -L 'unit|component|e2e|netns')
+(cd build-asan && ctest --output-on-failure --timeout 300 -j 2 -L 'unit|component')
+(cd build && LB_TEST_LB_BINARY="$PWD/../build-asan/lb/lb" \
+    ctest --output-on-failure --timeout 300 -j 2 -L 'e2e|netns')
 
 step "libFuzzer build (build-fuzz/) and its fuzz runs"
 # LB_FUZZ_SECONDS: how long each target runs (tests/fuzz/CMakeLists.txt).

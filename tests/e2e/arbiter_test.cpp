@@ -17,6 +17,7 @@
 #include "tests/e2e/ops_clients.h"
 #include "tests/support/child_process.h"
 #include "tests/support/json_reader.h"
+#include "tests/support/lb_binary.h"
 #include "tests/support/program.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_sockets.h"
@@ -96,7 +97,7 @@ struct ArbiterRig {
                                                   : "127.0.0.1:" + std::to_string(metrics_port)) +
                                "\"\n");
         process = std::make_unique<ChildProcess>(
-            std::vector<std::string>{LB_BINARY, "arbiter", "-c", config.string()},
+            std::vector<std::string>{lb_binary(), "arbiter", "-c", config.string()},
             dir.path() / "arbiter.log", dir.path() / "arbiter.log");
         const bool ready = wait_until(
             [&] { return log().find("ready: arbiter") != std::string::npos; }, deadline_in(10s));
@@ -106,7 +107,7 @@ struct ArbiterRig {
     [[nodiscard]] std::string log() const { return read_file(dir.path() / "arbiter.log"); }
     // `lb ctl -c arbiter.toml WORDS...`: the socket comes from the arbiter's own file.
     [[nodiscard]] ProgramResult ctl(std::vector<std::string> words) const {
-        std::vector<std::string> argv{LB_BINARY, "ctl", "-c", config.string()};
+        std::vector<std::string> argv{lb_binary(), "ctl", "-c", config.string()};
         argv.insert(argv.end(), words.begin(), words.end());
         return run_program(argv, deadline_in(10s));
     }
@@ -216,7 +217,7 @@ TEST_CASE("lb check validates an arbiter file and names its mistakes", "[e2e][ar
     write_file(good,
                "[arbiter]\nbind = \"127.0.0.1:5406\"\nkey_file = \"/etc/lb/peer.key\"\n"
                "members = [\"lb1\", \"lb2\"]\n");
-    const ProgramResult ok = run_program({LB_BINARY, "check", "-c", good.string()}, deadline_in(10s));
+    const ProgramResult ok = run_program({lb_binary(), "check", "-c", good.string()}, deadline_in(10s));
     INFO(ok.out);
     CHECK(ok.exit_code == 0);
     CHECK(ok.out.find("arbiter on 127.0.0.1:5406 for lb1 and lb2, lease 600 ms") !=
@@ -224,7 +225,7 @@ TEST_CASE("lb check validates an arbiter file and names its mistakes", "[e2e][ar
     const auto bad = dir.path() / "bad.toml";
     write_file(bad, "[arbiter]\nbind = \"127.0.0.1:5406\"\nkey_file = \"k\"\nmembers = [\"lb1\"]\n");
     const ProgramResult refused =
-        run_program({LB_BINARY, "check", "-c", bad.string()}, deadline_in(10s));
+        run_program({lb_binary(), "check", "-c", bad.string()}, deadline_in(10s));
     CHECK(refused.exit_code == 1);
     CHECK(refused.out.find(bad.string() + ":4:11: error: arbiter.members:") != std::string::npos);
 }

@@ -4,6 +4,7 @@
 
 #include "tests/e2e/e2e_fixture.h"
 #include "tests/support/child_process.h"
+#include "tests/support/lb_binary.h"
 #include "tests/support/temp_dir.h"
 
 namespace lb::test {
@@ -18,7 +19,7 @@ struct CheckRun {
 CheckRun run_check(const TempDir& dir, const std::string& config_text) {
     const auto config = dir.path() / "lb.toml";
     write_file(config, config_text);
-    ChildProcess check({LB_BINARY, "check", "-c", config.string()}, dir.path() / "out",
+    ChildProcess check({lb_binary(), "check", "-c", config.string()}, dir.path() / "out",
                        dir.path() / "err");
     const auto result = check.wait_exit(deadline_in(10s));
     REQUIRE(result);

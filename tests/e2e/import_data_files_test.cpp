@@ -22,6 +22,7 @@
 #include "tests/e2e/import_fixture.h"
 #include "tests/support/child_process.h"
 #include "tests/support/haproxy_process.h"
+#include "tests/support/lb_binary.h"
 #include "tests/support/nginx_server.h"
 #include "tests/support/program.h"
 #include "tests/support/temp_dir.h"
@@ -212,7 +213,7 @@ FileRun run_data_file(LbWorkspace& workspace, const DataFile& file, SiteGateway&
     const auto imported = workspace.dir() / "imported.toml";
     run.import_output = import_config(run.copy, imported, file.environment);
     const ProgramResult check =
-        run_program({LB_BINARY, "check", "-c", imported.string()}, deadline_in(10s));
+        run_program({lb_binary(), "check", "-c", imported.string()}, deadline_in(10s));
     INFO("lb import-haproxy:\n" << run.import_output);
     INFO("lb check:\n" << check.out << "\nlb.toml:\n" << read_file(imported));
     REQUIRE(check.exit_code == 0);

@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 
+#include "tests/support/lb_binary.h"
 #include "tests/support/program.h"
 #include "tests/support/temp_dir.h"
 
@@ -11,7 +12,7 @@ namespace lb::test {
 std::string import_config(const std::filesystem::path& cfg, const std::filesystem::path& out,
                           const std::vector<std::string>& environment) {
     const ProgramResult run =
-        run_program({LB_BINARY, "import-haproxy", cfg.string(), "-o", out.string()},
+        run_program({lb_binary(), "import-haproxy", cfg.string(), "-o", out.string()},
                     deadline_in(10s), environment);
     INFO("lb import-haproxy:\n" << run.out);
     INFO("haproxy.cfg:\n" << read_file(cfg));

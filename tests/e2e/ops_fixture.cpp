@@ -1,6 +1,7 @@
 // Backends, the usual config, the Rig and `lb ctl` for the operator-surface tests; see
 // ops_fixture.h.
 #include "tests/e2e/ops_fixture.h"
+#include "tests/support/lb_binary.h"
 
 #include <unistd.h>
 
@@ -123,7 +124,7 @@ std::unique_ptr<LbProcess> Rig::start() {
 
 CtlResult run_ctl(const std::vector<std::string>& args) {
     const TempDir dir("lb-ctl");
-    std::vector<std::string> argv{LB_BINARY, "ctl"};
+    std::vector<std::string> argv{lb_binary(), "ctl"};
     argv.insert(argv.end(), args.begin(), args.end());
     CtlResult out;
     {

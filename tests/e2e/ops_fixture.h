@@ -15,6 +15,7 @@
 
 #include "tests/e2e/e2e_fixture.h"
 #include "tests/e2e/ops_clients.h"
+#include "tests/support/lb_binary.h"
 #include "tests/support/lb_process.h"
 #include "tests/support/test_sockets.h"
 #include "tests/support/wait.h"
@@ -88,7 +89,7 @@ struct CtlResult {
     std::string out;
     std::string err;
 };
-// Runs `LB_BINARY ctl ARGS...` with a 10 s deadline.
+// Runs `lb ctl ARGS...` (lb_binary()) with a 10 s deadline.
 [[nodiscard]] CtlResult run_ctl(const std::vector<std::string>& args);
 
 }  // namespace lb::test::ops

@@ -9,6 +9,7 @@
 
 #include "tests/e2e/e2e_fixture.h"
 #include "tests/support/child_process.h"
+#include "tests/support/lb_binary.h"
 #include "tests/support/program.h"
 #include "tests/support/temp_dir.h"
 
@@ -61,7 +62,7 @@ Run run_lb(const TempDir& dir, const std::string& config, std::vector<std::strin
     const auto path = dir.path() / "lb.toml";
     write_file(path, config);
     std::vector<std::string> argv = std::move(prefix);
-    for (const char* word : {LB_BINARY, "run", "-c"}) argv.emplace_back(word);
+    for (const char* word : {lb_binary(), "run", "-c"}) argv.emplace_back(word);
     argv.push_back(path.string());
     ChildProcess lb(argv, dir.path() / "out", dir.path() / "err");
     const auto result = lb.wait_exit(deadline_in(10s));

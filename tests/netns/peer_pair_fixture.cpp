@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "tests/support/lb_binary.h"
 #include "tests/support/netns_scope.h"
 #include "tests/support/runtime_api_client.h"
 #include "tests/support/test_sockets.h"
@@ -151,7 +152,7 @@ void PeerPair::start_arbiter() {
                                  toml_string((arbiter_dir_.path() / "arbiter.sock").string())));
     arbiter_.reset();
     arbiter_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{LB_BINARY, "arbiter", "-c", file.string()},
+        std::vector<std::string>{lb_binary(), "arbiter", "-c", file.string()},
         arbiter_dir_.path() / "arbiter.log", arbiter_dir_.path() / "arbiter.log",
         net_->spawn_options("arb"));
     const bool ready = wait_until(
@@ -232,7 +233,7 @@ std::uint64_t PeerPair::rejected(int i, const std::string& reason) const {
 
 ProgramResult PeerPair::ctl(int i, const std::vector<std::string>& args) const {
     std::vector<std::string> argv{
-        LB_BINARY, "ctl", "-s",
+        lb_binary(), "ctl", "-s",
         workspaces_.at(static_cast<std::size_t>(i))->admin_socket().string()};
     argv.insert(argv.end(), args.begin(), args.end());
     return run_program(argv, deadline_in(10s));

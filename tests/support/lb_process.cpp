@@ -1,5 +1,6 @@
 // A real `lb run -c FILE` for end-to-end tests; see lb_process.h. The child gets the test's
 // rlimits, a fresh signal mask, stdout/stderr on one log in the workspace, and dies with the test.
+#include "tests/support/lb_binary.h"
 #include "tests/support/lb_process.h"
 
 #include <catch2/catch.hpp>
@@ -17,7 +18,7 @@ namespace lb::test {
 namespace {
 
 std::vector<std::string> run_args(const LbWorkspace& workspace) {
-    return {LB_BINARY, "run", "-c", workspace.config_path().string()};
+    return {lb_binary(), "run", "-c", workspace.config_path().string()};
 }
 
 std::unique_ptr<LbWorkspace> workspace_with(const LbConfig& config) {

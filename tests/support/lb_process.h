@@ -116,7 +116,7 @@ struct TcplogLine {
 
 class LbProcess {
 public:
-    // A workspace of its own with lb.toml from `config`, then `lb run -c` (LB_BINARY) on it.
+    // A workspace of its own with lb.toml from `config`, then `lb run -c` on it (lb_binary()).
     explicit LbProcess(const LbConfig& config, const SpawnOptions& options = {});
     // `lb run -c` on `workspace`'s lb.toml as it is now, stdout and stderr to
     // workspace.next_log(). The workspace must outlive this object.

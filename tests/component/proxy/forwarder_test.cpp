@@ -112,8 +112,9 @@ TEST_CASE("forwarder: bytes cross both ways at once, intact, and both FINs end i
     CHECK(io.events.progress > 0);
     CHECK(io.events.failures == 0);
     CHECK(io.buffers.in_use() == 0);
-    // The last FIN is the owner's: closing the sockets sends it.
-    CHECK_FALSE((io.client.saw_eof() && io.site.saw_eof()));
+    // The last FIN may be the owner's (closing the sockets sends it) or a shutdown(2) of the
+    // forwarder's, when both FINs arrived before either shutdown completed: either way both
+    // peers see theirs once the owner has closed.
     io.stop_and_close();
     CHECK(io.run_until_peers_see_eof(loop));
     CHECK(loop.close() == 0);
