@@ -23,8 +23,8 @@ constexpr auto kQuiet = 180s;
 // Waits for `events` on fd or the stop fd; false when stopped, on error or at the deadline.
 bool ready(int fd, short events, int stop_fd, Deadline deadline) {
     for (;;) {
-        const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline -
-                                                                        SteadyClock::now());
+        const auto left =
+            std::chrono::ceil<std::chrono::milliseconds>(deadline - SteadyClock::now());
         if (left.count() <= 0) return false;
         std::array<pollfd, 2> fds{pollfd{fd, events, 0}, pollfd{stop_fd, POLLIN, 0}};
         const int rc = ::poll(fds.data(), fds.size(), static_cast<int>(left.count()));

@@ -40,12 +40,18 @@ constexpr std::size_t kResetRead = 16 << 10;
 
 const char* to_string(Kind kind) {
     switch (kind) {
-        case Kind::Bulk: return "bulk";
-        case Kind::Short: return "short";
-        case Kind::Idle: return "idle";
-        case Kind::SlowReader: return "slow-reader";
-        case Kind::ClientReset: return "client-reset";
-        case Kind::SiteReset: return "site-reset";
+        case Kind::Bulk:
+            return "bulk";
+        case Kind::Short:
+            return "short";
+        case Kind::Idle:
+            return "idle";
+        case Kind::SlowReader:
+            return "slow-reader";
+        case Kind::ClientReset:
+            return "client-reset";
+        case Kind::SiteReset:
+            return "site-reset";
     }
     return "?";
 }
@@ -113,9 +119,11 @@ std::vector<std::string> Workload::failures() const {
 }
 
 void Workload::finish(Kind kind, SteadyClock::time_point started, const Outcome& outcome) {
-    const bool excuse = !outcome.ok && excused(started);
+    const bool disrupted = excused(started);
+    const bool excuse = !outcome.ok && disrupted;
     const std::lock_guard lock(mutex_);
     KindTally& k = tally_.kinds[static_cast<std::size_t>(kind)];
+    if (disrupted) ++k.disrupted;
     tally_.sent += outcome.sent;
     tally_.received += outcome.received;
     if (outcome.ok) {
@@ -151,8 +159,8 @@ Fd Workload::connect(Kind kind, std::string& error) {
 }
 
 void Workload::run(Kind kind, int thread_index) {
-    const auto pause = kind == Kind::Bulk    ? kBulkPause
-                       : kind == Kind::Short ? kShortPause
+    const auto pause = kind == Kind::Bulk         ? kBulkPause
+                       : kind == Kind::Short      ? kShortPause
                        : kind == Kind::SlowReader ? kSlowPause
                                                   : kResetPause;
     for (std::uint64_t n = 0; n < settings_.max_per_kind && !stopping_.load(); ++n) {
@@ -160,12 +168,23 @@ void Workload::run(Kind kind, int thread_index) {
         const std::uint64_t id = n * 16 + static_cast<std::uint64_t>(thread_index);
         Outcome outcome;
         switch (kind) {
-            case Kind::Bulk: outcome = bulk(id); break;
-            case Kind::Short: outcome = short_exchange(id); break;
-            case Kind::SlowReader: outcome = slow_reader(id); break;
-            case Kind::ClientReset: outcome = client_reset(id); break;
-            case Kind::SiteReset: outcome = site_reset(); break;
-            case Kind::Idle: return;  // run_idle()
+            case Kind::Bulk:
+                outcome = bulk(id);
+                break;
+            case Kind::Short:
+                outcome = short_exchange(id);
+                break;
+            case Kind::SlowReader:
+                outcome = slow_reader(id);
+                break;
+            case Kind::ClientReset:
+                outcome = client_reset(id);
+                break;
+            case Kind::SiteReset:
+                outcome = site_reset();
+                break;
+            case Kind::Idle:
+                return;  // run_idle()
         }
         finish(kind, started, outcome);
         if (!pace(pause)) return;
@@ -180,8 +199,7 @@ Workload::Outcome Workload::bulk(std::uint64_t) {
     out.sent = d.sent;
     out.received = d.received;
     out.ok = d.status == IoStatus::Eof && d.sent == bulk_payload_.size() &&
-             d.received == bulk_payload_.size() &&
-             d.received_checksum == bulk_payload_.checksum();
+             d.received == bulk_payload_.size() && d.received_checksum == bulk_payload_.checksum();
     if (!out.ok)
         out.what = std::string("duplex ") + to_string(d.status) + ", sent " +
                    std::to_string(d.sent) + ", received " + std::to_string(d.received) +

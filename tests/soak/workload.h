@@ -30,18 +30,19 @@ inline constexpr std::size_t kKinds = 6;
 [[nodiscard]] const char* to_string(Kind kind);
 
 struct KindTally {
-    std::uint64_t started = 0;   // connect attempts
-    std::uint64_t ok = 0;        // ended as expected, every byte checked
-    std::uint64_t excused = 0;   // failed during a disruption (a site stopped)
-    std::uint64_t failed = 0;    // failed otherwise: the run fails
+    std::uint64_t started = 0;    // connect attempts
+    std::uint64_t ok = 0;         // ended as expected, every byte checked
+    std::uint64_t excused = 0;    // failed during a disruption (a site stopped)
+    std::uint64_t failed = 0;     // failed otherwise: the run fails
+    std::uint64_t disrupted = 0;  // open at some time during a disruption, however it ended
 };
 
 struct WorkloadTally {
     KindTally kinds[kKinds];
-    std::uint64_t connected = 0;      // connects that succeeded (lb accepted or will)
-    std::uint64_t sent = 0;           // bytes the clients sent, all connections
-    std::uint64_t received = 0;       // bytes the clients received, all connections
-    std::uint64_t intact_sent = 0;    // ... on connections that ended as expected, not resets
+    std::uint64_t connected = 0;    // connects that succeeded (lb accepted or will)
+    std::uint64_t sent = 0;         // bytes the clients sent, all connections
+    std::uint64_t received = 0;     // bytes the clients received, all connections
+    std::uint64_t intact_sent = 0;  // ... on connections that ended as expected, not resets
     std::uint64_t intact_received = 0;
     std::uint64_t max_idle_open = 0;  // idle connections held at once, at most
 };
@@ -52,8 +53,8 @@ struct WorkloadSettings {
     int bulk_threads = 2;
     std::uint64_t bulk_bytes = 4ULL << 20;  // each way, per bulk connection
     int short_threads = 2;
-    int idle_connections = 32;              // held open at once
-    std::uint64_t slow_bytes = 256 << 10;   // each way, per slow-reader connection
+    int idle_connections = 32;               // held open at once
+    std::uint64_t slow_bytes = 256 << 10;    // each way, per slow-reader connection
     std::uint64_t max_per_kind = 1'000'000;  // connections per kind and thread, at most
 };
 
@@ -82,6 +83,8 @@ private:
     void run(Kind kind, int thread_index);
     void run_idle();
     void finish(Kind kind, SteadyClock::time_point started, const Outcome& outcome);
+    // True if a connection started then was open at some time during the disruption (it ends
+    // now, so after the disruption began if that began at all).
     [[nodiscard]] bool excused(SteadyClock::time_point started) const;
     // Waits up to `pause` unless stop() comes first; false once stopping.
     bool pace(std::chrono::milliseconds pause);
