@@ -9,7 +9,8 @@
 #      tests of what the README and examples/ promise (labels demo, examples, readme: the demo's
 #      output, promtool, the Grafana dashboard against a live /metrics, systemd-analyze, the
 #      README's commands, which package build/) and package (the Debian package linted, and as
-#      root installed, run as its user _lb and purged);
+#      root installed, run as its user _lb and purged), and the soak test (label soak: 60 s of
+#      mixed load with a failover, a pin and reloads, on each forwarding path; tests/soak/);
 #   4. AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/, Debug: Catch2's header
 #      is precompiled there): unit, component, end-to-end and netns tests (the netns tier is the
 #      only one that drives the peer link's sockets, netlink and gratuitous ARP in a running lb);
