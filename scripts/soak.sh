@@ -27,7 +27,7 @@ summary=$(mktemp)
 trap 'rm -f "$summary"' EXIT
 echo "scripts/soak.sh: ${seconds} s on the ${path} path, started $(date -u +%FT%TZ)"
 status=0
-SOAK_SECONDS=$seconds SOAK_SUMMARY=$summary ${extra:+LB_TEST_EXTRA_GLOBAL="$extra"} \
+env SOAK_SECONDS="$seconds" SOAK_SUMMARY="$summary" ${extra:+"LB_TEST_EXTRA_GLOBAL=$extra"} \
     build/tests/soak_tests "[soak]" || status=$?
 if [ -s "$summary" ] && [ -n "${SOAK_RESULTS:-}" ]; then cp "$summary" "$SOAK_RESULTS"; fi
 echo "scripts/soak.sh: finished $(date -u +%FT%TZ), exit status $status"
