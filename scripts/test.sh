@@ -9,7 +9,8 @@
 #      tests of what the README and examples/ promise (labels demo, examples, readme: the demo's
 #      output, promtool, the Grafana dashboard against a live /metrics, systemd-analyze, the
 #      README's commands, which package build/) and package (the Debian package linted, and as
-#      root installed, run as its user _lb and purged);
+#      root installed, run as its user _lb and purged), and the soak test (label soak: 60 s of
+#      mixed load with a failover, a pin and reloads, on the splice path; tests/soak/);
 #   4. AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/, Debug): lb and the unit
 #      and component tests, which link lb's code; then the end-to-end and netns tests again, the
 #      default build's binaries starting build-asan's lb (LB_TEST_LB_BINARY): what they check is
