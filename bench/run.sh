@@ -17,7 +17,7 @@ usage() {
     sed -n '2,6p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     cat <<'TXT'
   --quick            2 rounds of short runs (smoke test, < 2 minutes)
-  --workers N        sitelb workers = HAProxy nbthread (default 1; the issue's figure: nproc)
+  --workers N        sitelb workers = HAProxy nbthread (default 1; the figure the targets are set for: nproc)
   --rounds N         rounds of A B A B ... (default 3; quick 2)
   --idle-rounds N    rounds of the idle-memory test, fresh proxies each (default 1: the figure
                      repeats to ±0.05 KiB, and the 10-minute budget has no room for more)

@@ -5,7 +5,7 @@
   summarize.py table RESULTS.tsv META.json
                                        print the markdown report: the median of each figure per
                                        target (with min–max over the rounds), then sitelb's
-                                       ratios to HAProxy and the issue's targets
+                                       ratios to HAProxy and the project's targets
 """
 import json
 import math
@@ -110,7 +110,7 @@ def table(results_path, meta_path):
 
     out.append("### sitelb ÷ HAProxy (medians)\n")
     out.append("Ratio against the better HAProxy setup for that figure; in brackets against each "
-               "(" + ", ".join(f"`{h}`" for h in haproxies) + "). The target is the issue's.\n")
+               "(" + ", ".join(f"`{h}`" for h in haproxies) + "). The target is the project's.\n")
     out.append("| figure | sitelb variant | ÷ best HAProxy | (" + " / ".join(haproxies) +
                ") | target | met? |")
     out.append("|---|---|---:|---:|---:|---|")

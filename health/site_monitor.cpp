@@ -72,16 +72,13 @@ std::optional<HealthChange> SiteMonitor::passive_failure(TimePoint now, CheckCau
     if (!run_complete || state_.health() == Health::Down) return std::nullopt;
     // Down as a completed fall streak would be: active checks go on from Down, and `rise` of
     // them bring the site back.
+    const auto lasted = std::chrono::duration_cast<Duration>(now - *passive_.since());
+    std::string why = describe(*last_result_) + " (" + std::to_string(passive_.failures()) +
+                      " failed connects in a row over " + format_duration(lasted) + ")";
     const Health before = state_.health();
     (void)state_.force(Health::Down);
     count_change(now, before, Health::Down);
-    const auto lasted = std::chrono::duration_cast<Duration>(now - *passive_.since());
-    return HealthChange{.from = before,
-                        .to = Health::Down,
-                        .reason = describe(*last_result_) + " (" +
-                                  std::to_string(passive_.failures()) + " failed connects in a row over " +
-                                  format_duration(lasted) + ")",
-                        .cause = cause};
+    return HealthChange{.from = before, .to = Health::Down, .reason = std::move(why), .cause = cause};
 }
 
 void SiteMonitor::reconfigure(int rise, int fall, Duration interval, Duration passive_window) {
@@ -136,6 +133,9 @@ std::optional<HealthChange> SiteMonitor::force(TimePoint now, Health health) {
 }
 
 void SiteMonitor::count_change(TimePoint now, Health from, Health to) {
+    // A new health starts a new passive run: a site back up after a passive failover must again
+    // fail `fall` connects over the window before it is down, not on its first refusal.
+    passive_.reset();
     last_change_ = now;
     ++health_changes_;
     if (to == Health::Down && from != Health::Down) {

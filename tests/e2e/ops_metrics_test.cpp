@@ -12,7 +12,7 @@ namespace lb::test::ops {
 namespace {
 
 // The documented metrics (lb/metrics/README.md) and their types.
-const std::vector<std::pair<std::string, std::string>> kDesignMetrics = {
+const std::vector<std::pair<std::string, std::string>> kDocumentedMetrics = {
     {"lb_site_up", "gauge"},
     {"lb_site_active", "gauge"},
     {"lb_site_pinned", "gauge"},
@@ -50,7 +50,7 @@ double value_or_absent(const Exposition& e, std::string_view name, const Labels&
     return e.value(name, labels).value_or(-1);
 }
 
-TEST_CASE("metrics: every metric of the design with its type, counters move with traffic",
+TEST_CASE("metrics: every documented metric with its type, counters move with traffic",
           "[e2e][ops][metrics]") {
     Rig rig;
     rig.config.metrics_port = free_port(kClientIp);
@@ -58,7 +58,7 @@ TEST_CASE("metrics: every metric of the design with its type, counters move with
     const std::uint16_t port = rig.config.metrics_port;
 
     const Exposition before = scrape(port);
-    for (const auto& [name, type] : kDesignMetrics) {
+    for (const auto& [name, type] : kDocumentedMetrics) {
         INFO("metric " << name);
         CHECK(before.type(name) == type);
         CHECK_FALSE(before.all(type == "histogram" ? name + "_count" : name).empty());

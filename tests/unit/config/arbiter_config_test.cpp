@@ -1,4 +1,4 @@
-// arbiter.toml: the design's example loads with its values, the defaults hold, and each mistake
+// arbiter.toml: the reference example loads with its values, the defaults hold, and each mistake
 // is reported as file:line:col with its key.
 #include "config/arbiter_config.h"
 

@@ -13,7 +13,7 @@ using testing::kSitesAndListener;
 using testing::load;
 
 // The documented example (docs/configuration.md), with an IPv6 listener and an IPv6 site.
-constexpr std::string_view kDesignExample = R"(
+constexpr std::string_view kReferenceExample = R"(
 [global]
 workers = 4
 max_connections = 20000
@@ -85,8 +85,8 @@ track = ["tcp://10.0.0.50:27017"]
 arbiter = "10.0.0.50:5406"
 )";
 
-TEST_CASE("the design example loads with the values it spells out", "[unit][config]") {
-    const auto loaded = load(kDesignExample);
+TEST_CASE("the reference example loads with the values it spells out", "[unit][config]") {
+    const auto loaded = load(kReferenceExample);
     INFO(loaded.report);
     REQUIRE(loaded.config.has_value());
     CHECK(loaded.report.empty());
@@ -297,7 +297,7 @@ TEST_CASE("examples/lb.toml loads without a problem", "[unit][config]") {
 }
 
 TEST_CASE("summarize names the sites, listeners, health and policy", "[unit][config]") {
-    const auto loaded = load(kDesignExample);
+    const auto loaded = load(kReferenceExample);
     REQUIRE(loaded.config.has_value());
     const std::string summary = summarize(*loaded.config);
     INFO(summary);

@@ -160,6 +160,24 @@ TEST_CASE("passive failures need their window: a dead gateway under load is down
     CHECK_FALSE(monitor.passive_failure(now + 1ms, CheckCause::ConnectRefused, "refused", succeeded));
 }
 
+TEST_CASE("a site back up after a passive failover starts a new passive run",
+          "[unit][health]") {
+    SiteMonitor monitor(2, 2, 1s, t0, 100ms);
+    TimePoint now = t0;
+    REQUIRE_FALSE(run_check(monitor, now, ok()).has_value());
+    REQUIRE(run_check(monitor, now, ok())->to == Health::Up);
+    CHECK_FALSE(monitor.passive_failure(now + 1ms, CheckCause::ConnectRefused, "refused", 0));
+    REQUIRE(monitor.passive_failure(now + 101ms, CheckCause::ConnectRefused, "refused", 0));
+    CHECK(monitor.snapshot().passive_run == 0);
+    // Two passing checks bring it back; no client connect has succeeded since (the count is
+    // still 0), yet one refusal is no run of `fall` over the window.
+    REQUIRE_FALSE(run_check(monitor, now, ok()).has_value());
+    REQUIRE(run_check(monitor, now, ok())->to == Health::Up);
+    CHECK_FALSE(monitor.passive_failure(now + 1ms, CheckCause::ConnectRefused, "refused", 0));
+    CHECK(monitor.health() == Health::Up);
+    CHECK(monitor.snapshot().passive_run == 1);
+}
+
 TEST_CASE("the operator's health and a reload's window apply to a passive run",
           "[unit][health]") {
     SiteMonitor monitor(1, 2, 10s, t0, 100ms);
