@@ -70,6 +70,26 @@ ArbiterStatus ArbiterServer::status() const {
     return out;
 }
 
+void ArbiterServer::save_newest() {
+    const std::optional<peer::AdvertPolicy>& newest = table_.newest();
+    if (!newest) return;
+    const auto saved = save_decision(config_.state_file, *newest);
+    switch (save_.on_saved(saved.ok())) {
+        case SaveTracker::Report::Failing:
+            log::error("{}; the decision is kept in memory and written at the next request that "
+                       "finds the disk writable (a restart before then starts from the file's "
+                       "older decision)",
+                       saved.error());
+            break;
+        case SaveTracker::Report::Recovered:
+            log::info("arbiter state file {} written again: {}, epoch {}",
+                      config_.state_file, newest->active_site, newest->epoch);
+            break;
+        case SaveTracker::Report::Nothing:
+            break;
+    }
+}
+
 void ArbiterServer::on_datagram(std::span<const std::uint8_t> bytes, bool truncated,
                                 const SocketAddress& from) {
     if (truncated) return reject(peer::AdvertReject::Oversized, "truncated datagram", from);
@@ -81,10 +101,8 @@ void ArbiterServer::on_datagram(std::span<const std::uint8_t> bytes, bool trunca
     if (!admission.admitted())
         return reject(admission.rejected->reason, admission.rejected->detail, from);
     ++counters_.requests;
-    if (table_.offer(request.policy)) {
-        if (auto saved = save_decision(config_.state_file, request.policy); !saved.ok())
-            log::error("{}", saved.error());
-    }
+    if (table_.offer(request.policy)) save_.on_change();
+    if (save_.pending()) save_newest();
     // A grant runs from the arbiter's receipt, which is no earlier than the instance's send:
     // the loop's cached time lags by whatever this iteration did (the fsync above, other
     // datagrams), so read the clock afresh.

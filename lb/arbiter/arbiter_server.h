@@ -21,6 +21,7 @@
 #include "lb/peer/advert_auth.h"
 #include "lb/peer/advert_transport.h"
 #include "lb/peer/replay_guard.h"
+#include "lb/base/save_tracker.h"
 
 namespace lb::arbiter {
 
@@ -35,6 +36,8 @@ public:
     [[nodiscard]] ArbiterStatus status() const;
 
 private:
+    // Writes the newest decision to the state file; see save_.
+    void save_newest();
     void on_datagram(std::span<const std::uint8_t> bytes, bool truncated,
                      const SocketAddress& from);
     void reject(peer::AdvertReject reason, std::string_view detail, const SocketAddress& from);
@@ -57,6 +60,9 @@ private:
     std::map<std::string, Heard> heard_;      // by member id
     std::optional<std::string> last_holder_;  // for one log line per change of holder
     ArbiterStatus counters_;
+    // The state file may lag the newest decision (a disk that refused the write): every request
+    // retries it until it is written, and the outage is logged once each way.
+    SaveTracker save_;
     TimePoint last_reject_log_{};
 };
 

@@ -55,6 +55,15 @@ Result<Ok> save_decision(const std::filesystem::path& file, const peer::AdvertPo
     errno = saved;
     if (!written) return failed("write");
     if (::rename(temporary.c_str(), file.c_str()) != 0) return failed("rename");
+    // The rename is durable only once the directory entry is on disk.
+    const std::filesystem::path dir = file.has_parent_path() ? file.parent_path() : ".";
+    const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir_fd < 0) return failed("open directory");
+    const bool synced = ::fsync(dir_fd) == 0;
+    const int sync_error = errno;
+    ::close(dir_fd);
+    errno = sync_error;
+    if (!synced) return failed("fsync directory");
     return Ok{};
 }
 

@@ -180,7 +180,7 @@ void PolicyDriver::apply(const std::optional<policy::Transition>& transition) {
 void PolicyDriver::persist() {
     const auto error = state_file_.save(policy_.decision());
     switch (saves_.on_saved(!error.has_value())) {
-        case policy::SaveTracker::Report::Failing:
+        case SaveTracker::Report::Failing:
             log::error(
                 "{}; the decision holds in memory, but a restart now would start from the "
                 "file's older one; the file is tried again every {} s and at every change (not "
@@ -188,12 +188,12 @@ void PolicyDriver::persist() {
                 error->message,
                 std::chrono::duration_cast<std::chrono::seconds>(kStateSaveRetry).count());
             break;
-        case policy::SaveTracker::Report::Recovered:
+        case SaveTracker::Report::Recovered:
             log::info("state file {} written again: active site {}{}, epoch {}",
                       state_file_.path().string(), policy_.site_name(policy_.active()),
                       policy_.decision().pinned ? " (pinned)" : "", policy_.decision().epoch);
             break;
-        case policy::SaveTracker::Report::Nothing:
+        case SaveTracker::Report::Nothing:
             break;
     }
     if (!save_retry_) return;  // stopped

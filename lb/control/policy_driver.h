@@ -16,7 +16,7 @@
 #include "config/config.h"
 #include "lb/base/scheduler.h"
 #include "lb/policy/failover_policy.h"
-#include "lb/policy/save_tracker.h"
+#include "lb/base/save_tracker.h"
 #include "lb/policy/state_file.h"
 #include "lb/proxy/active_site.h"
 
@@ -90,7 +90,7 @@ private:
     policy::StateFile state_file_;
     ActiveSite& active_site_;
     std::unique_ptr<Timer> timer_;
-    policy::SaveTracker saves_;
+    SaveTracker saves_;
     std::unique_ptr<Timer> save_retry_;
     std::vector<Observer> observers_;
     std::vector<HealthObserver> health_observers_;

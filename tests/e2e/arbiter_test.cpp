@@ -80,13 +80,16 @@ private:
 };
 
 struct ArbiterRig {
-    // `metrics_port` 0: no [metrics] listener.
-    explicit ArbiterRig(std::uint16_t metrics_port = 0, const std::string& lease = "300ms") {
+    // `metrics_port` 0: no [metrics] listener. `state_dir`: a directory of the workspace for the
+    // state file (created here), else the workspace itself.
+    explicit ArbiterRig(std::uint16_t metrics_port = 0, const std::string& lease = "300ms",
+                        const std::string& state_dir = "") {
         key = dir.path() / "peer.key";
         write_file(key, std::string(kKey) + "\n");
         ::chmod(key.c_str(), 0600);
         config = dir.path() / "arbiter.toml";
-        state = dir.path() / "arbiter-state.json";
+        state = (state_dir.empty() ? dir.path() : dir.path() / state_dir) / "arbiter-state.json";
+        std::filesystem::create_directories(state.parent_path());
         write_file(config, "[arbiter]\nbind = \"127.0.0.1:" + std::to_string(port) +
                                "\"\nkey_file = \"" + key.string() +
                                "\"\nmembers = [\"lb1\", \"lb2\"]\nlease = \"" + lease + "\"\n"
@@ -185,6 +188,57 @@ TEST_CASE("lb arbiter grants its lease to one member at a time and lets it run o
 
     const StopResult stopped = rig.process->stop(SIGTERM, deadline_in(5s));
     CHECK(stopped.exit_code == 0);
+}
+
+std::size_t count_substring(const std::string& text, const std::string& what) {
+    std::size_t count = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++count;
+    return count;
+}
+
+// A decision the disk refused is kept in memory and written once the disk takes it: here the
+// state file's directory disappears (which stops root as well as anyone) and comes back.
+TEST_CASE("lb arbiter keeps a decision its state file could not take and writes it later, "
+          "saying so once each way",
+          "[e2e][arbiter][state-file][one-path]") {
+    ArbiterRig rig(0, "300ms", "state");
+    Member lb1("lb1", rig.port);
+    const std::filesystem::path state_dir = rig.state.parent_path();
+    std::filesystem::remove_all(state_dir);
+
+    const peer::AdvertPolicy decided{"site-b", false, 7};
+    (void)lb1.send(LeaseKind::Acquire, decided);
+    auto reply = lb1.reply();
+    REQUIRE(reply);
+    REQUIRE(reply->newest);
+    CHECK(*reply->newest == decided);  // kept in memory
+    // More requests while the directory is missing: each retries, none logs again.
+    for (int i = 0; i < 5; ++i) {
+        (void)lb1.send(LeaseKind::Acquire, decided);
+        REQUIRE(lb1.reply());
+    }
+    CHECK_FALSE(std::filesystem::exists(rig.state));
+    const auto failures = [&] {
+        return count_substring(rig.log(), "error arbiter state file " + rig.state.string());
+    };
+    // The log is written by a thread of its own: wait for the line, then for the later ones'
+    // absence by a marker logged after them (the next outage's end, below).
+    CHECK(wait_until([&] { return failures() == 1; }, deadline_in(5s)));
+
+    std::filesystem::create_directories(state_dir);
+    (void)lb1.send(LeaseKind::Acquire, decided);
+    REQUIRE(lb1.reply());
+    REQUIRE(std::filesystem::exists(rig.state));
+    const auto loaded = json::parse(read_file(rig.state));
+    REQUIRE(loaded.value);
+    CHECK((*loaded.value)["active"].string() == "site-b");
+    CHECK((*loaded.value)["epoch"].number() == 7);
+    const std::string recovered =
+        "arbiter state file " + rig.state.string() + " written again: site-b, epoch 7";
+    CHECK(wait_until([&] { return count_substring(rig.log(), recovered) == 1; },
+                     deadline_in(5s)));
+    INFO(rig.log());
+    CHECK(failures() == 1);
 }
 
 TEST_CASE("lb arbiter answers nothing forged, replayed or from a stranger", "[e2e][arbiter][one-path]") {

@@ -1,14 +1,14 @@
 // SaveTracker: a state file that cannot be written is reported once per outage, not per attempt.
-#include "lb/policy/save_tracker.h"
+#include "lb/base/save_tracker.h"
 
 #include <catch2/catch.hpp>
 
-namespace lb::policy {
+namespace lb {
 namespace {
 
 using Report = SaveTracker::Report;
 
-TEST_CASE("saves that succeed say nothing and owe nothing", "[unit][policy][state-file]") {
+TEST_CASE("saves that succeed say nothing and owe nothing", "[unit][base][state-file]") {
     SaveTracker tracker;
     CHECK_FALSE(tracker.pending());
     tracker.on_change();
@@ -19,7 +19,7 @@ TEST_CASE("saves that succeed say nothing and owe nothing", "[unit][policy][stat
 }
 
 TEST_CASE("an outage is reported once when it starts and once when it ends",
-          "[unit][policy][state-file]") {
+          "[unit][base][state-file]") {
     SaveTracker tracker;
     tracker.on_change();
     CHECK(tracker.on_saved(false) == Report::Failing);
@@ -42,4 +42,4 @@ TEST_CASE("an outage is reported once when it starts and once when it ends",
 }
 
 }  // namespace
-}  // namespace lb::policy
+}  // namespace lb

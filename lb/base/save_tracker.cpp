@@ -1,8 +1,8 @@
-#include "lb/policy/save_tracker.h"
+#include "lb/base/save_tracker.h"
 
 #include <utility>
 
-namespace lb::policy {
+namespace lb {
 
 SaveTracker::Report SaveTracker::on_saved(bool ok) {
     if (ok) {
@@ -13,4 +13,4 @@ SaveTracker::Report SaveTracker::on_saved(bool ok) {
     return std::exchange(failing_, true) ? Report::Nothing : Report::Failing;
 }
 
-}  // namespace lb::policy
+}  // namespace lb

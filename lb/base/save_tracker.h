@@ -1,10 +1,11 @@
-// Whether the state file holds the decision in memory, and what a save's outcome is worth
-// saying. A disk that refuses writes (read-only, full) is reported once when it starts refusing
-// and once when it takes a write again, never per attempt: the driver retries on a timer and at
-// every change, and a log line per retry would bury everything else.
+// Whether a state file (the balancer's policy, the arbiter's decision) holds the decision in
+// memory, and what a save's outcome is worth saying. A disk that refuses writes (read-only, full)
+// is reported once when it starts refusing and once when it takes a write again, never per
+// attempt: the owners retry (the policy driver on a timer and at every change, the arbiter at
+// every request), and a log line per retry would bury everything else.
 #pragma once
 
-namespace lb::policy {
+namespace lb {
 
 class SaveTracker {
 public:
@@ -28,4 +29,4 @@ private:
     bool failing_ = false;
 };
 
-}  // namespace lb::policy
+}  // namespace lb
