@@ -23,8 +23,11 @@ Result<int> open_listen_socket(const SocketAddress& address) {
     const int fd = ::socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return socket_error("socket for", address);
     const int on = 1;
+    // TCP_NODELAY here is inherited by every accepted socket: one setsockopt per listener
+    // instead of one per connection.
     bool ok = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == 0 &&
-              setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) == 0;
+              setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) == 0 &&
+              setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) == 0;
     if (ok && address.is_v6())
         ok = setsockopt(fd, IPPROTO_IPV6, IPV6_FREEBIND, &on, sizeof on) == 0;
     else if (ok)

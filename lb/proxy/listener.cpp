@@ -1,39 +1,92 @@
 #include "lb/proxy/listener.h"
 
+#include <fcntl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
-#include "lb/proxy/listen_socket.h"
+#include <cerrno>
+#include <mutex>
 
 namespace lb {
+namespace {
+
+// Clients taken per wake-up; more wait for the next loop turn (the socket stays readable), so
+// a connection storm on one listener cannot starve the sessions already open.
+constexpr int kAcceptBatch = 64;
+
+// One spare fd for the whole process (as libuv keeps one): freed to accept and drop clients
+// while the process is out of fds, so the accept queue drains instead of waking the loop forever.
+std::mutex reserve_mutex;
+int reserve_fd = -1;
+
+int open_reserve() { return ::open("/dev/null", O_RDONLY | O_CLOEXEC); }
+
+int accept_client(int fd) { return ::accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC); }
+
+}  // namespace
 
 int Listener::start(uv_loop_t* loop, int fd) {
-    auto* tcp = new uv_tcp_t;
-    if (const int rc = uv_tcp_init(loop, tcp); rc != 0) {
-        delete tcp;  // a failed init registered nothing
+    {
+        const std::lock_guard lock(reserve_mutex);
+        if (reserve_fd < 0) reserve_fd = open_reserve();
+    }
+    auto* poll = new uv_poll_t;
+    if (const int rc = uv_poll_init_socket(loop, poll, fd); rc != 0) {
+        delete poll;  // a failed init registered nothing
         ::close(fd);
         return rc;
     }
-    handle_ = UvHandle<uv_tcp_t>(tcp);
-    if (const int rc = uv_tcp_open(tcp, fd); rc != 0) {
-        ::close(fd);
-        handle_.reset();
-        return rc;
-    }
-    tcp->data = this;
-    const int rc =
-        uv_listen(reinterpret_cast<uv_stream_t*>(tcp), kListenBacklog, &Listener::on_connection);
-    if (rc != 0) handle_.reset();
+    fd_ = fd;
+    poll->data = this;
+    poll_ = UvHandle<uv_poll_t>(poll);
+    const int rc = uv_poll_start(poll, UV_READABLE, &Listener::on_readable);
+    if (rc != 0) close();
     return rc;
 }
 
-void Listener::on_connection(uv_stream_t* server, int status) noexcept {
-    auto* self = static_cast<Listener*>(server->data);
+void Listener::close() noexcept {
+    poll_.reset();  // stops watching now, so the fd may go
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+}
+
+void Listener::on_readable(uv_poll_t* poll, int status, int) noexcept {
+    auto* self = static_cast<Listener*>(poll->data);
     if (self == nullptr) return;  // closed meanwhile
     if (status < 0) {
         self->events_.on_accept_error(self->index_, status);
         return;
     }
-    self->events_.on_client_pending(self->index_, server);
+    self->accept_batch();
+}
+
+void Listener::accept_batch() noexcept {
+    for (int i = 0; i < kAcceptBatch && fd_ >= 0; ++i) {
+        const int client = accept_client(fd_);
+        if (client >= 0) {
+            events_.on_client_accepted(index_, client);
+            continue;
+        }
+        const int error = errno;
+        if (error == EINTR || error == ECONNABORTED) continue;
+        if (error == EAGAIN || error == EWOULDBLOCK) return;
+        if (error == EMFILE || error == ENFILE) shed_pending();
+        events_.on_accept_error(index_, -error);
+        return;
+    }
+}
+
+void Listener::shed_pending() noexcept {
+    const std::lock_guard lock(reserve_mutex);
+    if (reserve_fd < 0) return;
+    ::close(reserve_fd);
+    reserve_fd = -1;
+    for (int i = 0; i < kAcceptBatch; ++i) {
+        const int client = accept_client(fd_);
+        if (client < 0) break;
+        ::close(client);
+    }
+    reserve_fd = open_reserve();
 }
 
 }  // namespace lb

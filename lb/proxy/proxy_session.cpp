@@ -1,6 +1,9 @@
 #include "lb/proxy/proxy_session.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <array>
 #include <cerrno>
@@ -10,8 +13,10 @@
 namespace lb {
 namespace {
 
-uv_handle_t* as_handle(void* h) { return static_cast<uv_handle_t*>(h); }
-uv_stream_t* as_stream(uv_tcp_t* h) { return reinterpret_cast<uv_stream_t*>(h); }
+void set_reset_on_close(int fd) {
+    const linger abort_on_close{1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
+}
 
 std::uint64_t as_ms(Duration d) { return static_cast<std::uint64_t>(d.count()); }
 
@@ -34,15 +39,14 @@ ProxySession::ProxySession(SessionHost& host, std::uint64_t id,
 
 ProxySession::~ProxySession() = default;
 
-bool ProxySession::accept_from(uv_stream_t* server) noexcept {
-    if (uv_tcp_init(host_.loop(), &client_tcp_) != 0) return false;
-    client_tcp_.data = this;
-    ++open_handles_;
+bool ProxySession::adopt_client(int fd) noexcept {
     accepted_at_ = last_activity_ = now();
     accepted_wall_ = std::chrono::system_clock::now();
-    if (const int rc = uv_accept(server, as_stream(&client_tcp_)); rc != 0) {
-        close(Termination{Termination::Cause::ClientReset, Termination::Phase::Connect, rc});
-        return true;
+    client_fd_ = fd;
+    if (host_.readiness().add(fd, *this, kClient, client_key_) != 0) {
+        ::close(fd);
+        client_fd_ = -1;
+        return false;
     }
     // The client's address costs a syscall: fetch it now only if the log line will need it
     // after the socket is gone; `show sessions` asks for it while the socket is open.
@@ -56,8 +60,8 @@ void ProxySession::load_client_address() noexcept {
         return;
     }
     sockaddr_storage peer{};
-    int length = sizeof peer;
-    if (uv_tcp_getpeername(&client_tcp_, reinterpret_cast<sockaddr*>(&peer), &length) == 0)
+    socklen_t length = sizeof peer;
+    if (::getpeername(client_fd_, reinterpret_cast<sockaddr*>(&peer), &length) == 0)
         client_ = SocketAddress::from_sockaddr(reinterpret_cast<sockaddr*>(&peer));
 }
 
@@ -70,7 +74,7 @@ void ProxySession::start(SiteSnapshot snapshot) noexcept {
     if (closing_) return;
     snapshot_ = snapshot;
     timer_ = host_.scheduler().make_timer([this] { on_timer(); });
-    uv_tcp_nodelay(&client_tcp_, 1);
+    // TCP_NODELAY comes from the listening socket (accepted sockets inherit it).
     if (settings_->routes[listener_index_].accept_proxy) return await_proxy_header();
     counted_ = true;
     connect_to(snapshot.active);
@@ -79,34 +83,19 @@ void ProxySession::start(SiteSnapshot snapshot) noexcept {
 void ProxySession::await_proxy_header() noexcept {
     awaiting_header_ = true;
     host_.scheduler().arm_at(*timer_, accepted_at_ + settings_->connect_timeout);
-    // A zero-length buffer: libuv reports readability (UV_ENOBUFS) without reading a byte.
-    if (const int rc = uv_read_start(as_stream(&client_tcp_), &ProxySession::on_header_alloc,
-                                     &ProxySession::on_header_read);
-        rc != 0)
-        close(Termination{Termination::Cause::ClientReset, Termination::Phase::Connect, rc});
+    read_proxy_header();  // it may have come with the connection
 }
 
-void ProxySession::on_header_alloc(uv_handle_t*, std::size_t, uv_buf_t* buf) noexcept {
-    *buf = uv_buf_init(nullptr, 0);
-}
-
-void ProxySession::on_header_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) noexcept {
-    auto* self = static_cast<ProxySession*>(stream->data);
-    if (self == nullptr || self->closing_ || !self->awaiting_header_) return;
-    if (nread == UV_ENOBUFS) return self->on_client_readable();
-    if (nread < 0)
-        self->close(Termination{Termination::Cause::ProxyHeaderAborted,
-                                Termination::Phase::Connect, static_cast<int>(nread)});
-}
-
-void ProxySession::on_client_readable() noexcept {
-    uv_os_fd_t fd = -1;
-    if (uv_fileno(as_handle(&client_tcp_), &fd) != 0) return;
+void ProxySession::read_proxy_header() noexcept {
+    if (!client_ready_.readable) return;
     const std::size_t have = header_bytes_.size();
     std::array<std::uint8_t, kMaxProxyHeaderBytes> peeked{};
-    const ssize_t n = ::recv(fd, peeked.data(), kMaxProxyHeaderBytes - have,
+    const ssize_t n = ::recv(client_fd_, peeked.data(), kMaxProxyHeaderBytes - have,
                              MSG_PEEK | MSG_DONTWAIT);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        client_ready_.readable = false;
+        return;
+    }
     const auto fail = [this](Termination::Cause cause, int status) {
         settings_->routes[listener_index_].counters.bad_proxy_header();
         close(Termination{cause, Termination::Phase::Connect, status});
@@ -123,18 +112,18 @@ void ProxySession::on_client_readable() noexcept {
                                  ? parse.header.size - have
                                  : static_cast<std::size_t>(n);
     std::array<std::uint8_t, kMaxProxyHeaderBytes> sink{};
-    if (::recv(fd, sink.data(), take, MSG_DONTWAIT) != static_cast<ssize_t>(take))
+    if (::recv(client_fd_, sink.data(), take, MSG_DONTWAIT) != static_cast<ssize_t>(take))
         return fail(Termination::Cause::ProxyHeaderAborted, -errno);
     if (parse.status == ProxyHeaderParse::Status::NeedMore) {
         header_bytes_ = std::move(seen);
         if (header_bytes_.size() >= kMaxProxyHeaderBytes)
             return fail(Termination::Cause::ProxyHeaderInvalid, 0);
+        client_ready_.readable = client_ready_.ending;  // emptied: wait for the next edge
         return;
     }
     awaiting_header_ = false;
     header_bytes_.clear();
     header_bytes_.shrink_to_fit();
-    uv_read_stop(as_stream(&client_tcp_));
     received_header_ = parse.header;
     if (received_header_->source) client_ = received_header_->source;
     timer_->cancel();
@@ -148,41 +137,50 @@ void ProxySession::connect_to(std::size_t site) noexcept {
     else
         counters().opened(site);
     site_index_ = static_cast<std::uint8_t>(site);
-    const auto& route = settings_->routes.at(listener_index_);
-    if (uv_tcp_init(host_.loop(), &site_tcp_) != 0) {
-        close(Termination{Termination::Cause::NoSite, Termination::Phase::Connect, UV_ENOMEM});
+    const SocketAddress& target = settings_->routes.at(listener_index_).site_endpoints.at(site);
+    site_ready_ = Readiness{};
+    site_fd_ = ::socket(target.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (site_fd_ < 0) {
+        on_connect_failed(connect_failure(-errno));
         return;
     }
-    site_tcp_.data = this;
-    if (!site_open_) {
-        site_open_ = true;
-        ++open_handles_;
+    const int on = 1;
+    setsockopt(site_fd_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    if (::connect(site_fd_, target.sockaddr_ptr(), target.length()) != 0 && errno != EINPROGRESS) {
+        on_connect_failed(connect_failure(-errno));
+        return;
     }
-    uv_tcp_nodelay(&site_tcp_, 1);  // applied when libuv creates the socket
-    // The request lives only while the connect is in flight; its callback frees it (libuv calls
-    // it even when the handle is closed first, with UV_ECANCELED).
-    auto* request = new uv_connect_t;
-    request->data = this;
-    const int rc = uv_tcp_connect(request, &site_tcp_, route.site_endpoints.at(site).sockaddr_ptr(),
-                                  &ProxySession::on_site_connected);
-    if (rc != 0) {
-        delete request;
+    if (const int rc = host_.readiness().add(site_fd_, *this, kSite, site_key_); rc != 0) {
         on_connect_failed(connect_failure(rc));
         return;
     }
     timer_->arm(settings_->connect_timeout);
 }
 
-void ProxySession::on_site_connected(uv_connect_t* req, int status) noexcept {
-    auto* self = static_cast<ProxySession*>(req->data);
-    delete req;
-    // Cancelled: we closed the site handle ourselves (timeout, retry or session close).
-    if (self->closing_ || status == UV_ECANCELED) return;
-    if (status != 0) {
-        self->on_connect_failed(connect_failure(status));
+void ProxySession::on_ready(int tag, std::uint32_t events) noexcept {
+    if (closing_) return;
+    Readiness& ready = tag == kClient ? client_ready_ : site_ready_;
+    ready.note(events);
+    if (awaiting_header_) {
+        if (tag == kClient) read_proxy_header();
         return;
     }
-    self->on_connected();
+    if (tag == kSite && !connected_) {
+        if (events != 0) on_site_connect_result(events);
+        return;
+    }
+    if (forwarder_) pump();
+}
+
+void ProxySession::on_site_connect_result(std::uint32_t events) noexcept {
+    if (events & (EPOLLERR | EPOLLHUP)) {
+        int error = 0;
+        socklen_t length = sizeof error;
+        if (getsockopt(site_fd_, SOL_SOCKET, SO_ERROR, &error, &length) != 0) error = errno;
+        on_connect_failed(connect_failure(error != 0 ? -error : UV_ECONNRESET));
+        return;
+    }
+    if (events & EPOLLOUT) on_connected();
 }
 
 void ProxySession::on_connect_failed(Termination why) noexcept {
@@ -195,23 +193,14 @@ void ProxySession::on_connect_failed(Termination why) noexcept {
     host_.on_connect_failed(*site_index_, why);
     const std::size_t other = 1U - *site_index_;
     if (!retried_ && settings_->retry_on_standby && snapshot_.eligible(other)) {
-        // Retry on the other site with the same client: close the failed socket first, since
-        // an embedded handle may be re-initialised only after its close callback.
+        // Retry on the other site with the same client.
         retried_ = true;
         timer_->cancel();
-        uv_close(as_handle(&site_tcp_), &ProxySession::on_site_closed_for_retry);
+        close_site(false);
+        connect_to(other);
         return;
     }
     close(why);
-}
-
-void ProxySession::on_site_closed_for_retry(uv_handle_t* handle) noexcept {
-    auto* self = static_cast<ProxySession*>(handle->data);
-    if (self->closing_) {  // the session ended meanwhile: this was its last word on the site
-        on_handle_closed(handle);
-        return;
-    }
-    self->connect_to(1U - *self->site_index_);
 }
 
 void ProxySession::on_connected() noexcept {
@@ -220,13 +209,16 @@ void ProxySession::on_connected() noexcept {
     connected_at_ = last_activity_ = now();
     if (!send_proxy_header()) return;
     const auto strategy = settings_->splice ? ForwardingStrategy::Splice : ForwardingStrategy::Copy;
-    forwarder_ = make_forwarder(strategy, *this, ForwardingPools{host_.buffers(), host_.pipes()},
-                                &client_tcp_, &site_tcp_);
-    if (const auto failure = forwarder_->start()) {
-        on_forward_failed(*failure);
-        return;
-    }
+    forwarder_ = std::make_unique<Forwarder>(*this, strategy,
+                                             ForwardingPools{host_.buffers(), host_.pipes()},
+                                             client_fd_, site_fd_);
     arm_idle_timer();
+    pump();  // the client may have sent its first bytes while the connect was in flight
+}
+
+void ProxySession::pump() noexcept {
+    if (forwarder_->pump(client_ready_, site_ready_) && !closing_)
+        host_.readiness().defer(client_key_);
 }
 
 bool ProxySession::send_proxy_header() noexcept {
@@ -238,8 +230,8 @@ bool ProxySession::send_proxy_header() noexcept {
         reached = received_header_->destination;
     } else {
         sockaddr_storage local{};
-        int length = sizeof local;
-        if (uv_tcp_getsockname(&client_tcp_, reinterpret_cast<sockaddr*>(&local), &length) == 0)
+        socklen_t length = sizeof local;
+        if (::getsockname(client_fd_, reinterpret_cast<sockaddr*>(&local), &length) == 0)
             reached = SocketAddress::from_sockaddr(reinterpret_cast<sockaddr*>(&local));
     }
     const auto& client = client_address();
@@ -248,12 +240,11 @@ bool ProxySession::send_proxy_header() noexcept {
     // Before the forwarder exists, so it is the first thing the site reads. A fresh connection's
     // send buffer is empty and the header is at most 108 bytes: the write is whole, at once, or
     // the socket is broken.
-    uv_buf_t buf = uv_buf_init(const_cast<char*>(header.data()),
-                               static_cast<unsigned>(header.size()));
-    const int written = uv_try_write(as_stream(&site_tcp_), &buf, 1);
-    if (written == static_cast<int>(header.size())) return true;
+    const ssize_t written =
+        ::send(site_fd_, header.data(), header.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (written == static_cast<ssize_t>(header.size())) return true;
     close(Termination{Termination::Cause::SiteReset, Termination::Phase::Data,
-                      written < 0 ? written : UV_EAGAIN});
+                      written < 0 ? -errno : UV_EAGAIN});
     return false;
 }
 
@@ -313,10 +304,8 @@ void ProxySession::close(Termination why) noexcept {
     if (closing_) return;
     closing_ = true;
     termination_ = why;
-    // Nothing more is read or reported; a splice forwarder stops watching the sockets before
-    // they are closed below.
-    if (forwarder_) forwarder_->stop();
-    account_bytes();  // from here on the session's totals are accounted_to_*
+    if (forwarder_) forwarder_->stop();  // nothing more is moved; carriers go back now
+    account_bytes();                     // from here on the session's totals are accounted_to_*
     if (counted_ && site_index_) {
         counted_ = false;
         counters().closed(*site_index_);
@@ -328,26 +317,22 @@ void ProxySession::close(Termination why) noexcept {
         why.cause == Termination::Cause::SiteReset || why.cause == Termination::Cause::Limit;
     const bool reset_site = why.cause == Termination::Cause::ClientReset;
     if (timer_) timer_->cancel();
-    close_handle(as_handle(&client_tcp_), reset_client);
-    close_handle(as_handle(&site_tcp_), reset_site);
-}
-
-void ProxySession::close_handle(uv_handle_t* handle, bool reset) noexcept {
-    if (handle->data == nullptr || uv_is_closing(handle)) return;
-    if (reset) {
-        uv_os_fd_t fd = -1;
-        if (uv_fileno(handle, &fd) == 0) {
-            const linger abort_on_close{1, 0};
-            setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
-        }
+    if (client_fd_ >= 0) {
+        host_.readiness().remove(client_key_);
+        if (reset_client) set_reset_on_close(client_fd_);
+        ::close(client_fd_);
+        client_fd_ = -1;
     }
-    uv_close(handle, &ProxySession::on_handle_closed);
+    close_site(reset_site);
+    host_.on_session_closed(*this);  // destroys *this once the current callback has returned
 }
 
-void ProxySession::on_handle_closed(uv_handle_t* handle) noexcept {
-    auto* self = static_cast<ProxySession*>(handle->data);
-    if (--self->open_handles_ > 0) return;
-    self->host_.on_session_closed(*self);  // destroys *self
+void ProxySession::close_site(bool reset) noexcept {
+    if (site_fd_ < 0) return;
+    host_.readiness().remove(site_key_);
+    if (reset) set_reset_on_close(site_fd_);
+    ::close(site_fd_);
+    site_fd_ = -1;
 }
 
 std::optional<std::uint64_t> ProxySession::connect_ms() const {

@@ -1,11 +1,10 @@
-// One client connection and its connection to a site: accept, connect (with one retry on the
-// other site when allowed), forward bytes both ways through one Forwarder (copy or splice, made
-// once connected), enforce connect and idle timeouts on the host's Scheduler, and end exactly
-// once with a Termination. Lives on one worker loop; owned by that worker's session table and
-// erased by it when the last socket's close callback has run (its Timer frees itself).
+// One client connection and its connection to a site: take the accepted fd, connect (with one
+// retry on the other site when allowed), forward bytes both ways through one Forwarder (copy or
+// splice, made once connected), enforce connect and idle timeouts on the host's Scheduler, and
+// end exactly once with a Termination. Both sockets are raw non-blocking fds in the worker's
+// ReadinessSet (one epoll_ctl each for their whole life). Lives on one worker loop; owned by
+// that worker's session table, which destroys it after the callback that closed it has returned.
 #pragma once
-
-#include <uv.h>
 
 #include <chrono>
 #include <cstdint>
@@ -20,6 +19,7 @@
 #include "lb/proxy/kernel_pipe_pool.h"
 #include "lb/proxy/proxy_header_parser.h"
 #include "lb/proxy/proxy_settings.h"
+#include "lb/proxy/readiness_set.h"
 #include "lb/proxy/termination.h"
 
 namespace lb {
@@ -29,7 +29,8 @@ class ProxySession;
 // What a session needs from its worker.
 class SessionHost {
 public:
-    [[nodiscard]] virtual uv_loop_t* loop() noexcept = 0;
+    // Where the session's sockets report their readiness.
+    [[nodiscard]] virtual ReadinessSet& readiness() noexcept = 0;
     // Time and timers for the session's connect and idle timeouts (on loop()'s thread).
     [[nodiscard]] virtual Scheduler& scheduler() noexcept = 0;
     [[nodiscard]] virtual BufferPool& buffers() noexcept = 0;
@@ -38,14 +39,15 @@ public:
     virtual void on_connect_failed(std::size_t site, const Termination& why) noexcept = 0;
     // ... and one to `site` succeeded: the failures before it were not in a row.
     virtual void on_connected(std::size_t site) noexcept = 0;
-    // Last callback of a session: log it, count it, then destroy it.
+    // The session has closed its sockets: log it, count it, then destroy it, but only once the
+    // callback that closed it has returned (it may be deep inside the session).
     virtual void on_session_closed(ProxySession& session) noexcept = 0;
 
 protected:
     ~SessionHost() = default;
 };
 
-class ProxySession final : public ForwarderEvents {
+class ProxySession final : public ForwarderEvents, private ReadinessWatcher {
 public:
     ProxySession(SessionHost& host, std::uint64_t id, std::shared_ptr<const ProxySettings> settings,
                  std::size_t listener_index);
@@ -53,9 +55,9 @@ public:
     ProxySession(const ProxySession&) = delete;
     ProxySession& operator=(const ProxySession&) = delete;
 
-    // Takes the pending client from `server`. False: nothing was initialised, destroy the session
-    // directly (no close callback will come).
-    [[nodiscard]] bool accept_from(uv_stream_t* server) noexcept;
+    // Takes the accepted client `fd` (non-blocking; the session closes it). False: it could not
+    // be watched and is closed; destroy the session directly (on_session_closed will not come).
+    [[nodiscard]] bool adopt_client(int fd) noexcept;
     // Connects to the snapshot's active site and starts forwarding once connected.
     void start(SiteSnapshot snapshot) noexcept;
     // Ends the session; idempotent. Resets are passed on as resets (SO_LINGER 0).
@@ -91,11 +93,14 @@ private:
     // only as far as the header goes (peek, then consume), so the client's own bytes stay in it
     // for the forwarder.
     void await_proxy_header() noexcept;
-    void on_client_readable() noexcept;
-    static void on_header_alloc(uv_handle_t* handle, std::size_t size, uv_buf_t* buf) noexcept;
-    static void on_header_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept;
+    void read_proxy_header() noexcept;
     void load_client_address() noexcept;
+    void on_ready(int tag, std::uint32_t events) noexcept override;
+    void on_site_connect_result(std::uint32_t events) noexcept;
     void on_connected() noexcept;
+    void pump() noexcept;
+    // Closes the site's socket (a failed connect before a retry, or the end).
+    void close_site(bool reset) noexcept;
     // The listener's PROXY protocol header to the site, if it has one; false: the session is
     // closing.
     [[nodiscard]] bool send_proxy_header() noexcept;
@@ -107,30 +112,30 @@ private:
     [[nodiscard]] const RouteCounters& counters() const {
         return settings_->routes[listener_index_].counters;
     }
-    void close_handle(uv_handle_t* handle, bool reset) noexcept;
     [[nodiscard]] TimePoint now() const { return host_.scheduler().now(); }
 
     void on_forward_progress() noexcept override;
     void on_forward_finished() noexcept override;
     void on_forward_failed(ForwardFailure failure) noexcept override;
 
-    static void on_site_connected(uv_connect_t* req, int status) noexcept;
-    static void on_handle_closed(uv_handle_t* handle) noexcept;
-    static void on_site_closed_for_retry(uv_handle_t* handle) noexcept;
+    enum Tag : int { kClient = 0, kSite = 1 };
 
     SessionHost& host_;
     const std::uint64_t id_;
     const std::shared_ptr<const ProxySettings> settings_;
     const std::size_t listener_index_;
 
-    uv_tcp_t client_tcp_{};
-    uv_tcp_t site_tcp_{};
-    // Connect timeout, then idle timeout; made at start(). Not one of the session's handles: a
-    // LoopScheduler timer frees its own uv handle once destroyed.
+    int client_fd_ = -1;
+    int site_fd_ = -1;
+    Readiness client_ready_;
+    Readiness site_ready_;
+    ReadinessSet::Key client_key_;
+    ReadinessSet::Key site_key_;
+    // Connect timeout, then idle timeout; made at start(). A LoopScheduler timer frees its own
+    // uv handle once destroyed.
     std::unique_ptr<Timer> timer_;
     // Forwarding, once connected, on the heap so an unconnected session pays for neither
-    // strategy. Stopped at close, destroyed with the session: its requests complete before the
-    // sockets' close callbacks.
+    // strategy. Stopped at close, destroyed with the session.
     std::unique_ptr<Forwarder> forwarder_;
     // Bytes already added to the counters; after close, the session's totals.
     std::uint64_t accounted_to_site_ = 0;
@@ -149,8 +154,6 @@ private:
     TimePoint connected_at_{};
     TimePoint last_activity_{};
     Termination termination_{};
-    int open_handles_ = 0;
-    bool site_open_ = false;
     bool connected_ = false;
     bool retried_ = false;
     bool closing_ = false;

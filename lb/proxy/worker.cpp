@@ -71,6 +71,20 @@ void Worker::close_sessions_on_site(std::size_t site) {
 }
 
 void Worker::run(std::vector<int> listen_fds) {
+    if (const int rc = readiness_.start(loop_.raw()); rc != 0) {
+        log::error("worker {}: cannot watch sockets: {}", index_, uv_error_text(rc));
+        for (const int fd : listen_fds) ::close(fd);
+        loop_.shutdown_inbox();
+        return;
+    }
+    auto* check = new uv_check_t;
+    uv_check_init(loop_.raw(), check);
+    check->data = this;
+    reaper_ = UvHandle<uv_check_t>(check);
+    auto* idle = new uv_idle_t;
+    uv_idle_init(loop_.raw(), idle);
+    idle->data = this;
+    reaper_wakeup_ = UvHandle<uv_idle_t>(idle);
     for (std::size_t i = 0; i < listen_fds.size(); ++i)
         if (auto listener = open_listener(i, listen_fds[i]))
             listeners_.push_back(std::move(listener));
@@ -120,13 +134,12 @@ void Worker::apply(std::shared_ptr<const ProxySettings> settings,
     listeners_ = std::move(next);                          // the ones left behind close here
 }
 
-void Worker::on_client_pending(std::size_t listener_index, uv_stream_t* server) noexcept {
+void Worker::on_client_accepted(std::size_t listener_index, int fd) noexcept {
     const std::uint64_t id = (static_cast<std::uint64_t>(index_) << 48) | next_session_id_++;
     auto session = std::make_unique<ProxySession>(*this, id, settings_, listener_index);
     ProxySession& ref = *session;
-    if (!ref.accept_from(server)) return;  // nothing initialised: dropping it is enough
+    if (!ref.adopt_client(fd)) return;  // closed the fd: dropping the session is enough
     sessions_.emplace(id, std::move(session));
-    if (ref.closing()) return;
     if (stopping_) {
         ref.close(Termination{Termination::Cause::Shutdown, Termination::Phase::Connect, 0});
         return;
@@ -155,6 +168,29 @@ void Worker::on_connect_failed(std::size_t site, const Termination& why) noexcep
 void Worker::on_connected(std::size_t site) noexcept { observer_.on_connected(site); }
 
 void Worker::on_session_closed(ProxySession& session) noexcept {
+    if (closed_.empty() && reaper_) {
+        uv_check_start(reaper_.get(), &Worker::on_reap);
+        uv_idle_start(reaper_wakeup_.get(), &Worker::on_reap_soon);
+    }
+    closed_.push_back(&session);
+}
+
+void Worker::on_reap(uv_check_t* check) noexcept {
+    if (auto* self = static_cast<Worker*>(check->data)) self->reap();
+}
+
+void Worker::on_reap_soon(uv_idle_t*) noexcept {}  // only keeps the poll phase from blocking
+
+void Worker::reap() noexcept {
+    uv_check_stop(reaper_.get());
+    uv_idle_stop(reaper_wakeup_.get());
+    std::vector<ProxySession*> closed;
+    closed.swap(closed_);
+    for (ProxySession* session : closed) retire(*session);
+    finish_if_stopped();
+}
+
+void Worker::retire(ProxySession& session) noexcept {
     const Termination& why = session.termination();
     // A session closed before it took a slot (limit, shutdown) must not give one back.
     const bool held_slot = session.site().has_value();
@@ -178,7 +214,6 @@ void Worker::on_session_closed(ProxySession& session) noexcept {
     }
     if (held_slot) budget_.release();
     sessions_.erase(session.id());
-    finish_if_stopped();
 }
 
 void Worker::begin_stop(Duration drain) {
@@ -212,6 +247,9 @@ void Worker::finish_if_stopped() {
     if (!stopping_ || !sessions_.empty()) return;
     drain_timer_.reset();
     listeners_.clear();
+    reaper_.reset();
+    reaper_wakeup_.reset();
+    readiness_.stop();
     loop_.shutdown_inbox();  // the loop now runs out of handles and run() returns
 }
 

@@ -19,6 +19,7 @@
 #include "lb/proxy/connection_budget.h"
 #include "lb/proxy/listener.h"
 #include "lb/proxy/proxy_session.h"
+#include "lb/proxy/readiness_set.h"
 
 namespace lb {
 
@@ -84,15 +85,20 @@ private:
     void begin_stop(Duration drain);
     void close_all_sessions(Termination why);
     void finish_if_stopped();
+    // Destroys the sessions that closed since the last call (see on_session_closed).
+    static void on_reap(uv_check_t* check) noexcept;
+    static void on_reap_soon(uv_idle_t* idle) noexcept;
+    void reap() noexcept;
+    void retire(ProxySession& session) noexcept;
 
-    uv_loop_t* loop() noexcept override { return loop_.raw(); }
+    ReadinessSet& readiness() noexcept override { return readiness_; }
     Scheduler& scheduler() noexcept override { return scheduler_; }
     BufferPool& buffers() noexcept override { return buffers_; }
     KernelPipePool& pipes() noexcept override { return pipes_; }
     void on_connect_failed(std::size_t site, const Termination& why) noexcept override;
     void on_connected(std::size_t site) noexcept override;
     void on_session_closed(ProxySession& session) noexcept override;
-    void on_client_pending(std::size_t listener_index, uv_stream_t* server) noexcept override;
+    void on_client_accepted(std::size_t listener_index, int fd) noexcept override;
     void on_accept_error(std::size_t listener_index, int status) noexcept override;
 
     const std::size_t index_;
@@ -105,6 +111,12 @@ private:
     LoopScheduler scheduler_{loop_.raw()};
     BufferPool buffers_;
     KernelPipePool pipes_;
+    ReadinessSet readiness_;
+    // Sessions closed in a callback, destroyed right after the loop's poll phase (the check
+    // handle); the idle handle keeps the loop from waiting for I/O meanwhile.
+    std::vector<ProxySession*> closed_;
+    UvHandle<uv_check_t> reaper_;
+    UvHandle<uv_idle_t> reaper_wakeup_;
     std::vector<std::unique_ptr<Listener>> listeners_;
     std::unordered_map<std::uint64_t, std::unique_ptr<ProxySession>> sessions_;
     std::uint64_t next_session_id_ = 1;

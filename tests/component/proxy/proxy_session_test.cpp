@@ -42,17 +42,22 @@ public:
         Fd listen_fd = listen_tcp("127.0.0.1", 0, 16);
         port_ = local_port(listen_fd.get());
         settings_ = make_proxy_settings(make_config(site_port, port_, splice), traffic_.sink(0));
+        REQUIRE(readiness_.start(loop_) == 0);
         listener_ = std::make_unique<Listener>(*this, 0, "front", settings_->routes[0].bind);
         REQUIRE(listener_->start(loop_, listen_fd.release()) == 0);
     }
 
     [[nodiscard]] std::uint16_t port() const { return port_; }
     [[nodiscard]] std::size_t open_sessions() const { return sessions_.size(); }
+    // The one session, open or already closed.
     [[nodiscard]] ProxySession& session() {
-        REQUIRE(sessions_.size() == 1);
-        return *sessions_.begin()->second;
+        REQUIRE(sessions_.size() + closed_.size() == 1);
+        return sessions_.empty() ? *closed_.front() : *sessions_.begin()->second;
     }
-    void stop_listening() { listener_->close(); }
+    void stop_listening() {
+        listener_->close();
+        readiness_.stop();
+    }
 
     ManualScheduler time;
     std::vector<Ended> ended;
@@ -85,7 +90,7 @@ private:
         return cfg;
     }
 
-    uv_loop_t* loop() noexcept override { return loop_; }
+    ReadinessSet& readiness() noexcept override { return readiness_; }
     Scheduler& scheduler() noexcept override { return time; }
     BufferPool& buffers() noexcept override { return buffers_; }
     KernelPipePool& pipes() noexcept override { return pipes_; }
@@ -96,12 +101,15 @@ private:
     void on_session_closed(ProxySession& session) noexcept override {
         ended.push_back(Ended{session.termination(), session.bytes_to_site(),
                               session.bytes_to_client(), session.connect_ms()});
-        sessions_.erase(session.id());
+        // Not destroyed here: the session may be deep in its own callback (as in the worker).
+        auto it = sessions_.find(session.id());
+        closed_.push_back(std::move(it->second));
+        sessions_.erase(it);
     }
-    void on_client_pending(std::size_t listener_index, uv_stream_t* server) noexcept override {
+    void on_client_accepted(std::size_t listener_index, int fd) noexcept override {
         const std::uint64_t id = next_id_++;
         auto session = std::make_unique<ProxySession>(*this, id, settings_, listener_index);
-        if (!session->accept_from(server)) return;
+        if (!session->adopt_client(fd)) return;
         ProxySession& ref = *session;
         sessions_.emplace(id, std::move(session));
         ref.start(SiteSnapshot{.active = 0, .retry_eligible = 0b01});
@@ -113,6 +121,8 @@ private:
     std::shared_ptr<const ProxySettings> settings_;
     BufferPool buffers_;
     KernelPipePool pipes_;
+    ReadinessSet readiness_;
+    std::vector<std::unique_ptr<ProxySession>> closed_;
     std::uint16_t port_ = 0;
     std::unique_ptr<Listener> listener_;
     std::map<std::uint64_t, std::unique_ptr<ProxySession>> sessions_;

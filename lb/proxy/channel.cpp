@@ -1,4 +1,4 @@
-#include "lb/proxy/splice_channel.h"
+#include "lb/proxy/channel.h"
 
 #include <fcntl.h>
 #include <sys/socket.h>
@@ -8,16 +8,17 @@
 namespace lb {
 namespace {
 
-// Bounded work per readiness event, so one fast connection cannot starve the others.
+// Bounded work per readiness event, so one fast connection cannot starve the others. The edge
+// is not lost: a channel stopped here keeps its readiness and is pumped again (see Forwarder).
 constexpr int kMaxRounds = 8;
 constexpr unsigned kFlags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
 
 }  // namespace
 
-void SpliceChannel::drop_pipe() noexcept {
+void Channel::drop_carrier() noexcept {
     if (pipe_) {
         if (in_flight_ == 0)
-            pool_.release(*pipe_);
+            pipes_->release(*pipe_);
         else
             KernelPipePool::discard(*pipe_);  // bytes left inside: never for another session
         pipe_.reset();
@@ -30,47 +31,51 @@ void SpliceChannel::drop_pipe() noexcept {
     sent_ = 0;
 }
 
-bool SpliceChannel::lease_carrier() noexcept {
-    pipe_ = pool_.acquire();
-    if (pipe_) return true;
-    const int error = errno;
-    if (error != EMFILE && error != ENFILE) return false;
+bool Channel::lease_carrier() noexcept {
+    if (pipes_ != nullptr) {
+        pipe_ = pipes_->acquire();
+        if (pipe_) return true;
+        if (errno != EMFILE && errno != ENFILE) return false;
+    }
     buffer_ = buffers_.acquire();
     return true;
 }
 
-void SpliceChannel::release_carrier() noexcept {
-    if (pipe_) pool_.release(*pipe_);
+void Channel::release_carrier() noexcept {
+    if (pipe_) pipes_->release(*pipe_);
     pipe_.reset();
-    buffers_.release(buffer_);
+    if (buffer_ != nullptr) buffers_.release(buffer_);
     buffer_ = nullptr;
     sent_ = 0;
 }
 
-std::uint64_t SpliceChannel::pump(bool other_direction_finished) noexcept {
+std::uint64_t Channel::pump(Readiness& source, Readiness& sink,
+                            bool other_direction_finished) noexcept {
     std::uint64_t delivered = 0;
-    // A short read means the socket is empty for now: wait for the next readiness event instead
-    // of asking again only to hear EAGAIN (one syscall saved per burst).
-    bool source_drained = false;
     for (int round = 0; round < kMaxRounds && !failure_ && !finished_; ++round) {
         if (in_flight_ > 0) {
+            if (!sink.writable) break;
             const ssize_t n =
                 pipe_ ? ::splice(pipe_->read_fd, nullptr, to_fd_, nullptr, in_flight_, kFlags)
                       : ::send(to_fd_, buffer_ + sent_, in_flight_, MSG_DONTWAIT | MSG_NOSIGNAL);
             if (n < 0) {
                 if (errno == EINTR) continue;
-                if (errno != EAGAIN) fail(End::Sink, errno);
-                break;  // sink full: wait until writable
+                if (errno == EAGAIN) {
+                    sink.writable = false;  // full: the next EPOLLOUT edge says when
+                    break;
+                }
+                fail(End::Sink, errno);
+                break;
             }
             in_flight_ -= static_cast<std::size_t>(n);
             sent_ += static_cast<std::size_t>(n);
             bytes_ += static_cast<std::uint64_t>(n);
             delivered += static_cast<std::uint64_t>(n);
-            if (in_flight_ > 0) break;  // a short write: the sink is full
-            release_carrier();          // empty again: an idle session holds no pipe
+            if (in_flight_ > 0) continue;  // a short write: the next round hears EAGAIN
+            release_carrier();             // empty again: an idle session holds no carrier
         }
-        if (fin_seen_ || source_drained) break;
-        if (!pipe_ && buffer_ == nullptr && !lease_carrier()) {
+        if (fin_seen_ || !source.readable) break;
+        if (!has_carrier() && !lease_carrier()) {
             fail(End::Source, errno);
             break;
         }
@@ -80,7 +85,10 @@ std::uint64_t SpliceChannel::pump(bool other_direction_finished) noexcept {
                               : ::recv(from_fd_, buffer_, chunk, MSG_DONTWAIT);
         if (n > 0) {
             in_flight_ = static_cast<std::size_t>(n);
-            source_drained = in_flight_ < chunk;
+            // A short read emptied the socket: wait for the next edge rather than ask again only
+            // to hear EAGAIN (one syscall saved per burst). Data that arrives later raises a new
+            // edge; a FIN or a reset raises EPOLLRDHUP/EPOLLHUP.
+            if (in_flight_ < chunk && !source.ending) source.readable = false;
             continue;
         }
         if (n == 0) {
@@ -88,10 +96,14 @@ std::uint64_t SpliceChannel::pump(bool other_direction_finished) noexcept {
             break;
         }
         if (errno == EINTR) continue;
-        if (errno != EAGAIN) fail(End::Source, errno);
-        break;  // nothing to read now
+        if (errno == EAGAIN) {
+            source.readable = false;
+            break;
+        }
+        fail(End::Source, errno);
+        break;
     }
-    if ((pipe_ || buffer_ != nullptr) && in_flight_ == 0) release_carrier();
+    if (has_carrier() && in_flight_ == 0) release_carrier();
     if (fin_seen_ && in_flight_ == 0 && !finished_ && !failure_) {
         // Everything before the FIN is delivered: pass the FIN on. When the other direction is
         // already done the session is about to close both sockets, and close() sends the FIN.
@@ -103,8 +115,6 @@ std::uint64_t SpliceChannel::pump(bool other_direction_finished) noexcept {
     return delivered;
 }
 
-void SpliceChannel::fail(End end, int error_number) noexcept {
-    failure_ = Failure{end, -error_number};
-}
+void Channel::fail(End end, int error_number) noexcept { failure_ = Failure{end, -error_number}; }
 
 }  // namespace lb
