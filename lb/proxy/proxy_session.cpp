@@ -82,13 +82,14 @@ void ProxySession::start(SiteSnapshot snapshot) noexcept {
 
 void ProxySession::await_proxy_header() noexcept {
     awaiting_header_ = true;
+    header_bytes_ = std::make_unique<std::vector<std::uint8_t>>();
     host_.scheduler().arm_at(*timer_, accepted_at_ + settings_->connect_timeout);
     read_proxy_header();  // it may have come with the connection
 }
 
 void ProxySession::read_proxy_header() noexcept {
     if (!client_ready_.readable) return;
-    const std::size_t have = header_bytes_.size();
+    const std::size_t have = header_bytes_->size();
     std::array<std::uint8_t, kMaxProxyHeaderBytes> peeked{};
     const ssize_t n = ::recv(client_fd_, peeked.data(), kMaxProxyHeaderBytes - have,
                              MSG_PEEK | MSG_DONTWAIT);
@@ -101,7 +102,7 @@ void ProxySession::read_proxy_header() noexcept {
         close(Termination{cause, Termination::Phase::Connect, status});
     };
     if (n <= 0) return fail(Termination::Cause::ProxyHeaderAborted, n < 0 ? -errno : UV_EOF);
-    std::vector<std::uint8_t> seen = header_bytes_;
+    std::vector<std::uint8_t> seen = *header_bytes_;
     seen.insert(seen.end(), peeked.begin(), peeked.begin() + n);
     const ProxyHeaderParse parse = parse_proxy_header(seen);
     if (parse.status == ProxyHeaderParse::Status::Invalid)
@@ -115,16 +116,15 @@ void ProxySession::read_proxy_header() noexcept {
     if (::recv(client_fd_, sink.data(), take, MSG_DONTWAIT) != static_cast<ssize_t>(take))
         return fail(Termination::Cause::ProxyHeaderAborted, -errno);
     if (parse.status == ProxyHeaderParse::Status::NeedMore) {
-        header_bytes_ = std::move(seen);
-        if (header_bytes_.size() >= kMaxProxyHeaderBytes)
+        *header_bytes_ = std::move(seen);
+        if (header_bytes_->size() >= kMaxProxyHeaderBytes)
             return fail(Termination::Cause::ProxyHeaderInvalid, 0);
         client_ready_.readable = client_ready_.ending;  // emptied: wait for the next edge
         return;
     }
     awaiting_header_ = false;
-    header_bytes_.clear();
-    header_bytes_.shrink_to_fit();
-    received_header_ = parse.header;
+    header_bytes_.reset();
+    received_header_ = std::make_unique<ProxyHeader>(parse.header);
     if (received_header_->source) client_ = received_header_->source;
     timer_->cancel();
     counted_ = true;

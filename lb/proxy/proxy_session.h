@@ -144,9 +144,10 @@ private:
 
     SiteSnapshot snapshot_{};
     std::optional<SocketAddress> client_;
-    // accept_proxy: the header's bytes so far, then what it said.
-    std::vector<std::uint8_t> header_bytes_;
-    std::optional<ProxyHeader> received_header_;
+    // accept_proxy: the header's bytes so far, then what it said (on the heap: most listeners
+    // never accept a header, and an idle session's size is the data path's memory).
+    std::unique_ptr<std::vector<std::uint8_t>> header_bytes_;
+    std::unique_ptr<ProxyHeader> received_header_;
     bool awaiting_header_ = false;
     std::optional<std::uint8_t> site_index_;  // 0 primary, 1 standby
     std::chrono::system_clock::time_point accepted_wall_{};

@@ -15,6 +15,7 @@
 
 #include "lb/base/event_loop.h"
 #include "lb/base/scheduler.h"
+#include "lb/base/timer_heap.h"
 #include "lb/proxy/active_site.h"
 #include "lb/proxy/connection_budget.h"
 #include "lb/proxy/listener.h"
@@ -108,7 +109,8 @@ private:
     std::shared_ptr<const ProxySettings> settings_;
 
     EventLoop loop_;
-    LoopScheduler scheduler_{loop_.raw()};
+    // The sessions' timers: one heap behind one libuv timer (see TimerHeap).
+    TimerHeap scheduler_{loop_.raw()};
     BufferPool buffers_;
     KernelPipePool pipes_;
     ReadinessSet readiness_;
