@@ -119,7 +119,10 @@ void ProxySession::read_proxy_header() noexcept {
         *header_bytes_ = std::move(seen);
         if (header_bytes_->size() >= kMaxProxyHeaderBytes)
             return fail(Termination::Cause::ProxyHeaderInvalid, 0);
-        client_ready_.readable = client_ready_.ending;  // emptied: wait for the next edge
+        // Emptied: wait for the next edge, unless the client's FIN (or a reset) has come with
+        // these bytes, when no edge will follow: the next read says so.
+        client_ready_.readable = client_ready_.ending;
+        if (client_ready_.ending) read_proxy_header();
         return;
     }
     awaiting_header_ = false;
