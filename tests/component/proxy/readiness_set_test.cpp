@@ -1,0 +1,135 @@
+// ReadinessSet on a real loop and real sockets: edges reach the right watcher with its tag, a
+// removed registration hears nothing more (even when its slot is reused at once), and defer()
+// calls a watcher again before the loop waits.
+#include "lb/proxy/readiness_set.h"
+
+#include <sys/socket.h>
+
+#include <catch2/catch.hpp>
+#include <vector>
+
+#include "tests/component/proxy/loopback.h"
+#include "tests/support/loop_runner.h"
+
+namespace lb::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Call {
+    int tag;
+    std::uint32_t events;
+};
+
+class Recorder final : public ReadinessWatcher {
+public:
+    std::vector<Call> calls;
+    std::function<void()> on_call;
+
+    [[nodiscard]] bool heard(int tag, std::uint32_t event) const {
+        for (const Call& c : calls)
+            if (c.tag == tag && (event == 0 ? c.events == 0 : (c.events & event) != 0)) return true;
+        return false;
+    }
+
+private:
+    void on_ready(int tag, std::uint32_t events) noexcept override {
+        calls.push_back(Call{tag, events});
+        if (on_call) on_call();
+    }
+};
+
+TEST_CASE("readiness set: edges reach their watcher and tag, once per edge", "[component][proxy]") {
+    TestLoop loop;
+    {
+        ReadinessSet set;
+        REQUIRE(set.start(loop.get()) == 0);
+        LoopbackPair a = loopback_pair();
+        LoopbackPair b = loopback_pair();
+        Recorder first;
+        Recorder second;
+        ReadinessSet::Key key_a;
+        ReadinessSet::Key key_b;
+        REQUIRE(set.add(a.near.get(), first, 7, key_a) == 0);
+        REQUIRE(set.add(b.near.get(), second, 9, key_b) == 0);
+        CHECK(set.watched() == 2);
+
+        // A fresh connected socket is writable: one edge each, and no more while nothing changes.
+        REQUIRE(loop.run_until(
+            [&] { return first.heard(7, EPOLLOUT) && second.heard(9, EPOLLOUT); }, 2s));
+        const std::size_t settled = first.calls.size();
+        run_for(loop.get(), 30ms);
+        CHECK(first.calls.size() == settled);  // edge-triggered: nothing new, nothing reported
+
+        REQUIRE(::send(a.far.get(), "x", 1, 0) == 1);
+        REQUIRE(loop.run_until([&] { return first.heard(7, EPOLLIN); }, 2s));
+        CHECK_FALSE(second.heard(9, EPOLLIN));
+
+        ::shutdown(b.far.get(), SHUT_WR);
+        REQUIRE(loop.run_until([&] { return second.heard(9, EPOLLRDHUP); }, 2s));
+        set.stop();
+    }
+    CHECK(loop.close() == 0);
+}
+
+TEST_CASE("readiness set: a removed registration hears nothing, even when its slot is reused",
+          "[component][proxy]") {
+    TestLoop loop;
+    {
+        ReadinessSet set;
+        REQUIRE(set.start(loop.get()) == 0);
+        LoopbackPair old_pair = loopback_pair();
+        LoopbackPair new_pair = loopback_pair();
+        Recorder old_watcher;
+        Recorder new_watcher;
+        ReadinessSet::Key old_key;
+        REQUIRE(set.add(old_pair.near.get(), old_watcher, 1, old_key) == 0);
+        // Data waits on the old socket before anyone has looked: its edge is pending in the set.
+        REQUIRE(::send(old_pair.far.get(), "x", 1, 0) == 1);
+        set.remove(old_key);
+        set.remove(old_key);  // twice: harmless
+        ReadinessSet::Key new_key;
+        REQUIRE(set.add(new_pair.near.get(), new_watcher, 2, new_key) == 0);
+        CHECK(new_key.slot == old_key.slot);              // the slot is reused...
+        CHECK(new_key.generation != old_key.generation);  // ...under a new name
+        REQUIRE(loop.run_until([&] { return new_watcher.heard(2, EPOLLOUT); }, 2s));
+        run_for(loop.get(), 30ms);
+        CHECK(old_watcher.calls.empty());  // the old socket's edges were stale
+        CHECK(set.watched() == 1);
+        set.stop();
+    }
+    CHECK(loop.close() == 0);
+}
+
+TEST_CASE("readiness set: defer calls the watcher again, with no event, before the loop waits",
+          "[component][proxy]") {
+    TestLoop loop;
+    {
+        ReadinessSet set;
+        REQUIRE(set.start(loop.get()) == 0);
+        LoopbackPair pair = loopback_pair();
+        Recorder watcher;
+        ReadinessSet::Key key;
+        REQUIRE(set.add(pair.near.get(), watcher, 3, key) == 0);
+        REQUIRE(loop.run_until([&] { return !watcher.calls.empty(); }, 2s));
+        int continuations = 0;
+        watcher.on_call = [&] {
+            if (watcher.calls.back().events == 0 && ++continuations < 3) set.defer(key);
+        };
+        set.defer(key);
+        REQUIRE(loop.run_until([&] { return continuations == 3; }, 2s));
+        CHECK(watcher.heard(3, 0));
+        // A deferred call for a removed registration is dropped.
+        watcher.on_call = nullptr;
+        const std::size_t before = watcher.calls.size();
+        set.defer(key);
+        set.remove(key);
+        run_for(loop.get(), 20ms);
+        CHECK(watcher.calls.size() == before);
+        set.stop();
+    }
+    CHECK(loop.close() == 0);
+}
+
+}  // namespace
+}  // namespace lb::test
