@@ -20,7 +20,7 @@ usage() {
     cat <<'TXT'
   --quick            small sizes and short runs (smoke test, about 2 minutes)
   --workers N        sitelb workers = HAProxy nbthread (default 1)
-  --rounds N         rounds of the idle/rate and failover tests (default 1)
+  --rounds N         rounds of the idle/rate and failover tests (default 3; quick 1)
   --with-copy        also run sitelb with splice = false
   --lb PATH          the lb binary (default build-bench/lb/lb, built with cmake when missing)
   --only LIST        run only these tests, of: idle (idle memory + connection rate), failover, reload
@@ -34,7 +34,7 @@ TXT
 }
 
 # --- options ------------------------------------------------------------------------------------
-QUICK=0 WORKERS=1 ROUNDS=1 WITH_COPY=0 LB_BIN= OUT_DIR= KEEP_WORKDIR=0 MAX_SESSIONS=
+QUICK=0 WORKERS=1 ROUNDS= WITH_COPY=0 LB_BIN= OUT_DIR= KEEP_WORKDIR=0 MAX_SESSIONS=
 ONLY="idle failover reload" LEVELS= FAILOVER_LEVELS= LISTENER_COUNTS="1 10 100"
 WRK_THREADS=1 NGINX_WORKERS=1
 while (($#)); do
@@ -58,12 +58,12 @@ while (($#)); do
 done
 
 if ((QUICK)); then
-    : "${LEVELS:=0 500 2000 10000}" "${FAILOVER_LEVELS:=0 10000}" "${MAX_SESSIONS:=3000}"
+    : "${ROUNDS:=1}" "${LEVELS:=0 500 2000 10000}" "${FAILOVER_LEVELS:=0 10000}" "${MAX_SESSIONS:=3000}"
     CLOSE_SECS=1     # wrk Connection: close run (connection rate)
     RELOADS=2        # reloads per proxy and listener count
     SETTLE_SECS=1
 else
-    : "${LEVELS:=0 1000 5000 10000 50000}" "${FAILOVER_LEVELS:=0 10000}"
+    : "${ROUNDS:=3}" "${LEVELS:=0 1000 5000 10000 50000}" "${FAILOVER_LEVELS:=0 10000}"
     CLOSE_SECS=4
     RELOADS=3
     SETTLE_SECS=1
@@ -118,14 +118,14 @@ n_targets=${#TARGETS[@]}
 estimate=10
 for row in "${IDLE_PLAN[@]}"; do
     IFS=$'\t' read -r _ n _ <<<"$row"
-    [[ $n == - ]] || estimate=$((estimate + ROUNDS * n_targets * (4 + CLOSE_SECS + n / 1000)))
+    [[ $n == - ]] || estimate=$((estimate + ROUNDS * n_targets * (4 + CLOSE_SECS + n / 2500)))
 done
 for row in "${FAILOVER_PLAN[@]}"; do
     IFS=$'\t' read -r _ n _ <<<"$row"
-    [[ $n == - ]] || estimate=$((estimate + ROUNDS * n_targets * (7 + n / 1000)))
+    [[ $n == - ]] || estimate=$((estimate + ROUNDS * n_targets * (6 + n / 3000)))
 done
 has_test reload && for k in $LISTENER_COUNTS; do
-    estimate=$((estimate + n_targets * (3 + RELOADS + k / 50)))
+    estimate=$((estimate + n_targets * (3 + RELOADS / 2 + k / 50)))
 done
 log "targets: ${TARGETS[*]}; workers $WORKERS; about $((estimate / 60)) min $((estimate % 60)) s"
 

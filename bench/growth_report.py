@@ -91,6 +91,12 @@ def cell(target, metric, level, digits=0, unit=""):
     return s
 
 
+def failed(target, metric, level):
+    """ (N failed) when any connection or request of that step failed."""
+    n = med(target, metric, level)
+    return f" ({fmt(n)} failed)" if n else ""
+
+
 def level_label(req, count, note):
     if count is None:
         return f"{fmt(req)}"
@@ -117,7 +123,7 @@ def gnuplot(name, script, rows_by_target):
         f"'{dat}' index {i} using 1:2 with linespoints lw 2 pt 7 title '{t}'"
         for i, t in enumerate(NAMES) if rows_by_target.get(t))
     head = (f"set terminal pngcairo size 800,480 font 'sans,10'\nset output '{os.path.join(OUT, png)}'\n"
-            "set grid\nset key top left\n")
+            "set grid\nset key below\n")
     try:
         subprocess.run(["gnuplot"], input=head + script + "\nplot " + plots + "\n", text=True,
                        check=True, capture_output=True, timeout=60)
@@ -147,7 +153,8 @@ def idle_section():
                        " | ".join(f"{note}" for _ in NAMES for _ in (0, 1)) + " |")
             continue
         out.append(f"| {level_label(req, count, note)} | " + " | ".join(
-            f"{cell(t, 'idle_kib_per_conn', req, 2)} | {cell(t, 'idle_req_kib_per_conn', req, 2)}"
+            f"{cell(t, 'idle_kib_per_conn', req, 2)}{failed(t, 'idle_connect_failed', req)} | "
+            f"{cell(t, 'idle_req_kib_per_conn', req, 2)}{failed(t, 'idle_req_failed', req)}"
             for t in NAMES) + " |")
     rows = {t: [(c, med(t, "idle_kib_per_conn", r)) for r, c, _ in levels
                 if c and med(t, "idle_kib_per_conn", r) is not None] for t in NAMES}
@@ -198,7 +205,7 @@ def failover_section():
         return []
     out = ["### Failover time with sessions open", "",
            "Time from the SIGKILL of site-a's NGINX to the first answer from site-b to a probe "
-           "connection (a new one every 5 ms, at most 200 open); in brackets, the probe "
+           "connection (a new one every 5 ms, at most 200 open at once); failed = the probe "
            "connections opened after the kill (or cut by it) that failed before that answer.", "",
            "| sessions open | " + " | ".join(f"{t} ms | failed" for t in NAMES) + " |",
            "|---|" + "---:|---:|" * len(NAMES)]

@@ -135,6 +135,9 @@ idle_and_rate() {
         fi
         log "  $target: $ok idle (failed $failed), RSS $rss0 -> $rss1 -> ${rss2:-?} KiB"
     fi
+    # A second of the same load first: a fresh proxy fills its pools (buffers, kernel pipes)
+    # during its first connections, which would count against level 0 only.
+    run_wrk "$target" 50 1 "$WORKDIR/$target/wrk-warm-$tag.txt" -H 'Connection: close'
     connrate "$round" "$target" "$CLOSE_SECS" "@$level"
     target_alive "$target" || warn "$target died with $n idle connections: $(tail -5 "${T_LOG[$target]}")"
     unhold
