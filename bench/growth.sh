@@ -69,7 +69,7 @@ else
     SETTLE_SECS=1
 fi
 HOLD_SECS=200            # the holder exits by itself after this, whatever happens
-CHECK_SETTLE_SECS=3      # health checks every 1 s, rise 2: both sites up before a kill
+CHECK_SETTLE_SECS=5      # checks every 1 s: both sites up, at full health, before a kill (see README)
 PROBE_INTERVAL=0.005     # the failover probe opens a connection every 5 ms ...
 PROBE_INFLIGHT=200       # ... with at most this many open (HAProxy retries a refused one for ~3 s)
 PROBE_MAX_SECS=15        # ... for at most this long

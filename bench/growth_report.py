@@ -75,6 +75,11 @@ def med(target, metric, level):
     return statistics.median(v) if v else None
 
 
+def spread(target, metric, level):
+    v = values(target, metric, level)
+    return statistics.median(v), min(v), max(v)
+
+
 def fmt(x, digits=0):
     if x is None:
         return "–"
@@ -107,8 +112,8 @@ def level_label(req, count, note):
 
 # --- charts ---------------------------------------------------------------------------------------
 def gnuplot(name, script, rows_by_target):
-    """Write one .dat block per target and run SCRIPT (which plots them); returns the PNG name or
-    None when gnuplot is missing or fails."""
+    """Write one .dat block per target (rows: x, median, min, max; the bars show min-max) and run
+    SCRIPT, then the plot of them; returns the PNG name or None when gnuplot is missing or fails."""
     if not shutil.which("gnuplot") or not any(rows_by_target.values()):
         return None
     dat = os.path.join(OUT, f"{name}.dat")
@@ -120,10 +125,11 @@ def gnuplot(name, script, rows_by_target):
             f.write("\n\n")
     png = f"{name}.png"
     plots = ", ".join(
-        f"'{dat}' index {i} using 1:2 with linespoints lw 2 pt 7 title '{t}'"
+        f"'{dat}' index {i} using 1:2:3:4 with yerrorlines lw 2 pt 7 title '{t}'"
         for i, t in enumerate(NAMES) if rows_by_target.get(t))
     head = (f"set terminal pngcairo size 800,480 font 'sans,10'\nset output '{os.path.join(OUT, png)}'\n"
-            "set grid\nset key below\n")
+            "set grid\nset key below\n"
+            "set label 1 'median; bars: min-max over the rounds' at graph 1, graph 1.03 right font 'sans,8'\n")
     try:
         subprocess.run(["gnuplot"], input=head + script + "\nplot " + plots + "\n", text=True,
                        check=True, capture_output=True, timeout=60)
@@ -156,8 +162,8 @@ def idle_section():
             f"{cell(t, 'idle_kib_per_conn', req, 2)}{failed(t, 'idle_connect_failed', req)} | "
             f"{cell(t, 'idle_req_kib_per_conn', req, 2)}{failed(t, 'idle_req_failed', req)}"
             for t in NAMES) + " |")
-    rows = {t: [(c, med(t, "idle_kib_per_conn", r)) for r, c, _ in levels
-                if c and med(t, "idle_kib_per_conn", r) is not None] for t in NAMES}
+    rows = {t: [(c, *spread(t, "idle_kib_per_conn", r)) for r, c, _ in levels
+                if c and values(t, "idle_kib_per_conn", r)] for t in NAMES}
     png = gnuplot("idle_kib_per_conn",
                   "set title 'Proxy RSS per idle connection (no byte sent)'\n"
                   "set xlabel 'idle connections held'\nset ylabel 'KiB per connection'\nset yrange [0:*]\n",
@@ -190,8 +196,8 @@ def rate_section():
             ratio = f"{v / base:.2f}" if base and v is not None else "–"
             cells.append(f"{c} | {ratio}")
         out.append(f"| {level_label(req, count, note)} | " + " | ".join(cells) + " |")
-    rows = {t: [(c, med(t, "close_cps", r)) for r, c, _ in levels
-                if c is not None and med(t, "close_cps", r) is not None] for t in NAMES}
+    rows = {t: [(c, *spread(t, "close_cps", r)) for r, c, _ in levels
+                if c is not None and values(t, "close_cps", r)] for t in NAMES}
     png = gnuplot("connrate",
                   "set title 'Connection rate (Connection: close) while idle connections are held'\n"
                   "set xlabel 'idle connections held'\nset ylabel 'connections/s'\nset yrange [0:*]\n",
@@ -216,8 +222,8 @@ def failover_section():
             continue
         out.append(f"| {level_label(req, count, note)} | " + " | ".join(
             f"{cell(t, 'failover_ms', req)} | {cell(t, 'failover_failed', req)}" for t in NAMES) + " |")
-    rows = {t: [(c, med(t, "failover_ms", r)) for r, c, _ in levels
-                if c is not None and med(t, "failover_ms", r) is not None] for t in NAMES}
+    rows = {t: [(c, *spread(t, "failover_ms", r)) for r, c, _ in levels
+                if c is not None and values(t, "failover_ms", r)] for t in NAMES}
     png = gnuplot("failover",
                   "set title 'Failover: SIGKILL of site-a to the first answer of site-b'\n"
                   "set xlabel 'idle sessions open at the kill'\nset ylabel 'ms'\nset yrange [0:*]\n"
@@ -241,14 +247,14 @@ def reload_section():
         out.append(f"| {k} | " + " | ".join(
             f"{cell(t, 'reload_ms', k, 1)} | {fmt(med(t, 'reload_rss_before_kib', k))} → "
             f"{fmt(med(t, 'reload_rss_after_kib', k))}" for t in NAMES) + " |")
-    rows = {t: [(k, med(t, "reload_ms", k)) for k in counts if med(t, "reload_ms", k) is not None]
+    rows = {t: [(k, *spread(t, "reload_ms", k)) for k in counts if values(t, "reload_ms", k)]
             for t in NAMES}
     png1 = gnuplot("reload_time",
                    "set title 'Reload time'\nset logscale x\nset xlabel 'listeners'\n"
                    "set ylabel 'ms (median)'\nset yrange [0:*]\nset offsets graph 0.05, graph 0.05, 0, 0\n",
                    rows)
-    rows = {t: [(k, med(t, "reload_rss_after_kib", k) / 1024) for k in counts
-                if med(t, "reload_rss_after_kib", k) is not None] for t in NAMES}
+    rows = {t: [(k, *(v / 1024 for v in spread(t, "reload_rss_after_kib", k))) for k in counts
+                if values(t, "reload_rss_after_kib", k)] for t in NAMES}
     png2 = gnuplot("reload_rss",
                    "set title 'RSS after the reloads (all processes of the proxy)'\nset logscale x\n"
                    "set xlabel 'listeners'\nset ylabel 'MiB'\nset yrange [0:*]\n"

@@ -153,7 +153,7 @@ idle_and_rate() {
 failover() {
     local round=$1 target=$2 level=$3 n=$4 tag=f$1-n$4 status events ppid kill_ts figures
     fresh_target "$target" "$tag"
-    sleep "$CHECK_SETTLE_SECS"   # rise 2 × 1 s: both sites are up in the proxy's view
+    sleep "$CHECK_SETTLE_SECS"   # both sites up, at full health, in the proxy's view
     if ((n > 0)) && ! hold "$target" "$n" "$tag"; then
         unhold; stop_target "$target"; return 0
     fi
