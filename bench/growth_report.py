@@ -226,7 +226,8 @@ def failover_section():
                 if c is not None and values(t, "failover_ms", r)] for t in NAMES}
     png = gnuplot("failover",
                   "set title 'Failover: SIGKILL of site-a to the first answer of site-b'\n"
-                  "set xlabel 'idle sessions open at the kill'\nset ylabel 'ms'\nset yrange [0:*]\n"
+                  "set xlabel 'idle sessions open at the kill'\nset ylabel 'ms (log scale)'\n"
+                  "set logscale y\nset yrange [1:*]\n"
                   "set offsets graph 0.05, graph 0.05, 0, 0\n",
                   rows)
     return out + [chart_link(png, "failover time")]
