@@ -18,7 +18,7 @@ source "$BENCH_DIR/lib/growth.sh"
 usage() {
     sed -n '2,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     cat <<'TXT'
-  --quick            small sizes and short runs (smoke test, about 2 minutes)
+  --quick            small sizes and short runs (smoke test, about 1½ minutes)
   --workers N        sitelb workers = HAProxy nbthread (default 1)
   --rounds N         rounds of the idle/rate and failover tests (default 3; quick 1)
   --with-copy        also run sitelb with splice = false
