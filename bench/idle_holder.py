@@ -19,6 +19,7 @@ import sys
 import time
 
 REQUEST = b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n"
+IP_BIND_ADDRESS_NO_PORT = getattr(socket, "IP_BIND_ADDRESS_NO_PORT", 24)
 
 
 def write_status(path, line):
@@ -27,15 +28,21 @@ def write_status(path, line):
     os.replace(path + ".tmp", path)
 
 
-def connect_all(host, port, n, deadline):
+def connect_all(host, port, n, deadline, sources=()):
+    """Blocking connects, one at a time; with SOURCES, round-robin over those client addresses
+    (each has its own ephemeral ports: one address runs short past ~28 000 connections)."""
     socks, failed = [], 0
-    for _ in range(n):
+    for i in range(n):
         if time.monotonic() > deadline:
             failed += n - len(socks) - failed
             break
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.settimeout(5)
         try:
+            if sources:
+                # the port is picked at connect(), per destination, not reserved at bind()
+                s.setsockopt(socket.IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1)
+                s.bind((sources[i % len(sources)], 0))
             s.connect((host, port))
             s.setblocking(False)
             socks.append(s)
@@ -97,6 +104,7 @@ def main():
     ap.add_argument("status", help="status file the driver polls")
     ap.add_argument("--hold", type=float, default=120, help="exit after this many seconds")
     ap.add_argument("--connect-timeout", type=float, default=60)
+    ap.add_argument("--sources", default="", help="comma-separated client addresses to bind")
     args = ap.parse_args()
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -113,7 +121,9 @@ def main():
 
     start = time.monotonic()
     end = start + args.hold
-    socks, failed = connect_all(args.host, args.port, args.count, start + args.connect_timeout)
+    sources = [a for a in args.sources.split(",") if a]
+    socks, failed = connect_all(args.host, args.port, args.count, start + args.connect_timeout,
+                                sources)
     write_status(args.status, f"connected {len(socks)} {failed}")
 
     while not go["stop"] and time.monotonic() < end:

@@ -74,19 +74,9 @@ else
     SETTLE_SECS=2
 fi
 
-# The fd limit: every process gets the hard limit (raising it needs CAP_SYS_RESOURCE). A proxy
-# needs 2 fds per idle connection plus its own, so the idle count is capped to fit.
-FD_LIMIT=$(ulimit -Hn)
-[[ $FD_LIMIT == unlimited ]] && FD_LIMIT=1048576
-ulimit -Sn "$FD_LIMIT"
-# HAProxy refuses to start when its maxconn needs more fds than the limit (2 per connection, plus
-# 2 per pipe with splicing: maxpipes defaults to maxconn/4), so under a low limit it gets the
-# highest maxconn that fits and 256 pipes (plenty: the bench splices at most 50 sessions at once).
-HAPROXY_MAXCONN=100000 HAPROXY_MAXPIPES=
-if ((FD_LIMIT < 2 * 100000 + 2 * 100000 / 4 + 1000)); then
-    HAPROXY_MAXPIPES=256
-    HAPROXY_MAXCONN=$(((FD_LIMIT - 2 * HAPROXY_MAXPIPES - 300) / 2))
-fi
+# The fd limit: a proxy needs 2 fds per idle connection plus its own, so the idle count is
+# capped to fit.
+set_fd_limits
 IDLE_CAP=$((HAPROXY_MAXCONN - 100))
 if ((IDLE_CONNS > IDLE_CAP)); then
     IDLE_REQUESTED=$IDLE_CONNS
@@ -108,18 +98,7 @@ log "work dir $WORKDIR, results in $OUT_DIR"
 
 ensure_tools
 
-if [[ -z $LB_BIN ]]; then
-    LB_BIN=$REPO_DIR/build-bench/lb/lb
-    if [[ ! -x $LB_BIN ]]; then
-        log "building lb (Release) in $REPO_DIR/build-bench"
-        { cmake -S "$REPO_DIR" -B "$REPO_DIR/build-bench" -DCMAKE_BUILD_TYPE=Release -DLB_TESTS=OFF -DLB_WERROR=OFF &&
-            cmake --build "$REPO_DIR/build-bench" -j"$(nproc)" --target lb; } >"$WORKDIR/build.log" 2>&1 ||
-            die "building lb failed: $(tail -20 "$WORKDIR/build.log")"
-    fi
-fi
-[[ -x $LB_BIN ]] || die "no lb binary at $LB_BIN"
-# A private copy: others may rebuild the tree while the bench runs.
-cp "$LB_BIN" "$WORKDIR/lb" && LB_BIN_ORIG=$LB_BIN && LB_BIN=$WORKDIR/lb
+prepare_lb_binary
 
 add_target direct direct "no proxy: wrk/iperf3 straight to site-a (the ceiling)"
 add_target haproxy haproxy "HAProxy, mode tcp, stock"

@@ -130,3 +130,39 @@ fd_count_min() {
 
 # record ROUND TARGET METRIC VALUE: one measurement line of the results table.
 record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$RESULTS"; }
+
+# --- shared setup of run.sh and growth.sh ---------------------------------------------------------
+
+# set_fd_limits: FD_LIMIT = the hard limit, which every process gets as its soft limit (raising
+# the hard one needs CAP_SYS_RESOURCE); HAPROXY_MAXCONN / HAPROXY_MAXPIPES to fit in it.
+set_fd_limits() {
+    FD_LIMIT=$(ulimit -Hn)
+    [[ $FD_LIMIT == unlimited ]] && FD_LIMIT=1048576
+    ulimit -Sn "$FD_LIMIT"
+    # HAProxy refuses to start when its maxconn needs more fds than the limit (2 per connection,
+    # plus 2 per pipe with splicing: maxpipes defaults to maxconn/4), so under a low limit it gets
+    # the highest maxconn that fits and 256 pipes (plenty: the bench splices at most 50 sessions at
+    # once).
+    HAPROXY_MAXCONN=100000 HAPROXY_MAXPIPES=
+    if ((FD_LIMIT < 2 * 100000 + 2 * 100000 / 4 + 1000)); then
+        HAPROXY_MAXPIPES=256
+        HAPROXY_MAXCONN=$(((FD_LIMIT - 2 * HAPROXY_MAXPIPES - 300) / 2))
+    fi
+}
+
+# prepare_lb_binary: LB_BIN (default build-bench/lb/lb, built when missing) copied to the work dir;
+# LB_BIN_ORIG keeps where it came from.
+prepare_lb_binary() {
+    if [[ -z $LB_BIN ]]; then
+        LB_BIN=$REPO_DIR/build-bench/lb/lb
+        if [[ ! -x $LB_BIN ]]; then
+            log "building lb (Release) in $REPO_DIR/build-bench"
+            { cmake -S "$REPO_DIR" -B "$REPO_DIR/build-bench" -DCMAKE_BUILD_TYPE=Release -DLB_TESTS=OFF -DLB_WERROR=OFF &&
+                cmake --build "$REPO_DIR/build-bench" -j"$(nproc)" --target lb; } >"$WORKDIR/build.log" 2>&1 ||
+                die "building lb failed: $(tail -20 "$WORKDIR/build.log")"
+        fi
+    fi
+    [[ -x $LB_BIN ]] || die "no lb binary at $LB_BIN"
+    # A private copy: others may rebuild the tree while the bench runs.
+    cp "$LB_BIN" "$WORKDIR/lb" && LB_BIN_ORIG=$LB_BIN && LB_BIN=$WORKDIR/lb
+}

@@ -8,6 +8,10 @@
 
 TARGETS=()                 # in the order each round runs them
 declare -A T_KIND T_WEB T_BULK T_PID T_EXTRA T_DESC
+# T_LISTENERS[NAME]=K (growth.sh's reload test): K web listeners on consecutive ports from the web
+# port, in place of the web + bulk pair. T_MASTER_WORKER[NAME]=1: HAProxy runs as master-worker
+# (-W), so that a SIGUSR2 to the master reloads it.
+declare -A T_LISTENERS T_MASTER_WORKER
 
 add_target() {  # NAME KIND DESCRIPTION [EXTRA]
     local name=$1 kind=$2 desc=$3 extra=${4:-}
@@ -45,13 +49,12 @@ defaults
     timeout server 5m
 $( ((splice)) && echo "    option splice-auto" )
 
-frontend web
-    bind ${T_WEB[$name]}
-    default_backend web
+$(haproxy_frontends "$name")
 backend web
     server site-a $SITE_A:$SITE_HTTP_PORT check inter 1s rise 2 fall 3
     server site-b $SITE_B:$SITE_HTTP_PORT check inter 1s rise 2 fall 3 backup
 
+$( [[ -z ${T_LISTENERS[$name]:-} ]] && cat <<BULK
 frontend bulk
     bind ${T_BULK[$name]}
     default_backend bulk
@@ -59,7 +62,34 @@ backend bulk
     # health of the site = its gateway port, as for sitelb ([health] port)
     server site-a $SITE_A:$SITE_BULK_PORT check port $SITE_HTTP_PORT inter 1s rise 2 fall 3
     server site-b $SITE_B:$SITE_BULK_PORT check port $SITE_HTTP_PORT inter 1s rise 2 fall 3 backup
+BULK
+)
 HAP
+}
+
+# listener_ports NAME: the web listeners' ports (one, or T_LISTENERS[NAME] consecutive ones).
+listener_ports() {
+    local first=${T_WEB[$1]##*:} k=${T_LISTENERS[$1]:-1}
+    seq "$first" $((first + k - 1))
+}
+
+haproxy_frontends() {  # NAME: one frontend per web listener, all to backend web
+    local name=$1 host=${T_WEB[$1]%:*} port suffix=
+    for port in $(listener_ports "$name"); do
+        [[ -n ${T_LISTENERS[$name]:-} ]] && suffix=-$port
+        printf 'frontend web%s\n    bind %s:%s\n    default_backend web\n' "$suffix" "$host" "$port"
+    done
+}
+
+sitelb_listeners() {  # NAME: one [[listeners]] per web listener, then bulk (standard setup only)
+    local name=$1 host=${T_WEB[$1]%:*} port suffix=
+    for port in $(listener_ports "$name"); do
+        [[ -n ${T_LISTENERS[$name]:-} ]] && suffix=-$port
+        printf '[[listeners]]\nname = "web%s"\nbind = "%s:%s"\ntarget_port = %s\n\n' \
+            "$suffix" "$host" "$port" "$SITE_HTTP_PORT"
+    done
+    [[ -n ${T_LISTENERS[$name]:-} ]] && return 0
+    printf '[[listeners]]\nname = "bulk"\nbind = "%s"\ntarget_port = %s\n' "${T_BULK[$name]}" "$SITE_BULK_PORT"
 }
 
 write_sitelb_toml() {  # NAME FILE EXTRA_GLOBAL_LINES
@@ -102,15 +132,7 @@ name = "site-b"
 address = "$SITE_B"
 role = "standby"
 
-[[listeners]]
-name = "web"
-bind = "${T_WEB[$name]}"
-target_port = $SITE_HTTP_PORT
-
-[[listeners]]
-name = "bulk"
-bind = "${T_BULK[$name]}"
-target_port = $SITE_BULK_PORT
+$(sitelb_listeners "$name")
 TOML
 }
 
@@ -137,7 +159,11 @@ start_target() {
         write_haproxy_cfg "$name" "$dir/haproxy.cfg" "$([[ ${T_KIND[$name]} == haproxy-splice ]] && echo 1 || echo 0)"
         haproxy -c -q -f "$dir/haproxy.cfg" >"$dir/check.log" 2>&1 ||
             die "haproxy config for $name is invalid: $(cat "$dir/check.log")"
-        start_bg "$name" "$log" haproxy -db -f "$dir/haproxy.cfg"
+        if [[ -n ${T_MASTER_WORKER[$name]:-} ]]; then
+            start_bg "$name" "$log" haproxy -W -db -f "$dir/haproxy.cfg"
+        else
+            start_bg "$name" "$log" haproxy -db -f "$dir/haproxy.cfg"
+        fi
         ;;
     sitelb)
         write_sitelb_toml "$name" "$dir/lb.toml" "${T_EXTRA[$name]}"

@@ -72,9 +72,10 @@ latency() {
     log "  $target keep-alive: p50 ${p50}us p99 ${p99}us"
 }
 
-# connrate ROUND TARGET SECS: Connection: close GETs on 50 connections.
+# connrate ROUND TARGET SECS [SUFFIX]: Connection: close GETs on 50 connections; SUFFIX is
+# appended to the metrics' names (growth.sh: "@LEVEL").
 connrate() {
-    local round=$1 target=$2 secs=$3
+    local round=$1 target=$2 secs=$3 sfx=${4:-}
     local c0 c1 line out=$WORKDIR/$2/wrk-close-r$1.txt
     c0=$(proxy_cpu_ticks "$target")
     run_wrk "$target" 50 "$secs" "$out" -H 'Connection: close'
@@ -85,10 +86,10 @@ connrate() {
     req=$(kv requests "$line"); dur=$(kv duration_us "$line")
     errors=$(wrk_errors "$line")
     cps=$(awk -v r="$req" -v d="$dur" 'BEGIN { printf "%.0f", r / (d / 1e6) }')
-    record "$round" "$target" close_cps "$cps"
-    record "$round" "$target" close_errors "$errors"
+    record "$round" "$target" "close_cps$sfx" "$cps"
+    record "$round" "$target" "close_errors$sfx" "$errors"
     if [[ ${T_KIND[$target]} != direct ]]; then
-        record "$round" "$target" close_conns_per_cpu_s \
+        record "$round" "$target" "close_conns_per_cpu_s$sfx" \
             "$(awk -v r="$req" -v t="$((c1 - c0))" -v hz="$CLK_TCK" 'BEGIN { if (t > 0) printf "%.0f", r / (t / hz); else print "nan" }')"
     fi
     log "  $target connection rate: $cps conn/s, $errors errors"
