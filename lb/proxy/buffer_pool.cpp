@@ -4,6 +4,7 @@ namespace lb {
 
 char* BufferPool::acquire() {
     ++in_use_;
+    ++leases_;
     if (free_.empty()) return new char[kBlockSize];
     char* block = free_.back().release();
     free_.pop_back();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -22,11 +23,14 @@ public:
 
     [[nodiscard]] std::size_t in_use() const { return in_use_; }
     [[nodiscard]] std::size_t free_blocks() const { return free_.size(); }
+    // Blocks handed out so far (reused or new).
+    [[nodiscard]] std::uint64_t leases() const { return leases_; }
 
 private:
     std::vector<std::unique_ptr<char[]>> free_;
     std::size_t max_free_;
     std::size_t in_use_ = 0;
+    std::uint64_t leases_ = 0;
 };
 
 }  // namespace lb

@@ -32,7 +32,7 @@ void Channel::drop_carrier() noexcept {
 }
 
 bool Channel::lease_carrier() noexcept {
-    if (pipes_ != nullptr) {
+    if (pipes_ != nullptr && bulk_) {
         pipe_ = pipes_->acquire();
         if (pipe_) return true;
         if (errno != EMFILE && errno != ENFILE) return false;
@@ -85,6 +85,7 @@ std::uint64_t Channel::pump(Readiness& source, Readiness& sink,
                               : ::recv(from_fd_, buffer_, chunk, MSG_DONTWAIT);
         if (n > 0) {
             in_flight_ = static_cast<std::size_t>(n);
+            bulk_ = in_flight_ >= kBulkRead;
             // A short read emptied the socket: wait for the next edge rather than ask again only
             // to hear EAGAIN (one syscall saved per burst). Data that arrives later raises a new
             // edge; a FIN or a reset raises EPOLLRDHUP/EPOLLHUP.

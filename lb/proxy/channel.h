@@ -5,9 +5,13 @@
 // carrierful is in flight: the source is not read while it waits (backpressure). A FIN from the
 // source becomes shutdown(SHUT_WR) on the sink once the carrier is empty.
 //
-// When the splice strategy cannot have a pipe because the process or the system is out of file
-// descriptors (EMFILE, ENFILE), that burst goes through a buffer instead and the next one tries
-// for a pipe again: a session that could connect never fails for want of two more fds.
+// The splice strategy moves small messages through a buffer too, as HAProxy's splice-auto does:
+// a request or a reply of a few hundred bytes costs the same two syscalls either way, and a copy
+// that small is cheaper for the kernel than a pipe's page handling. A read of kBulkRead bytes or
+// more marks the direction as bulk, and its next reads go through a pipe until one comes short.
+// When no pipe can be had because the process or the system is out of file descriptors (EMFILE,
+// ENFILE), that burst goes through a buffer instead and the next one tries for a pipe again: a
+// session that could connect never fails for want of two more fds.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +25,9 @@ namespace lb {
 
 class Channel {
 public:
+    // A read this large (or larger) makes the splice strategy use a pipe for the next one.
+    static constexpr std::size_t kBulkRead = 16 * 1024;
+
     enum class End { Source, Sink };
     struct Failure {
         End end;
@@ -54,7 +61,8 @@ public:
     void drop_carrier() noexcept;
 
 private:
-    // A pipe (splice strategy, fds permitting), else a buffer; false with errno set if neither.
+    // A pipe (splice strategy, bulk, fds permitting), else a buffer; false with errno set if
+    // neither.
     [[nodiscard]] bool lease_carrier() noexcept;
     // The carrier is empty: back to its pool, so an idle session holds neither.
     void release_carrier() noexcept;
@@ -70,6 +78,7 @@ private:
     std::size_t sent_ = 0;       // bytes of buffer_ already written to the sink
     std::size_t in_flight_ = 0;  // bytes read from the source, not yet written to the sink
     std::uint64_t bytes_ = 0;
+    bool bulk_ = false;  // splice strategy: the last read was kBulkRead or more
     bool fin_seen_ = false;
     bool finished_ = false;
     std::optional<Failure> failure_;

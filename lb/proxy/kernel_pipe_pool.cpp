@@ -11,6 +11,7 @@ KernelPipePool::~KernelPipePool() {
 
 std::optional<KernelPipe> KernelPipePool::acquire() {
     if (!free_.empty()) {
+        ++leases_;
         const KernelPipe pipe = free_.back();
         free_.pop_back();
         return pipe;
@@ -20,6 +21,7 @@ std::optional<KernelPipe> KernelPipePool::acquire() {
     // Best effort: an unprivileged process may be capped by /proc/sys/fs/pipe-max-size.
     (void)::fcntl(fds[1], F_SETPIPE_SZ, static_cast<int>(kPipeCapacity));
     const int size = ::fcntl(fds[1], F_GETPIPE_SZ);
+    ++leases_;
     return KernelPipe{fds[0], fds[1], size > 0 ? static_cast<std::uint32_t>(size) : 64 * 1024};
 }
 

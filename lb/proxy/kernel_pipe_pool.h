@@ -34,10 +34,13 @@ public:
     // Only empty pipes may come back; a pipe with bytes left in it must be discarded.
     void release(KernelPipe pipe) noexcept;
     static void discard(KernelPipe pipe) noexcept;
+    // Pipes handed out so far (reused or new).
+    [[nodiscard]] std::uint64_t leases() const { return leases_; }
 
 private:
     std::vector<KernelPipe> free_;
     std::size_t max_free_;
+    std::uint64_t leases_ = 0;
 };
 
 }  // namespace lb

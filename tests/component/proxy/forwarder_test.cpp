@@ -268,6 +268,46 @@ TEST_CASE("forwarder: a sink that reset is found by the next write, as its side'
     CHECK(io.buffers.in_use() == 0);
 }
 
+TEST_CASE("forwarder: the splice strategy copies small messages and splices bulk",
+          "[component][proxy]") {
+    TestLoop loop;
+    TwoWay io(loop.get(), ForwardingStrategy::Splice);
+    REQUIRE(io.start());
+    // A request and a reply of a few hundred bytes: buffers, no pipe.
+    io.client.queue(std::string(300, 'q'));
+    io.site.queue(std::string(200, 'r'));
+    REQUIRE(loop.run_until(
+        [&] {
+            io.client.poll();
+            io.site.poll();
+            return io.site.received().size() == 300 && io.client.received().size() == 200;
+        },
+        5s));
+    CHECK(io.pipes.leases() == 0);
+    CHECK(io.buffers.leases() >= 2);
+    CHECK(io.buffers.in_use() == 0);  // back once sent
+
+    // A download of 4 MiB: after the first large read, pipes carry it.
+    const std::uint64_t buffers_before = io.buffers.leases();
+    const std::string download = test_bytes(4U << 20, 21);
+    io.site.queue(download);
+    REQUIRE(loop.run_until(
+        [&] {
+            io.client.poll();
+            io.site.poll();
+            return io.client.received().size() == 200 + download.size();
+        },
+        20s));
+    CHECK((io.client.received().substr(200) == download));
+    CHECK(io.pipes.leases() > 0);
+    INFO("buffer leases during the download " << io.buffers.leases() - buffers_before
+                                              << ", pipe leases " << io.pipes.leases());
+    CHECK(io.pipes.leases() > io.buffers.leases() - buffers_before);
+
+    io.stop_and_close();
+    CHECK(loop.close() == 0);
+}
+
 TEST_CASE("forwarder: while the site does not read, the client is not read, buffering is bounded",
           "[component][proxy]") {
     const auto strategy = GENERATE(ForwardingStrategy::Copy, ForwardingStrategy::Splice);
