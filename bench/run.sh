@@ -58,6 +58,7 @@ while (($#)); do
     shift
 done
 
+PACE_MS=1  # the paced keep-alive run: each of its 8 connections waits 1 ms between requests
 if ((QUICK)); then
     : "${ROUNDS:=2}" "${IDLE_CONNS:=2000}" "${IDLE_ROUNDS:=1}"
     BULK_SECS=1      # iperf3 -t, each of 1 and 4 streams
@@ -120,7 +121,7 @@ fi
 PROXIES=("${TARGETS[@]:1}")
 
 n_proxy=${#PROXIES[@]}
-estimate=$((ROUNDS * (n_proxy + 1) * (2 * BULK_SECS + LAT_SECS + CLOSE_SECS + 3) + CHURN_SECS
+estimate=$((ROUNDS * (n_proxy + 1) * (2 * BULK_SECS + 2 * LAT_SECS + CLOSE_SECS + 4) + CHURN_SECS
     + 3 * SETTLE_SECS + IDLE_ROUNDS * n_proxy * (4 + IDLE_CONNS / 2500) + 10))
 log "targets: ${TARGETS[*]}; workers $WORKERS; $ROUNDS rounds; about $((estimate / 60)) min $((estimate % 60)) s"
 
@@ -135,6 +136,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
         bulk "$round" "$t" 1
         bulk "$round" "$t" 4
         latency "$round" "$t"
+        latency "$round" "$t" "$PACE_MS"
         connrate "$round" "$t" "$CLOSE_SECS"
     done
 done

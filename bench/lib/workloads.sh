@@ -57,19 +57,24 @@ wrk_errors() {  # "k=v ..." -> socket errors + HTTP errors
 # kv KEY "k=v k=v ...": the value of KEY.
 kv() { local pair; for pair in $2; do [[ ${pair%%=*} == "$1" ]] && { echo "${pair#*=}"; return; }; done; echo nan; }
 
-# latency ROUND TARGET: keep-alive GETs on 8 connections.
+# latency ROUND TARGET [PACE_MS]: keep-alive GETs on 8 connections, as fast as they go (full
+# load), or each connection waiting PACE_MS between requests ("paced": figures ka_paced_*).
 latency() {
-    local round=$1 target=$2 line out=$WORKDIR/$2/wrk-lat-r$1.txt
+    local round=$1 target=$2 pace=${3:-} line out key=ka
+    [[ -n $pace ]] && key=ka_paced
+    out=$WORKDIR/$2/wrk-$key-r$1.txt
+    export WRK_PACE_MS=$pace  # read by report.lua; empty: no pacing
     run_wrk "$target" 8 "$LAT_SECS" "$out" --latency
+    unset WRK_PACE_MS
     line=$(wrk_report "$out")
-    [[ -n $line ]] || { warn "wrk latency via $target produced no report"; return 0; }
+    [[ -n $line ]] || { warn "wrk latency ($key) via $target produced no report"; return 0; }
     local req dur p50 p99
     req=$(kv requests "$line"); dur=$(kv duration_us "$line")
     p50=$(kv p50_us "$line"); p99=$(kv p99_us "$line")
-    record "$round" "$target" ka_rps "$(awk -v r="$req" -v d="$dur" 'BEGIN { printf "%.0f", r / (d / 1e6) }')"
-    record "$round" "$target" ka_p50_ms "$(awk -v v="$p50" 'BEGIN { printf "%.3f", v / 1000 }')"
-    record "$round" "$target" ka_p99_ms "$(awk -v v="$p99" 'BEGIN { printf "%.3f", v / 1000 }')"
-    log "  $target keep-alive: p50 ${p50}us p99 ${p99}us"
+    record "$round" "$target" ${key}_rps "$(awk -v r="$req" -v d="$dur" 'BEGIN { printf "%.0f", r / (d / 1e6) }')"
+    record "$round" "$target" ${key}_p50_ms "$(awk -v v="$p50" 'BEGIN { printf "%.3f", v / 1000 }')"
+    record "$round" "$target" ${key}_p99_ms "$(awk -v v="$p99" 'BEGIN { printf "%.3f", v / 1000 }')"
+    log "  $target keep-alive${pace:+ paced ${pace} ms}: p50 ${p50}us p99 ${p99}us"
 }
 
 # connrate ROUND TARGET SECS [SUFFIX]: Connection: close GETs on 50 connections; SUFFIX is
