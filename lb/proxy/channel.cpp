@@ -90,6 +90,10 @@ std::uint64_t Channel::pump(Readiness& source, Readiness& sink,
             // to hear EAGAIN (one syscall saved per burst). Data that arrives later raises a new
             // edge; a FIN or a reset raises EPOLLRDHUP/EPOLLHUP.
             if (in_flight_ < chunk && !source.ending) source.readable = false;
+            // The peer's FIN had come when this edge was reported, and recv stops only where the
+            // queue ends: a short read took everything before the FIN (a splice may stop short
+            // for the pipe's sake, so only a recv tells).
+            if (in_flight_ < chunk && !pipe_ && source.clean_fin) fin_seen_ = true;
             continue;
         }
         if (n == 0) {

@@ -27,12 +27,17 @@ struct Readiness {
     // The peer's FIN, a reset or an error has come: no further edge will announce it, so the
     // socket stays readable until a read says what it was.
     bool ending = false;
+    // ... and it was a FIN alone (EPOLLRDHUP with no error): once a read has emptied the socket,
+    // the stream is known to be at its end without one more read to hear 0.
+    bool clean_fin = false;
+    bool failed = false;  // EPOLLHUP or EPOLLERR was seen
 
     void note(std::uint32_t events) noexcept {
         if (events & EPOLLIN) readable = true;
         if (events & EPOLLOUT) writable = true;
         if (events & EPOLLRDHUP) readable = ending = true;
-        if (events & (EPOLLHUP | EPOLLERR)) readable = writable = ending = true;
+        if (events & (EPOLLHUP | EPOLLERR)) readable = writable = ending = failed = true;
+        clean_fin = (events & EPOLLRDHUP) != 0 ? !failed : clean_fin && !failed;
     }
 };
 
