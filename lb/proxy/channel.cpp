@@ -55,9 +55,15 @@ std::uint64_t Channel::pump(Readiness& source, Readiness& sink,
     for (int round = 0; round < kMaxRounds && !failure_ && !finished_; ++round) {
         if (in_flight_ > 0) {
             if (!sink.writable) break;
+            // These are the last bytes before the source's FIN: held back (MSG_MORE) so that the
+            // shutdown or close right after sends them and the FIN in one segment, which spares
+            // the kernel a packet each way on the sink's connection.
+            const int more = fin_seen_ ? MSG_MORE : 0;
             const ssize_t n =
-                pipe_ ? ::splice(pipe_->read_fd, nullptr, to_fd_, nullptr, in_flight_, kFlags)
-                      : ::send(to_fd_, buffer_ + sent_, in_flight_, MSG_DONTWAIT | MSG_NOSIGNAL);
+                pipe_ ? ::splice(pipe_->read_fd, nullptr, to_fd_, nullptr, in_flight_,
+                                 kFlags | (fin_seen_ ? SPLICE_F_MORE : 0U))
+                      : ::send(to_fd_, buffer_ + sent_, in_flight_,
+                               MSG_DONTWAIT | MSG_NOSIGNAL | more);
             if (n < 0) {
                 if (errno == EINTR) continue;
                 if (errno == EAGAIN) {
