@@ -2,8 +2,8 @@
 # Where does a proxy's time go? Sites as in run.sh, one proxy, and per workload:
 #   - a CPU profile of the proxy process (perf record -e cpu-clock: works without hardware
 #     counters; flat by symbol, self time, kernel included),
-#   - a syscall summary of the proxy (perf trace -s) next to the number of requests/connections
-#     wrk made in the same window, so calls per request can be compared between proxies.
+#   - a syscall count of the proxy (strace -c, every thread), and per connection (calls divided by
+#     the successful accept4 calls in the same window), so proxies can be compared call by call.
 #
 #   bench/profile.sh [--target sitelb|haproxy|haproxy-splice] [--lb PATH] [--lb-extra TEXT]
 #                    [--workers N] [--secs N] [--workloads "bulk1 close keepalive"] [--out DIR]
@@ -48,6 +48,7 @@ mkdir -p "$OUT_DIR"
 RESULTS=$WORKDIR/results.tsv
 ensure_tools
 perf stat -e cpu-clock true >/dev/null 2>&1 || die "perf does not work here (apt-get install linux-perf)"
+command -v strace >/dev/null || die "strace is missing (apt-get install strace)"
 cp "$LB_BIN" "$WORKDIR/lb" 2>/dev/null && LB_BIN=$WORKDIR/lb
 
 add_target "$KIND" "$KIND" "$KIND ${EXTRA}" "$EXTRA"
@@ -82,6 +83,31 @@ units() {  # WORKLOAD OUTFILE: requests (wrk) or GiB moved (iperf3) in the run
     esac
 }
 
+# syscall_table STRACE_C_FILE WORKLOAD: strace -c's counts, and per connection (a connection =
+# one successful accept4) for the connection workloads.
+syscall_table() {
+    local file=$1 w=$2
+    echo "syscalls of all threads, \`strace -c\` over ~4 s of load (strace slows the proxy; the counts are what matter):"
+    echo '```'
+    awk -v per_conn="$([[ $w == close || $w == keepalive ]] && echo 1 || echo 0)" '
+        $1 ~ /^[0-9.]+$/ && NF >= 5 && $NF != "total" {
+            calls[$NF] = $4; errors[$NF] = (NF == 6 ? $5 : 0)
+            if ($NF == "accept4") conns = $4 - errors[$NF]
+        }
+        END {
+            printf "%-14s %9s %9s %s\n", "syscall", "calls", "errors", (per_conn && conns ? "  per connection" : "")
+            for (k in calls) {
+                printf "%-14s %9d %9d", k, calls[k], errors[k]
+                if (per_conn && conns) printf "  %6.2f", calls[k] / conns
+                printf "\n"
+                total += calls[k]
+            }
+            if (per_conn && conns)
+                printf "%-14s %9d %9s  %6.2f   (%d connections accepted)\n", "all", total, "", total / conns, conns
+        }' "$file" | { read -r header; echo "$header"; sort -k2,2nr | awk '/^all /{ a = $0; next } { print } END { if (a) print a }'; }
+    echo '```'
+}
+
 {
     echo "## $KIND ${EXTRA:+($EXTRA) }profile — workers $WORKERS, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
     echo
@@ -102,10 +128,14 @@ for w in $WORKLOADS; do
     perf report -i "$WORKDIR/$w.perf.data" --stdio --no-children -g none --sort dso 2>/dev/null |
         grep -E '^ +[0-9]' >"$OUT_DIR/$w.perf-dso.txt"
 
-    log "$w: perf trace -s 4s"
-    load "$w" 5 "$WORKDIR/$w.trace-load.txt"; lpid=$BG_PID
+    log "$w: strace -c 4s"
+    load "$w" 6 "$WORKDIR/$w.trace-load.txt"; lpid=$BG_PID
     sleep 0.5
-    run_bounded 30 perf trace -s -p "$PID" -o "$OUT_DIR/$w.syscalls.txt" -- sleep 4 >/dev/null 2>&1
+    # Every thread of the proxy (-p per thread: -f only follows threads created afterwards);
+    # SIGINT detaches strace, which then writes its table.
+    tids=(); for t in /proc/"$PID"/task/*; do tids+=(-p "${t##*/}"); done
+    run_bounded 30 timeout -s INT 4 strace -c -f "${tids[@]}" -o "$OUT_DIR/$w.syscalls.txt" \
+        >/dev/null 2>&1
     wait "$lpid"; forget_pid "$lpid"
     {
         echo "### $w — proxy CPU $(awk -v t=$((c1 - c0)) -v hz="$CLK_TCK" -v s="$SECS" 'BEGIN { printf "%.0f%% of one core", 100 * t / hz / s }') during the profile ($(units "$w" "$WORKDIR/$w.load.txt") in $((SECS + 2)) s)"
@@ -116,13 +146,7 @@ for w in $WORKLOADS; do
         grep -E '^ +[0-9]' "$OUT_DIR/$w.perf.txt" | sed 's/ \{2,\}-  *-  *$//' | head -25
         echo '```'
         echo
-        echo "syscalls of all threads in ~4 s, with $(units "$w" "$WORKDIR/$w.trace-load.txt") in 5 s of load (perf trace slows the proxy):"
-        echo '```'
-        printf '%-14s %9s %9s\n' syscall calls errors
-        awk '/^ +[a-z_0-9]+ +[0-9]+ +[0-9]+ / { c[$1] += $2; e[$1] += $3 }
-             END { for (k in c) printf "%-14s %9d %9d\n", k, c[k], e[k] }' "$OUT_DIR/$w.syscalls.txt" |
-            sort -k2,2nr | head -14
-        echo '```'
+        syscall_table "$OUT_DIR/$w.syscalls.txt" "$w"
         echo
     } >>"$OUT_DIR/summary.md"
 done
