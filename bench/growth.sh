@@ -16,7 +16,7 @@ source "$BENCH_DIR/lib/workloads.sh"
 source "$BENCH_DIR/lib/growth.sh"
 
 usage() {
-    sed -n '2,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,6p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     cat <<'TXT'
   --quick            small sizes and short runs (smoke test, about 1½ minutes)
   --workers N        sitelb workers = HAProxy nbthread (default 1)
