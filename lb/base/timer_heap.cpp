@@ -64,6 +64,12 @@ void TimerHeap::run_due() noexcept {
         remove_at(0);
         timer.fire_();  // may destroy or re-arm any timer, this one included
     }
+    // One armed during this pass and due already: 1 ms, since libuv before 1.48 would run a 0 ms
+    // timer started from a timer callback again in the same pass (and so forever).
+    if (!heap_.empty() && heap_.front().due <= at && loop_timer_) {
+        uv_timer_start(loop_timer_.get(), &TimerHeap::on_due, 1, 0);
+        return;
+    }
     rearm_loop_timer();
 }
 

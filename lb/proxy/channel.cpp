@@ -92,14 +92,16 @@ std::uint64_t Channel::pump(Readiness& source, Readiness& sink,
         if (n > 0) {
             in_flight_ = static_cast<std::size_t>(n);
             bulk_ = in_flight_ >= kBulkRead;
-            // A short read emptied the socket: wait for the next edge rather than ask again only
-            // to hear EAGAIN (one syscall saved per burst). Data that arrives later raises a new
-            // edge; a FIN or a reset raises EPOLLRDHUP/EPOLLHUP.
-            if (in_flight_ < chunk && !source.ending) source.readable = false;
-            // The peer's FIN had come when this edge was reported, and recv stops only where the
-            // queue ends: a short read took everything before the FIN (a splice may stop short
-            // for the pipe's sake, so only a recv tells).
-            if (in_flight_ < chunk && !pipe_ && source.clean_fin) fin_seen_ = true;
+            // A short recv emptied the socket (recv stops only where the queue ends): wait for the
+            // next edge rather than ask again only to hear EAGAIN (one syscall saved per burst).
+            // Data that arrives later raises a new edge; a FIN or a reset raises EPOLLRDHUP. A
+            // splice may stop short with data left (a pipe holds a bounded number of fragments,
+            // whatever their size), so it is asked again until EAGAIN.
+            const bool drained = in_flight_ < chunk && !pipe_;
+            if (drained && !source.ending) source.readable = false;
+            // The peer's FIN had come when this edge was reported: a drained socket holds nothing
+            // before it, so the stream is at its end without one more recv to hear 0.
+            if (drained && source.clean_fin) fin_seen_ = true;
             continue;
         }
         if (n == 0) {

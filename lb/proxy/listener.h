@@ -47,15 +47,22 @@ public:
 private:
     static void on_readable(uv_poll_t* poll, int status, int events) noexcept;
     void accept_batch() noexcept;
-    // EMFILE/ENFILE: accept and close what is pending, with the reserve fd freed for it.
-    void shed_pending() noexcept;
+    // EMFILE/ENFILE: accept and close what is pending, with the reserve fd freed for it. False
+    // if there was no reserve fd to free.
+    [[nodiscard]] bool shed_pending() noexcept;
+    void restore_reserve() noexcept;
+    // Stops watching the socket for a moment (out of fds, nothing to shed with).
+    void pause() noexcept;
+    static void on_resume(uv_timer_t* timer) noexcept;
 
     ListenerEvents& events_;
     std::size_t index_;
     std::string name_;
     SocketAddress bind_;
     int fd_ = -1;
+    uv_loop_t* loop_ = nullptr;
     UvHandle<uv_poll_t> poll_;
+    UvHandle<uv_timer_t> resume_timer_;  // made on the first pause()
 };
 
 }  // namespace lb

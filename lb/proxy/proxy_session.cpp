@@ -39,19 +39,19 @@ ProxySession::ProxySession(SessionHost& host, std::uint64_t id,
 
 ProxySession::~ProxySession() = default;
 
-bool ProxySession::adopt_client(int fd) noexcept {
+int ProxySession::adopt_client(int fd) noexcept {
     accepted_at_ = last_activity_ = now();
     accepted_wall_ = std::chrono::system_clock::now();
     client_fd_ = fd;
-    if (host_.readiness().add(fd, *this, kClient, client_key_) != 0) {
+    if (const int rc = host_.readiness().add(fd, *this, kClient, client_key_); rc != 0) {
         ::close(fd);
         client_fd_ = -1;
-        return false;
+        return rc;
     }
     // The client's address costs a syscall: fetch it now only if the log line will need it
     // after the socket is gone; `show sessions` asks for it while the socket is open.
     if (settings_->log_format != config::LogFormat::None) load_client_address();
-    return true;
+    return 0;
 }
 
 void ProxySession::load_client_address() noexcept {

@@ -55,9 +55,10 @@ public:
     ProxySession(const ProxySession&) = delete;
     ProxySession& operator=(const ProxySession&) = delete;
 
-    // Takes the accepted client `fd` (non-blocking; the session closes it). False: it could not
-    // be watched and is closed; destroy the session directly (on_session_closed will not come).
-    [[nodiscard]] bool adopt_client(int fd) noexcept;
+    // Takes the accepted client `fd` (non-blocking; the session closes it). A negative errno when
+    // it could not be watched: it is closed; destroy the session directly (on_session_closed
+    // will not come).
+    [[nodiscard]] int adopt_client(int fd) noexcept;
     // Connects to the snapshot's active site and starts forwarding once connected.
     void start(SiteSnapshot snapshot) noexcept;
     // Ends the session; idempotent. Resets are passed on as resets (SO_LINGER 0).

@@ -4,6 +4,10 @@
 
 #include <array>
 #include <cerrno>
+#include <utility>
+
+#include "lb/base/logger.h"
+#include "lb/base/uv_status.h"
 
 namespace lb {
 namespace {
@@ -61,21 +65,25 @@ int ReadinessSet::add(int fd, ReadinessWatcher& watcher, int tag, Key& key) noex
     event.data.u64 = pack(key);
     if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) {
         const int error = errno;
-        remove(key);
+        s.watcher = nullptr;  // not counted in watched_: undo by hand
+        ++s.generation;
+        free_slots_.push_back(slot);
+        key = Key{};
         return -error;
     }
     ++watched_;
     return 0;
 }
 
-void ReadinessSet::remove(Key key) noexcept {
-    if (key.slot >= slots_.size()) return;
-    Slot& s = slots_[key.slot];
-    if (s.generation != key.generation || s.watcher == nullptr) return;
+void ReadinessSet::remove(Key& key) noexcept {
+    const Key old = std::exchange(key, Key{});
+    if (old.slot >= slots_.size()) return;
+    Slot& s = slots_[old.slot];
+    if (s.generation != old.generation || s.watcher == nullptr) return;
     if (watched_ > 0) --watched_;
     s.watcher = nullptr;
     ++s.generation;  // events already fetched for the old key are now stale
-    free_slots_.push_back(key.slot);
+    free_slots_.push_back(old.slot);
 }
 
 void ReadinessSet::defer(Key key) noexcept {
@@ -102,7 +110,11 @@ void ReadinessSet::notify(Key key, std::uint32_t events) noexcept {
 
 void ReadinessSet::on_set_ready(uv_poll_t* poll, int status, int) noexcept {
     auto* self = static_cast<ReadinessSet*>(poll->data);
-    if (self == nullptr || status < 0) return;
+    if (self == nullptr) return;
+    if (status < 0) {
+        log::error("data path: the sockets' epoll set failed: {}", uv_error_text(status));
+        return;
+    }
     self->dispatch();
 }
 

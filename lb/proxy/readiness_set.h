@@ -55,7 +55,8 @@ class ReadinessSet {
 public:
     // A registration: pass it back to remove().
     struct Key {
-        std::uint32_t slot = 0;
+        static constexpr std::uint32_t kNone = 0xffffffffU;
+        std::uint32_t slot = kNone;  // none: remove() and defer() ignore it
         std::uint32_t generation = 0;
     };
 
@@ -75,9 +76,9 @@ public:
     // Watches `fd` edge-triggered for input, output and hang-up. Events for it go to `watcher`
     // with `tag` until remove(). A negative errno on failure.
     [[nodiscard]] int add(int fd, ReadinessWatcher& watcher, int tag, Key& key) noexcept;
-    // No more events for `key`; call before (or right after) closing its fd. Costs no syscall:
-    // close(2) removes the fd from the set.
-    void remove(Key key) noexcept;
+    // No more events for `key`, which is reset to none; call before (or right after) closing
+    // its fd. Costs no syscall: close(2) removes the fd from the set.
+    void remove(Key& key) noexcept;
     // Calls the watcher of `key` once more (events 0) before the loop next waits: an edge is
     // reported once, so work left over from a bounded round would otherwise wait for the next.
     void defer(Key key) noexcept;

@@ -8,8 +8,9 @@ using Cause = Termination::Cause;
 
 bool Termination::is_local_resource_error(int status) {
     // EADDRNOTAVAIL: no local port left towards that site (e.g. TIME_WAIT), not the site's fault.
+    // ENOSPC: the epoll watch limit (fs.epoll.max_user_watches) is reached.
     return status == UV_EMFILE || status == UV_ENFILE || status == UV_ENOBUFS ||
-           status == UV_ENOMEM || status == UV_EADDRNOTAVAIL;
+           status == UV_ENOMEM || status == UV_EADDRNOTAVAIL || status == UV_ENOSPC;
 }
 
 std::string_view tcplog_code(const Termination& t) {

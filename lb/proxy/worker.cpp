@@ -104,9 +104,14 @@ std::unique_ptr<Listener> Worker::open_listener(std::size_t index, int fd) {
 
 void Worker::reconfigure(std::shared_ptr<const ProxySettings> settings,
                          std::map<std::string, int> fresh_fds) {
-    loop_.post([this, settings = std::move(settings), fds = std::move(fresh_fds)]() mutable {
-        apply(std::move(settings), std::move(fds));
-    });
+    std::vector<int> owned;
+    for (const auto& [name, fd] : fresh_fds) owned.push_back(fd);
+    const bool posted =
+        loop_.post([this, settings = std::move(settings), fds = std::move(fresh_fds)]() mutable {
+            apply(std::move(settings), std::move(fds));
+        });
+    if (!posted)  // the loop has finished: nobody else will close the new sockets
+        for (const int fd : owned) ::close(fd);
 }
 
 void Worker::apply(std::shared_ptr<const ProxySettings> settings,
@@ -138,7 +143,10 @@ void Worker::on_client_accepted(std::size_t listener_index, int fd) noexcept {
     const std::uint64_t id = (static_cast<std::uint64_t>(index_) << 48) | next_session_id_++;
     auto session = std::make_unique<ProxySession>(*this, id, settings_, listener_index);
     ProxySession& ref = *session;
-    if (!ref.adopt_client(fd)) return;  // closed the fd: dropping the session is enough
+    if (const int rc = ref.adopt_client(fd); rc != 0) {  // closed the fd: drop the session
+        on_accept_error(listener_index, rc);
+        return;
+    }
     sessions_.emplace(id, std::move(session));
     if (stopping_) {
         ref.close(Termination{Termination::Cause::Shutdown, Termination::Phase::Connect, 0});

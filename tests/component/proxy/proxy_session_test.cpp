@@ -109,7 +109,7 @@ private:
     void on_client_accepted(std::size_t listener_index, int fd) noexcept override {
         const std::uint64_t id = next_id_++;
         auto session = std::make_unique<ProxySession>(*this, id, settings_, listener_index);
-        if (!session->adopt_client(fd)) return;
+        if (session->adopt_client(fd) != 0) return;
         ProxySession& ref = *session;
         sessions_.emplace(id, std::move(session));
         ref.start(SiteSnapshot{.active = 0, .retry_eligible = 0b01});

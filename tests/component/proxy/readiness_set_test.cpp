@@ -86,16 +86,42 @@ TEST_CASE("readiness set: a removed registration hears nothing, even when its sl
         REQUIRE(set.add(old_pair.near.get(), old_watcher, 1, old_key) == 0);
         // Data waits on the old socket before anyone has looked: its edge is pending in the set.
         REQUIRE(::send(old_pair.far.get(), "x", 1, 0) == 1);
+        const ReadinessSet::Key taken = old_key;
         set.remove(old_key);
-        set.remove(old_key);  // twice: harmless
+        CHECK(old_key.slot == ReadinessSet::Key::kNone);  // reset: a second remove is harmless
+        set.remove(old_key);
+        ReadinessSet::Key never_added;  // a session whose connect failed before add()
+        set.remove(never_added);
         ReadinessSet::Key new_key;
         REQUIRE(set.add(new_pair.near.get(), new_watcher, 2, new_key) == 0);
-        CHECK(new_key.slot == old_key.slot);              // the slot is reused...
-        CHECK(new_key.generation != old_key.generation);  // ...under a new name
+        CHECK(new_key.slot == taken.slot);              // the slot is reused...
+        CHECK(new_key.generation != taken.generation);  // ...under a new name
         REQUIRE(loop.run_until([&] { return new_watcher.heard(2, EPOLLOUT); }, 2s));
         run_for(loop.get(), 30ms);
         CHECK(old_watcher.calls.empty());  // the old socket's edges were stale
         CHECK(set.watched() == 1);
+        set.stop();
+    }
+    CHECK(loop.close() == 0);
+}
+
+TEST_CASE("readiness set: removing a key that was never added leaves the first socket alone",
+          "[component][proxy]") {
+    TestLoop loop;
+    {
+        ReadinessSet set;
+        REQUIRE(set.start(loop.get()) == 0);
+        LoopbackPair pair = loopback_pair();
+        Recorder first;
+        ReadinessSet::Key key;
+        REQUIRE(set.add(pair.near.get(), first, 1, key) == 0);
+        REQUIRE(key.slot == 0);
+        ReadinessSet::Key none;
+        set.remove(none);
+        set.defer(none);
+        CHECK(set.watched() == 1);
+        REQUIRE(::send(pair.far.get(), "x", 1, 0) == 1);
+        REQUIRE(loop.run_until([&] { return first.heard(1, EPOLLIN); }, 2s));
         set.stop();
     }
     CHECK(loop.close() == 0);
