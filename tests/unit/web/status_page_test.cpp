@@ -200,3 +200,38 @@ TEST_CASE("the status page marks the active site and shows why", "[unit][metrics
 
 }  // namespace
 }  // namespace lb::web
+
+namespace lb::web {
+namespace {
+
+TEST_CASE("the status page shows the VIP and the peer of a pair", "[unit][metrics]") {
+    admin::Status status = sample_status();
+    admin::PeerView peer;
+    peer.id = "lb1";
+    peer.role = "master";
+    peer.vip = "10.99.0.100";
+    peer.interface = "eth0";
+    peer.vip_held = true;
+    peer.peer_id = "lb2";
+    peer.peer_role = "backup";
+    peer.peer_priority = 100;
+    peer.peer_advert_age_ms = 80;
+    status.peer = peer;
+    std::string html = render_status_html(status);
+    CHECK(html.find("Virtual IP") != std::string::npos);
+    CHECK(html.find("10.99.0.100 on eth0: held here") != std::string::npos);
+    CHECK(html.find("lb2 backup (priority 100), last advert") != std::string::npos);
+
+    status.peer->vip_held = false;
+    status.peer->peer_id.clear();  // the peer was never heard
+    html = render_status_html(status);
+    CHECK(html.find("10.99.0.100 on eth0: not held here") != std::string::npos);
+    CHECK(html.find("not heard") != std::string::npos);
+
+    status.peer.reset();  // a single instance: neither row
+    html = render_status_html(status);
+    CHECK(html.find("Virtual IP") == std::string::npos);
+}
+
+}  // namespace
+}  // namespace lb::web
