@@ -52,6 +52,16 @@ void crash_master(PeerPair& pair) {
     report(crash);
     CHECK(crash.probe.failed <= 60);
     CHECK(crash.vip_moved_ms >= 0);
+    // The transition is logged once, as a warning with its cause (the log is written by a thread
+    // of its own: wait for it).
+    const auto takeover_lines = [&] {
+        return pair.lb(1).count_log([](std::string_view line) {
+            return line.find(" warning ") != std::string_view::npos &&
+                   line.find("peer: BACKUP -> MASTER: ") != std::string_view::npos;
+        });
+    };
+    CHECK(wait_until([&] { return takeover_lines() > 0; }, deadline_in(2s)));
+    CHECK(takeover_lines() == 1);
 }
 
 // A planned handover (SIGTERM, `peer step-down`) started just before `at`.
