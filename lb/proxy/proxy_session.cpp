@@ -37,7 +37,7 @@ ProxySession::ProxySession(SessionHost& host, std::uint64_t id,
                            std::size_t listener_index)
     : host_(host), id_(id), settings_(std::move(settings)), listener_index_(listener_index) {}
 
-ProxySession::~ProxySession() { release_sockets(); }  // no fd outlives its session
+ProxySession::~ProxySession() = default;
 
 int ProxySession::adopt_client(int fd) noexcept {
     accepted_at_ = last_activity_ = now();
@@ -316,24 +316,18 @@ void ProxySession::close(Termination why) noexcept {
     }
     // A reset on one side is passed on as a reset on the other; a rejected client gets one too,
     // so it cannot mistake the close for an empty answer.
-    reset_client_ =
+    const bool reset_client =
         why.cause == Termination::Cause::SiteReset || why.cause == Termination::Cause::Limit;
-    reset_site_ = why.cause == Termination::Cause::ClientReset;
+    const bool reset_site = why.cause == Termination::Cause::ClientReset;
     if (timer_) timer_->cancel();
-    // Nothing more is heard from either socket; the host closes them (release_sockets) and then
-    // destroys the session, once the current callback has returned.
-    host_.readiness().remove(client_key_);
-    host_.readiness().remove(site_key_);
-    host_.on_session_closed(*this);
-}
-
-void ProxySession::release_sockets() noexcept {
     if (client_fd_ >= 0) {
-        if (reset_client_) set_reset_on_close(client_fd_);
+        host_.readiness().remove(client_key_);
+        if (reset_client) set_reset_on_close(client_fd_);
         ::close(client_fd_);
         client_fd_ = -1;
     }
-    close_site(reset_site_);
+    close_site(reset_site);
+    host_.on_session_closed(*this);  // destroys *this once the current callback has returned
 }
 
 void ProxySession::close_site(bool reset) noexcept {

@@ -39,8 +39,8 @@ public:
     virtual void on_connect_failed(std::size_t site, const Termination& why) noexcept = 0;
     // ... and one to `site` succeeded: the failures before it were not in a row.
     virtual void on_connected(std::size_t site) noexcept = 0;
-    // The session has ended: release its sockets, log it, count it, then destroy it, but only
-    // once the callback that closed it has returned (it may be deep inside the session).
+    // The session has closed its sockets: log it, count it, then destroy it, but only once the
+    // callback that closed it has returned (it may be deep inside the session).
     virtual void on_session_closed(ProxySession& session) noexcept = 0;
 
 protected:
@@ -61,13 +61,8 @@ public:
     [[nodiscard]] int adopt_client(int fd) noexcept;
     // Connects to the snapshot's active site and starts forwarding once connected.
     void start(SiteSnapshot snapshot) noexcept;
-    // Ends the session; idempotent. Nothing more is read, written or reported; the sockets stay
-    // open until release_sockets().
+    // Ends the session; idempotent. Resets are passed on as resets (SO_LINGER 0).
     void close(Termination why) noexcept;
-    // After close(): closes both sockets, passing a reset on as a reset (SO_LINGER 0). The host
-    // calls it, a bounded number per loop turn, so that thousands of sessions ending at once (a
-    // gateway that dies) do not hold up the new ones.
-    void release_sockets() noexcept;
 
     [[nodiscard]] std::uint64_t id() const { return id_; }
     [[nodiscard]] std::size_t listener_index() const { return listener_index_; }
@@ -164,8 +159,6 @@ private:
     bool connected_ = false;
     bool retried_ = false;
     bool closing_ = false;
-    bool reset_client_ = false;  // at release_sockets(): close with a reset
-    bool reset_site_ = false;
 };
 
 }  // namespace lb

@@ -12,8 +12,6 @@ namespace lb {
 namespace {
 
 constexpr std::uint64_t kAcceptErrorLogIntervalMs = 1000;
-// Ended sessions torn down per loop turn (see reap()).
-constexpr std::size_t kReapBatch = 64;
 
 }  // namespace
 
@@ -192,19 +190,11 @@ void Worker::on_reap(uv_check_t* check) noexcept {
 void Worker::on_reap_soon(uv_idle_t*) noexcept {}  // only keeps the poll phase from blocking
 
 void Worker::reap() noexcept {
-    // A bounded number per loop turn: when a gateway dies with thousands of sessions open, their
-    // teardown (two closes each, a reset passed on to each client) is spread over the turns, and
-    // new connections are served in between.
-    for (std::size_t i = 0; i < kReapBatch && !closed_.empty(); ++i) {
-        ProxySession* session = closed_.front();
-        closed_.pop_front();
-        session->release_sockets();
-        retire(*session);
-    }
-    if (closed_.empty()) {
-        uv_check_stop(reaper_.get());
-        uv_idle_stop(reaper_wakeup_.get());
-    }
+    uv_check_stop(reaper_.get());
+    uv_idle_stop(reaper_wakeup_.get());
+    std::vector<ProxySession*> closed;
+    closed.swap(closed_);
+    for (ProxySession* session : closed) retire(*session);
     finish_if_stopped();
 }
 

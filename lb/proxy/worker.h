@@ -5,7 +5,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -115,10 +114,9 @@ private:
     BufferPool buffers_;
     KernelPipePool pipes_;
     ReadinessSet readiness_;
-    // Sessions closed in a callback, torn down right after the loop's poll phase (the check
-    // handle), a bounded number per turn; the idle handle keeps the loop from waiting for I/O
-    // while some are left.
-    std::deque<ProxySession*> closed_;
+    // Sessions closed in a callback, destroyed right after the loop's poll phase (the check
+    // handle); the idle handle keeps the loop from waiting for I/O meanwhile.
+    std::vector<ProxySession*> closed_;
     UvHandle<uv_check_t> reaper_;
     UvHandle<uv_idle_t> reaper_wakeup_;
     std::vector<std::unique_ptr<Listener>> listeners_;

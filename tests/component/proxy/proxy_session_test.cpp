@@ -102,7 +102,6 @@ private:
         ended.push_back(Ended{session.termination(), session.bytes_to_site(),
                               session.bytes_to_client(), session.connect_ms()});
         // Not destroyed here: the session may be deep in its own callback (as in the worker).
-        session.release_sockets();
         auto it = sessions_.find(session.id());
         closed_.push_back(std::move(it->second));
         sessions_.erase(it);
