@@ -61,7 +61,7 @@ int ReadinessSet::add(int fd, ReadinessWatcher& watcher, int tag, Key& key) noex
     s.tag = tag;
     key = Key{slot, s.generation};
     epoll_event event{};
-    event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLPRI | EPOLLET;
     event.data.u64 = pack(key);
     if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) {
         const int error = errno;

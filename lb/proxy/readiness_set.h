@@ -29,15 +29,19 @@ struct Readiness {
     bool ending = false;
     // ... and it was a FIN alone (EPOLLRDHUP with no error): once a read has emptied the socket,
     // the stream is known to be at its end without one more read to hear 0.
+    // Not with urgent data in the stream: a read stops short at its mark, bytes still behind it.
     bool clean_fin = false;
     bool failed = false;  // EPOLLHUP or EPOLLERR was seen
+    bool urgent = false;  // EPOLLPRI was seen: TCP urgent data came
 
     void note(std::uint32_t events) noexcept {
         if (events & EPOLLIN) readable = true;
         if (events & EPOLLOUT) writable = true;
+        if (events & EPOLLPRI) urgent = true;
         if (events & EPOLLRDHUP) readable = ending = true;
         if (events & (EPOLLHUP | EPOLLERR)) readable = writable = ending = failed = true;
         clean_fin = (events & EPOLLRDHUP) != 0 ? !failed : clean_fin && !failed;
+        if (urgent) clean_fin = false;
     }
 };
 
@@ -73,8 +77,8 @@ public:
         idle_.reset();
     }
 
-    // Watches `fd` edge-triggered for input, output and hang-up. Events for it go to `watcher`
-    // with `tag` until remove(). A negative errno on failure.
+    // Watches `fd` edge-triggered for input, output, urgent data and hang-up. Events for it go to
+    // `watcher` with `tag` until remove(). A negative errno on failure.
     [[nodiscard]] int add(int fd, ReadinessWatcher& watcher, int tag, Key& key) noexcept;
     // No more events for `key`, which is reset to none; call before (or right after) closing
     // its fd. Costs no syscall: close(2) removes the fd from the set.
