@@ -4,7 +4,9 @@
 #include "lb/proxy/forwarder.h"
 
 #include <catch2/catch.hpp>
+#include <functional>
 #include <optional>
+#include <source_location>
 
 #include "lb/proxy/buffer_pool.h"
 #include "lb/proxy/kernel_pipe_pool.h"
@@ -50,14 +52,21 @@ public:
                readiness_.add(site_fd_.get(), *this, 1, site_key_) == 0;
     }
     Forwarder& forwarder() { return forwarder_; }
-    [[nodiscard]] bool run_until_peers_see_eof(TestLoop& loop) {
+    // Runs the loop, both peers sending and reading what they can, until `done` holds.
+    [[nodiscard]] bool run_until(TestLoop& loop, const std::function<bool()>& done,
+                                 std::chrono::milliseconds timeout,
+                                 std::source_location where = std::source_location::current()) {
         return loop.run_until(
             [&] {
                 client.poll();
                 site.poll();
-                return client.saw_eof() && site.saw_eof();
+                return done();
             },
-            5s);
+            timeout, where);
+    }
+    [[nodiscard]] bool run_until_peers_see_eof(TestLoop& loop) {
+        return run_until(
+            loop, [&] { return client.saw_eof() && site.saw_eof(); }, 5s);
     }
     void stop_and_close() {
         forwarder_.stop();
@@ -116,13 +125,8 @@ TEST_CASE("forwarder: bytes cross both ways at once, intact, and both FINs end i
     io.site.queue(response);
     io.site.shutdown_after_sent();
     REQUIRE(io.start());
-    REQUIRE(loop.run_until(
-        [&] {
-            io.client.poll();
-            io.site.poll();
-            return io.events.finished > 0;
-        },
-        20s));
+    REQUIRE(io.run_until(
+        loop, [&] { return io.events.finished > 0; }, 20s));
 
     CHECK((io.site.received() == request));
     CHECK((io.client.received() == response));
@@ -150,13 +154,8 @@ TEST_CASE("forwarder: a FIN is passed on as a half-close while the other directi
 
     io.client.queue("GET /\r\n");
     io.client.shutdown_after_sent();
-    REQUIRE(loop.run_until(
-        [&] {
-            io.client.poll();
-            io.site.poll();
-            return io.site.saw_eof();
-        },
-        5s));
+    REQUIRE(io.run_until(
+        loop, [&] { return io.site.saw_eof(); }, 5s));
     CHECK(io.site.received() == "GET /\r\n");
     CHECK(io.events.finished == 0);  // one direction only
     CHECK_FALSE(io.client.saw_eof());
@@ -165,12 +164,9 @@ TEST_CASE("forwarder: a FIN is passed on as a half-close while the other directi
     const std::string response = test_bytes(1U << 20, 13);
     io.site.queue(response);
     io.site.shutdown_after_sent();
-    REQUIRE(loop.run_until(
-        [&] {
-            io.client.poll();
-            io.site.poll();
-            return io.events.finished > 0 && io.client.received().size() == response.size();
-        },
+    REQUIRE(io.run_until(
+        loop,
+        [&] { return io.events.finished > 0 && io.client.received().size() == response.size(); },
         10s));
     CHECK((io.client.received() == response));
     CHECK(io.events.finished == 1);
@@ -194,13 +190,8 @@ TEST_CASE("forwarder: a reset is reported once, as a failure of the side that re
     // Some traffic first, so the reset comes mid-connection.
     io.client.queue("ping");
     io.site.queue("pong");
-    REQUIRE(loop.run_until(
-        [&] {
-            io.client.poll();
-            io.site.poll();
-            return io.site.received() == "ping" && io.client.received() == "pong";
-        },
-        5s));
+    REQUIRE(io.run_until(
+        loop, [&] { return io.site.received() == "ping" && io.client.received() == "pong"; }, 5s));
 
     (side == Side::Client ? io.client : io.site).reset();
     REQUIRE(loop.run_until([&] { return io.events.failure.has_value(); }, 5s));
@@ -303,12 +294,9 @@ TEST_CASE("forwarder: the splice strategy copies small messages and splices bulk
     // A request and a reply of a few hundred bytes: buffers, no pipe.
     io.client.queue(std::string(300, 'q'));
     io.site.queue(std::string(200, 'r'));
-    REQUIRE(loop.run_until(
-        [&] {
-            io.client.poll();
-            io.site.poll();
-            return io.site.received().size() == 300 && io.client.received().size() == 200;
-        },
+    REQUIRE(io.run_until(
+        loop,
+        [&] { return io.site.received().size() == 300 && io.client.received().size() == 200; },
         5s));
     CHECK(io.pipes.leases() == 0);
     CHECK(io.buffers.leases() >= 2);
@@ -318,13 +306,8 @@ TEST_CASE("forwarder: the splice strategy copies small messages and splices bulk
     const std::uint64_t buffers_before = io.buffers.leases();
     const std::string download = test_bytes(4U << 20, 21);
     io.site.queue(download);
-    REQUIRE(loop.run_until(
-        [&] {
-            io.client.poll();
-            io.site.poll();
-            return io.client.received().size() == 200 + download.size();
-        },
-        20s));
+    REQUIRE(io.run_until(
+        loop, [&] { return io.client.received().size() == 200 + download.size(); }, 20s));
     CHECK((io.client.received().substr(200) == download));
     CHECK(io.pipes.leases() > 0);
     INFO("buffer leases during the download " << io.buffers.leases() - buffers_before
