@@ -6,8 +6,15 @@
         site answered; one line per connection in EVENTS: "START END RESULT" (wall-clock seconds;
         RESULT = site-a, site-b, or the error). STATUS gets "probing" once site-a has answered, so
         the driver knows the probe runs before it kills site-a. Stops --after seconds after the
-        first site-b answer, or after --max-secs, or after --max-conns connections.
+        first site-b answer, or after --max-secs, or after --max-conns connections. With --watch
+        HOST:PORT it also connects straight to that address (site-a's gateway, no proxy) every
+        --watch-interval seconds and closes at once: "START END direct-open" or "direct-refused",
+        so the report can tell when the gateway's port stopped accepting.
   failover-report EVENTS KILL_TS     from EVENTS and the wall-clock time of the kill: the figures.
+        A SIGKILLed gateway holding many connections keeps its listening socket until the kernel
+        has torn the others down (the process's files are released in the reverse order they were
+        numbered), so its port still completes handshakes for that long: port_closed_ms says when
+        the direct connects were first refused, and after_port_closed_ms is the proxy's own part.
   reload PID SIGNAL (--log FILE --pattern TEXT | --workers-of PID)   send SIGNAL to PID (a process
         the driver started and has just checked is its child) and wait, polling every ms, until
         the reload is applied: the log FILE has one more line containing TEXT (sitelb), or every
@@ -29,8 +36,9 @@ REQUEST = b"GET / HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n"
 
 # --- failover -----------------------------------------------------------------------------------
 class Probe:
-    def __init__(self, sock, start):
+    def __init__(self, sock, start, direct=False):
         self.sock, self.start, self.buf, self.sent = sock, start, b"", False
+        self.direct = direct
 
 
 def classify(buf):
@@ -41,14 +49,14 @@ def classify(buf):
     return "empty" if not buf else "other"
 
 
-def open_probe(host, port, sel, now):
+def open_probe(host, port, sel, now, direct=False):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.setblocking(False)
     err = s.connect_ex((host, port))
     if err not in (0, errno.EINPROGRESS):
         s.close()
-        return None, errno.errorcode.get(err, str(err))
-    p = Probe(s, now)
+        return None, ("direct-" if direct else "") + errno.errorcode.get(err, str(err))
+    p = Probe(s, now, direct)
     sel.register(s, selectors.EVENT_WRITE, p)
     return p, None
 
@@ -56,6 +64,11 @@ def open_probe(host, port, sel, now):
 def step(p, sel):
     """Advance one probe; returns its result when it is over, else None."""
     s = p.sock
+    if p.direct:
+        err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        if err == errno.ECONNREFUSED:
+            return "direct-refused"
+        return "direct-" + (errno.errorcode.get(err, str(err)).lower() if err else "open")
     if not p.sent:
         err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
         if err:
@@ -85,6 +98,10 @@ def failover(args):
     t0 = time.monotonic()
     wall0 = time.time() - t0  # wall = wall0 + monotonic: one clock for every line
     next_open, opened, first_b, announced = t0, 0, None, False
+    watch = None
+    if args.watch:
+        whost, wport = args.watch.rsplit(":", 1)
+        watch, next_watch = (whost, int(wport)), t0
     live = {}
     while True:
         now = time.monotonic()
@@ -100,7 +117,15 @@ def failover(args):
                 live[p.sock] = p
         elif opened >= args.max_conns and not live:
             break
-        timeout = max(0.0, min(next_open - time.monotonic(), 0.05))
+        if watch and now >= next_watch and first_b is None:
+            p, err = open_probe(*watch, sel, now, direct=True)
+            next_watch = max(next_watch + args.watch_interval, now - args.watch_interval)
+            if p is None:
+                out.write(f"{wall0 + now:.6f} {wall0 + now:.6f} {err.lower()}\n")
+            else:
+                live[p.sock] = p
+        wake = min(next_open, next_watch) if watch and first_b is None else next_open
+        timeout = max(0.0, min(wake - time.monotonic(), 0.05))
         for key, _ in sel.select(timeout=timeout):
             p = key.data
             result = step(p, sel)
@@ -142,9 +167,15 @@ def failover_report(args):
         start, end, result = line.split()
         rows.append((float(start), float(end), result))
     rows.sort()
+    direct = [r for r in rows if r[2].startswith("direct-")]
+    rows = [r for r in rows if not r[2].startswith("direct-")]
     b = [r for r in rows if r[2] == "site-b"]
     first_b = min(b, key=lambda r: r[1]) if b else None
     after = [r for r in rows if r[1] > kill and (first_b is None or r[0] <= first_b[0])]
+    # the port is closed from the first direct connect refused after the kill, taken at its start
+    # (it was sent after the port had closed)
+    refused = [r for r in direct if r[0] > kill and r[2] == "direct-refused"]
+    closed = min(r[0] for r in refused) if refused else None
     failed = sum(1 for r in after if r[2] not in ("site-a", "site-b"))
     fig = {
         "failover_ms": f"{(first_b[1] - kill) * 1000:.0f}" if first_b else "nan",
@@ -153,6 +184,10 @@ def failover_report(args):
         "probes": len(rows),
         "site_a_after_kill": sum(1 for r in rows if r[0] > kill and r[2] == "site-a"),
     }
+    if direct:
+        fig["port_closed_ms"] = f"{(closed - kill) * 1000:.0f}" if closed is not None else "nan"
+        fig["after_port_closed_ms"] = (f"{(first_b[1] - closed) * 1000:.0f}"
+                                       if closed is not None and first_b else "nan")
     print(" ".join(f"{k}={v}" for k, v in fig.items()))
     return 0
 
@@ -219,6 +254,8 @@ def main():
     f.add_argument("--after", type=float, default=0.5)
     f.add_argument("--max-secs", type=float, default=20)
     f.add_argument("--max-conns", type=int, default=5000)
+    f.add_argument("--watch", help="HOST:PORT to connect to directly (site-a's gateway)")
+    f.add_argument("--watch-interval", type=float, default=0.002)
     r = sub.add_parser("failover-report")
     r.add_argument("events")
     r.add_argument("kill_ts")

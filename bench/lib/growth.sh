@@ -149,7 +149,9 @@ idle_and_rate() {
 # failover ROUND TARGET LEVEL COUNT: a fresh proxy (both sites up by its checks), COUNT idle
 # sessions through it to site-a, a probe opening a connection every few ms; then site-a's NGINX is
 # killed (SIGKILL: its only process, started by this script) and the probe records when site-b
-# first answers. site-a is started again afterwards.
+# first answers. The probe also connects straight to site-a's port every 2 ms: a killed gateway's
+# port goes on completing handshakes until the kernel has released its other sockets, and the
+# report separates that time from the proxy's. site-a is started again afterwards.
 failover() {
     local round=$1 target=$2 level=$3 n=$4 tag=f$1-n$4 status events ppid kill_ts figures
     fresh_target "$target" "$tag"
@@ -162,7 +164,8 @@ failover() {
     split_hostport "${T_WEB[$target]}"
     start_bg "probe" "$WORKDIR/$target/probe-$tag.log" python3 "$BENCH_DIR/growth_probe.py" \
         failover "$HOST" "$PORT" "$events" "$status" --interval "$PROBE_INTERVAL" \
-        --inflight "$PROBE_INFLIGHT" --max-secs "$PROBE_MAX_SECS"
+        --inflight "$PROBE_INFLIGHT" --max-secs "$PROBE_MAX_SECS" \
+        --watch "$SITE_A:$SITE_HTTP_PORT" --watch-interval "$WATCH_INTERVAL"
     ppid=$BG_PID
     if wait_for 10 "the probe via $target" test -s "$status"; then
         sleep 0.3
@@ -173,6 +176,9 @@ failover() {
         record "$round" "$target" "failover_ms@$level" "$(kv failover_ms "$figures")"
         record "$round" "$target" "failover_failed@$level" "$(kv failed "$figures")"
         record "$round" "$target" "failover_sessions@$level" "$n"
+        record "$round" "$target" "failover_port_closed_ms@$level" "$(kv port_closed_ms "$figures")"
+        record "$round" "$target" "failover_after_port_closed_ms@$level" \
+            "$(kv after_port_closed_ms "$figures")"
         log "  $target failover with $n sessions: $figures"
     else
         stop_pid "$ppid"

@@ -12,9 +12,6 @@
 namespace lb {
 namespace {
 
-// Events taken per epoll_wait; more wait for the next loop turn (the set stays readable).
-constexpr int kBatch = 256;
-
 std::uint64_t pack(ReadinessSet::Key key) {
     return (static_cast<std::uint64_t>(key.generation) << 32) | key.slot;
 }
@@ -119,8 +116,8 @@ void ReadinessSet::on_set_ready(uv_poll_t* poll, int status, int) noexcept {
 }
 
 void ReadinessSet::dispatch() noexcept {
-    std::array<epoll_event, kBatch> events{};
-    const int n = ::epoll_wait(epoll_fd_, events.data(), kBatch, 0);
+    std::array<epoll_event, kEventsPerTurn> events{};
+    const int n = ::epoll_wait(epoll_fd_, events.data(), kEventsPerTurn, 0);
     for (int i = 0; i < n; ++i) {
         const epoll_event& event = events[static_cast<std::size_t>(i)];
         notify(Key{static_cast<std::uint32_t>(event.data.u64 & 0xffffffffU),

@@ -64,6 +64,11 @@ public:
         std::uint32_t generation = 0;
     };
 
+    // Events taken in one loop turn; more wait for the next turn (the set stays readable), so a
+    // storm (thousands of sessions torn down at once) never keeps the listener and the
+    // control messages waiting for more than one short batch.
+    static constexpr int kEventsPerTurn = 64;
+
     ReadinessSet() = default;
     ReadinessSet(const ReadinessSet&) = delete;
     ReadinessSet& operator=(const ReadinessSet&) = delete;

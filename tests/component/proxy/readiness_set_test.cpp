@@ -1,11 +1,14 @@
 // ReadinessSet on a real loop and real sockets: edges reach the right watcher with its tag, a
-// removed registration hears nothing more (even when its slot is reused at once), and defer()
-// calls a watcher again before the loop waits.
+// removed registration hears nothing more (even when its slot is reused at once), defer() calls
+// a watcher again before the loop waits, and a storm of ready sockets is taken a bounded batch
+// per loop turn.
 #include "lb/proxy/readiness_set.h"
 
 #include <sys/socket.h>
 
 #include <catch2/catch.hpp>
+#include <algorithm>
+#include <map>
 #include <vector>
 
 #include "tests/component/proxy/loopback.h"
@@ -153,6 +156,45 @@ TEST_CASE("readiness set: defer calls the watcher again, with no event, before t
         run_for(loop.get(), 20ms);
         CHECK(watcher.calls.size() == before);
         set.stop();
+    }
+    CHECK(loop.close() == 0);
+}
+
+TEST_CASE("readiness set: a storm of ready sockets is taken a bounded batch per loop turn",
+          "[component][proxy]") {
+    // 200 sockets turn writable at once: every one is heard, never more than kEventsPerTurn in
+    // one turn of the loop, so the loop's other handles (the listener) run in between.
+    constexpr std::size_t kSockets = 200;
+    static_assert(kSockets > 2 * ReadinessSet::kEventsPerTurn);
+    TestLoop loop;
+    {
+        ReadinessSet set;
+        REQUIRE(set.start(loop.get()) == 0);
+        uv_check_t turns{};
+        std::uint64_t turn = 0;
+        uv_check_init(loop.get(), &turns);
+        turns.data = &turn;
+        uv_check_start(&turns, [](uv_check_t* h) { ++*static_cast<std::uint64_t*>(h->data); });
+        std::vector<LoopbackPair> pairs;
+        std::vector<Recorder> watchers(kSockets);
+        std::vector<ReadinessSet::Key> keys(kSockets);
+        std::vector<std::uint64_t> heard_in_turn;
+        for (std::size_t i = 0; i < kSockets; ++i) {
+            pairs.push_back(loopback_pair());
+            watchers[i].on_call = [&] { heard_in_turn.push_back(turn); };
+            REQUIRE(set.add(pairs.back().near.get(), watchers[i], static_cast<int>(i), keys[i]) == 0);
+        }
+        REQUIRE(loop.run_until([&] { return heard_in_turn.size() >= kSockets; }, 5s));
+        std::map<std::uint64_t, int> per_turn;
+        for (const std::uint64_t t : heard_in_turn) ++per_turn[t];
+        int most = 0;
+        for (const auto& [t, count] : per_turn) most = std::max(most, count);
+        CHECK(most == ReadinessSet::kEventsPerTurn);
+        CHECK(per_turn.size() >= kSockets / ReadinessSet::kEventsPerTurn + 1);
+        for (std::size_t i = 0; i < kSockets; ++i)
+            CHECK(watchers[i].heard(static_cast<int>(i), EPOLLOUT));
+        set.stop();
+        uv_close(reinterpret_cast<uv_handle_t*>(&turns), nullptr);
     }
     CHECK(loop.close() == 0);
 }
