@@ -182,7 +182,8 @@ TEST_CASE("readiness set: a storm of ready sockets is taken a bounded batch per 
         for (std::size_t i = 0; i < kSockets; ++i) {
             pairs.push_back(loopback_pair());
             watchers[i].on_call = [&] { heard_in_turn.push_back(turn); };
-            REQUIRE(set.add(pairs.back().near.get(), watchers[i], static_cast<int>(i), keys[i]) == 0);
+            const int tag = static_cast<int>(i);
+            REQUIRE(set.add(pairs.back().near.get(), watchers[i], tag, keys[i]) == 0);
         }
         REQUIRE(loop.run_until([&] { return heard_in_turn.size() >= kSockets; }, 5s));
         std::map<std::uint64_t, int> per_turn;
