@@ -3,7 +3,9 @@
 #   - a CPU profile of the proxy process (perf record -e cpu-clock: works without hardware
 #     counters; flat by symbol, self time, kernel included),
 #   - a syscall count of the proxy (strace -c, every thread), and per connection (calls divided by
-#     the successful accept4 calls in the same window), so proxies can be compared call by call.
+#     the successful accept4 calls in the same window), so proxies can be compared call by call,
+#   - for the close workload, the TCP segments per connection on both legs (tcpdump on lo, 2 s;
+#     bench/packet_count.py), which is the kernel's share of the work.
 #
 #   bench/profile.sh [--target sitelb|haproxy|haproxy-splice] [--lb PATH] [--lb-extra TEXT]
 #                    [--workers N] [--secs N] [--workloads "bulk1 close keepalive"] [--out DIR]
@@ -137,6 +139,18 @@ for w in $WORKLOADS; do
     run_bounded 30 timeout -s INT 4 strace -c -f "${tids[@]}" -o "$OUT_DIR/$w.syscalls.txt" \
         >/dev/null 2>&1
     wait "$lpid"; forget_pid "$lpid"
+    if [[ $w == close ]] && command -v tcpdump >/dev/null; then
+        log "$w: tcpdump 2s"
+        split_hostport "${T_WEB[$KIND]}"
+        load "$w" 4 "$WORKDIR/$w.capture-load.txt"; lpid=$BG_PID
+        sleep 0.5
+        run_bounded 20 timeout -s INT 2 tcpdump -Z root -i lo -nn -s 96 -B 32768 -w "$WORKDIR/$w.pcap" \
+            "tcp port $PORT or tcp port $SITE_HTTP_PORT" >"$WORKDIR/$w.tcpdump.log" 2>&1
+        wait "$lpid"; forget_pid "$lpid"
+        python3 "$BENCH_DIR/packet_count.py" "$WORKDIR/$w.pcap" "$PORT" "$SITE_HTTP_PORT" \
+            >"$OUT_DIR/$w.packets.md" 2>&1
+        grep -h "dropped by kernel" "$WORKDIR/$w.tcpdump.log" >>"$OUT_DIR/$w.packets.md"
+    fi
     {
         echo "### $w — proxy CPU $(awk -v t=$((c1 - c0)) -v hz="$CLK_TCK" -v s="$SECS" 'BEGIN { printf "%.0f%% of one core", 100 * t / hz / s }') during the profile ($(units "$w" "$WORKDIR/$w.load.txt") in $((SECS + 2)) s)"
         echo
@@ -148,6 +162,12 @@ for w in $WORKLOADS; do
         echo
         syscall_table "$OUT_DIR/$w.syscalls.txt" "$w"
         echo
+        if [[ -s $OUT_DIR/$w.packets.md ]]; then
+            echo "TCP segments per connection, both legs (\`tcpdump\` on lo over 2 s of load):"
+            echo
+            cat "$OUT_DIR/$w.packets.md"
+            echo
+        fi
     } >>"$OUT_DIR/summary.md"
 done
 cat "$OUT_DIR/summary.md"
