@@ -3,6 +3,9 @@
 // advances time past it and never before, and no test waits for one.
 #include "lb/proxy/proxy_session.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <catch2/catch.hpp>
@@ -295,6 +298,56 @@ TEST_CASE("session: both FINs end it normally, with its bytes counted", "[compon
         CHECK(bench.ended[0].bytes_to_site == request.size());
         CHECK(bench.ended[0].bytes_to_client == response.size());
         CHECK(bench.time.armed_count() == 0);
+        bench.stop_listening();
+    }
+    CHECK(loop.close() == 0);
+}
+
+// True if a connection waits on `listener`'s accept queue within `wait` (real time).
+bool acceptable_within(const Fd& listener, std::chrono::milliseconds wait) {
+    pollfd p{.fd = listener.get(), .events = POLLIN, .revents = 0};
+    return ::poll(&p, 1, static_cast<int>(wait.count())) == 1;
+}
+
+TEST_CASE("session: a site that speaks first sees the connection at once, before any client byte",
+          "[component][proxy]") {
+    // The session holds the handshake's last ACK back to send it with the first bytes; with no
+    // byte to send it must push the ACK alone, or the site's kernel keeps the connection from
+    // its accept() until the delayed-ACK timer (200 ms) and a site that speaks first stalls.
+    constexpr auto kWellUnder200ms = 150ms;
+    TestLoop loop;
+    {
+        // The kernel's side of it, so this test can fail: a connect with the ACK held back and
+        // nothing sent is not acceptable for well over kWellUnder200ms.
+        Fd plain_listener = listen_tcp("127.0.0.1", 0, 16);
+        Fd held(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+        const int off = 0;
+        REQUIRE(::setsockopt(held.get(), IPPROTO_TCP, TCP_QUICKACK, &off, sizeof off) == 0);
+        sockaddr_in to{};
+        to.sin_family = AF_INET;
+        to.sin_port = htons(local_port(plain_listener.get()));
+        to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        (void)::connect(held.get(), reinterpret_cast<const sockaddr*>(&to), sizeof to);
+        pollfd out{.fd = held.get(), .events = POLLOUT, .revents = 0};
+        REQUIRE(::poll(&out, 1, 2000) == 1);  // established on our side
+        CHECK_FALSE(acceptable_within(plain_listener, kWellUnder200ms));
+
+        Fd site_listener = listen_tcp("127.0.0.1", 0, 16);
+        SessionBench bench(loop.get(), local_port(site_listener.get()), /*splice=*/true);
+        PeerSocket client(connect_tcp("127.0.0.1", bench.port(), deadline_in(5s)));
+        REQUIRE(loop.run_until([&] { return !bench.connected_sites.empty(); }, 5s));
+        REQUIRE(acceptable_within(site_listener, kWellUnder200ms));
+        PeerSocket site(
+            Fd(::accept4(site_listener.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC)));
+        REQUIRE(site.fd() >= 0);
+        site.queue("220 site ready\r\n");
+        REQUIRE(loop.run_until(
+            [&] {
+                site.poll();
+                client.poll();
+                return client.received() == "220 site ready\r\n";
+            },
+            5s));
         bench.stop_listening();
     }
     CHECK(loop.close() == 0);
