@@ -7,7 +7,7 @@
 #   - for the close workload, the TCP segments per connection on both legs (tcpdump on lo, 2 s;
 #     bench/packet_count.py), which is the kernel's share of the work.
 #
-#   bench/profile.sh [--target sitelb|haproxy|haproxy-splice] [--lb PATH] [--lb-extra TEXT]
+#   bench/profile.sh [--target sitelb|haproxy|haproxy-splice|haproxy-smart] [--lb PATH] [--lb-extra TEXT]
 #                    [--workers N] [--secs N] [--workloads "bulk1 close keepalive"] [--out DIR]
 #
 # Use a binary with symbols (e.g. RelWithDebInfo). Output: DIR/<workload>.perf.txt,

@@ -26,6 +26,8 @@ usage() {
                      repeatable. Without it: if `lb check` accepts `splice = true`, both
                      `splice = false` and `splice = true` are run, else sitelb's defaults.
   --no-haproxy-splice  leave out the HAProxy `option splice-auto` setup
+  --no-haproxy-smart   leave out the HAProxy setup with splice-auto, tcp-smart-accept and
+                     tcp-smart-connect (its fastest for short connections)
   --idle-conns N     idle connections held (default 10000, capped by the fd limit; quick 2000)
   --wrk-threads N    wrk -t (default 1)
   --nginx-workers N  worker_processes of each gateway (default 1)
@@ -36,7 +38,7 @@ TXT
 
 # --- options ------------------------------------------------------------------------------------
 QUICK=0 WORKERS=1 ROUNDS= IDLE_ROUNDS= LB_BIN= OUT_DIR= IDLE_CONNS= WRK_THREADS=1 NGINX_WORKERS=1 KEEP_WORKDIR=0
-HAPROXY_SPLICE=1
+HAPROXY_SPLICE=1 HAPROXY_SMART=1
 LB_EXTRAS=()
 while (($#)); do
     case $1 in
@@ -47,6 +49,7 @@ while (($#)); do
     --lb) LB_BIN=$2; shift ;;
     --lb-extra) LB_EXTRAS+=("$2"); shift ;;
     --no-haproxy-splice) HAPROXY_SPLICE=0 ;;
+    --no-haproxy-smart) HAPROXY_SMART=0 ;;
     --idle-conns) IDLE_CONNS=$2; shift ;;
     --wrk-threads) WRK_THREADS=$2; shift ;;
     --nginx-workers) NGINX_WORKERS=$2; shift ;;
@@ -104,6 +107,8 @@ prepare_lb_binary
 add_target direct direct "no proxy: wrk/iperf3 straight to site-a (the ceiling)"
 add_target haproxy haproxy "HAProxy, mode tcp, stock"
 ((HAPROXY_SPLICE)) && add_target haproxy-splice haproxy-splice "HAProxy, mode tcp, option splice-auto"
+((HAPROXY_SMART)) && add_target haproxy-smart haproxy-smart \
+    "HAProxy, mode tcp, option splice-auto, tcp-smart-accept, tcp-smart-connect"
 if ((${#LB_EXTRAS[@]})); then
     add_target sitelb sitelb "sitelb, defaults"
     i=1
