@@ -13,6 +13,8 @@ declare -A T_KIND T_WEB T_BULK T_PID T_EXTRA T_DESC
 # port, in place of the web + bulk pair. T_MASTER_WORKER[NAME]=1: HAProxy runs as master-worker
 # (-W), so that a SIGUSR2 to the master reloads it.
 declare -A T_LISTENERS T_MASTER_WORKER
+# T_BIN[NAME]=PATH (compare.sh): this sitelb target runs PATH instead of $LB_BIN.
+declare -A T_BIN
 
 add_target() {  # NAME KIND DESCRIPTION [EXTRA]
     local name=$1 kind=$2 desc=$3 extra=${4:-}
@@ -172,11 +174,12 @@ start_target() {
         fi
         ;;
     sitelb)
+        local bin=${T_BIN[$name]:-$LB_BIN}
         write_sitelb_toml "$name" "$dir/lb.toml" "${T_EXTRA[$name]}"
-        "$LB_BIN" check -c "$dir/lb.toml" >"$dir/check.log" 2>&1 ||
+        "$bin" check -c "$dir/lb.toml" >"$dir/check.log" 2>&1 ||
             die "lb check failed for $name: $(cat "$dir/check.log")"
         : >"$log"
-        start_bg "$name" "$log" "$LB_BIN" run -c "$dir/lb.toml"
+        start_bg "$name" "$log" "$bin" run -c "$dir/lb.toml"
         wait_for 10 "$name to print ' ready: '" grep -q ' ready: ' "$log" ||
             die "$name did not get ready: $(tail -5 "$log")"
         ;;
