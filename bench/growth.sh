@@ -70,10 +70,10 @@ else
 fi
 HOLD_SECS=200            # the holder exits by itself after this, whatever happens
 CHECK_SETTLE_SECS=5      # checks every 1 s: both sites up, at full health, before a kill (see README)
-PROBE_INTERVAL=0.005     # the failover probe opens a connection every 5 ms ...
+PROBE_INTERVAL=0.001     # the failover probe opens a connection every ms ...
 PROBE_INFLIGHT=200       # ... with at most this many open (HAProxy retries a refused one for ~3 s)
 PROBE_MAX_SECS=15        # ... for at most this long
-WATCH_INTERVAL=0.002     # ... and connects straight to site-a's port every 2 ms
+WATCH_INTERVAL=0.001     # ... and connects straight to site-a's port every ms
 has_test() { [[ " $ONLY " == *" $1 "* ]]; }
 
 # --- setup --------------------------------------------------------------------------------------

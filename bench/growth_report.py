@@ -212,11 +212,11 @@ def failover_section():
         return []
     out = ["### Failover time with sessions open", "",
            "Time from the SIGKILL of site-a's NGINX to the first answer from site-b to a probe "
-           "connection (a new one every 5 ms, at most 200 open at once); failed = the probe "
+           "connection (a new one every ms, at most 200 open at once); failed = the probe "
            "connections opened after the kill (or cut by it) that failed before that answer. "
            "A killed gateway's port goes on completing handshakes until the kernel has released "
            "its other sockets (its listening socket goes last): *port closed* is when a connect "
-           "straight to site-a (every 2 ms, no proxy) was first refused, and *after port closed* "
+           "straight to site-a (every ms, no proxy) was first refused, and *after port closed* "
            "is the proxy's own part, from then to the first site-b answer.", "",
            "| sessions open | " + " | ".join(
                f"{t} ms | port closed ms | after port closed ms | failed" for t in NAMES) + " |",

@@ -149,7 +149,7 @@ idle_and_rate() {
 # failover ROUND TARGET LEVEL COUNT: a fresh proxy (both sites up by its checks), COUNT idle
 # sessions through it to site-a, a probe opening a connection every few ms; then site-a's NGINX is
 # killed (SIGKILL: its only process, started by this script) and the probe records when site-b
-# first answers. The probe also connects straight to site-a's port every 2 ms: a killed gateway's
+# first answers. The probe also connects straight to site-a's port every ms: a killed gateway's
 # port goes on completing handshakes until the kernel has released its other sockets, and the
 # report separates that time from the proxy's. site-a is started again afterwards.
 failover() {
