@@ -12,12 +12,7 @@
 set -uo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO_DIR=$(cd "$BENCH_DIR/.." && pwd)
-source "$BENCH_DIR/lib/common.sh"
-source "$BENCH_DIR/lib/install.sh"
-source "$BENCH_DIR/lib/sites.sh"
-source "$BENCH_DIR/lib/targets.sh"
-source "$BENCH_DIR/lib/workloads.sh"
+source "$BENCH_DIR/lib/drivers.sh"
 
 BEFORE= AFTER= BEFORE_LABEL= AFTER_LABEL= WORKERS=2 ROUNDS=7 CLOSE_SECS=4 OUT_DIR= WRK_THREADS=1 NGINX_WORKERS=1 KEEP_WORKDIR=0
 while (($#)); do
@@ -38,12 +33,7 @@ done
 [[ -x $BEFORE && -x $AFTER ]] || { echo "--before and --after need two lb binaries" >&2; exit 2; }
 
 set_fd_limits
-WORKDIR=$(mktemp -d /tmp/sitelb-compare.XXXXXX)
-install_trap
-: "${OUT_DIR:=$BENCH_DIR/out/compare-$(date +%Y%m%d-%H%M%S)}"
-mkdir -p "$OUT_DIR"
-RESULTS=$OUT_DIR/results.tsv
-: >"$RESULTS"
+open_run compare "$BENCH_DIR/out/compare-$(date +%Y%m%d-%H%M%S)"
 ensure_tools
 # Private copies: the tree may be rebuilt while this runs.
 cp "$BEFORE" "$WORKDIR/lb-before" && cp "$AFTER" "$WORKDIR/lb-after"

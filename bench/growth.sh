@@ -7,12 +7,7 @@
 set -uo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO_DIR=$(cd "$BENCH_DIR/.." && pwd)
-source "$BENCH_DIR/lib/common.sh"
-source "$BENCH_DIR/lib/install.sh"
-source "$BENCH_DIR/lib/sites.sh"
-source "$BENCH_DIR/lib/targets.sh"
-source "$BENCH_DIR/lib/workloads.sh"
+source "$BENCH_DIR/lib/drivers.sh"
 source "$BENCH_DIR/lib/growth.sh"
 
 usage() {
@@ -78,13 +73,8 @@ has_test() { [[ " $ONLY " == *" $1 "* ]]; }
 
 # --- setup --------------------------------------------------------------------------------------
 set_fd_limits
-WORKDIR=$(mktemp -d /tmp/sitelb-growth.XXXXXX)
-install_trap
-: "${OUT_DIR:=$BENCH_DIR/out/growth-$(date +%Y%m%d-%H%M%S)}"
-mkdir -p "$OUT_DIR"
+open_run growth "$BENCH_DIR/out/growth-$(date +%Y%m%d-%H%M%S)"
 rm -f "$OUT_DIR"/levels.tsv.*
-RESULTS=$OUT_DIR/results.tsv
-: >"$RESULTS"
 START_SECONDS=$SECONDS
 LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
 log "work dir $WORKDIR, results in $OUT_DIR"

@@ -15,12 +15,7 @@
 set -uo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO_DIR=$(cd "$BENCH_DIR/.." && pwd)
-source "$BENCH_DIR/lib/common.sh"
-source "$BENCH_DIR/lib/install.sh"
-source "$BENCH_DIR/lib/sites.sh"
-source "$BENCH_DIR/lib/targets.sh"
-source "$BENCH_DIR/lib/workloads.sh"
+source "$BENCH_DIR/lib/drivers.sh"
 
 KIND=sitelb WORKERS=1 SECS=8 LB_BIN=$REPO_DIR/build-bench/lb/lb EXTRA= OUT_DIR=
 WORKLOADS="bulk1 close keepalive" WRK_THREADS=1 NGINX_WORKERS=1 KEEP_WORKDIR=0

@@ -6,12 +6,7 @@
 set -uo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO_DIR=$(cd "$BENCH_DIR/.." && pwd)
-source "$BENCH_DIR/lib/common.sh"
-source "$BENCH_DIR/lib/install.sh"
-source "$BENCH_DIR/lib/sites.sh"
-source "$BENCH_DIR/lib/targets.sh"
-source "$BENCH_DIR/lib/workloads.sh"
+source "$BENCH_DIR/lib/drivers.sh"
 
 usage() {
     sed -n '2,6p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
@@ -88,12 +83,7 @@ if ((IDLE_CONNS > IDLE_CAP)); then
 fi
 
 # --- setup --------------------------------------------------------------------------------------
-WORKDIR=$(mktemp -d /tmp/sitelb-bench.XXXXXX)
-install_trap
-: "${OUT_DIR:=$BENCH_DIR/out/$(date +%Y%m%d-%H%M%S)}"
-mkdir -p "$OUT_DIR"
-RESULTS=$OUT_DIR/results.tsv
-: >"$RESULTS"
+open_run bench "$BENCH_DIR/out/$(date +%Y%m%d-%H%M%S)"
 START_SECONDS=$SECONDS
 LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
 log "work dir $WORKDIR, results in $OUT_DIR"

@@ -81,6 +81,17 @@ install_trap() {
     trap 'log "terminated"; exit 143' TERM
 }
 
+# open_run KIND OUT_DEFAULT: a fresh WORKDIR (/tmp/sitelb-KIND.XXXXXX) under the cleanup trap,
+# OUT_DIR (OUT_DEFAULT unless --out set it) and an empty RESULTS file in it.
+open_run() {
+    WORKDIR=$(mktemp -d "/tmp/sitelb-$1.XXXXXX")
+    install_trap
+    : "${OUT_DIR:=$2}"
+    mkdir -p "$OUT_DIR"
+    RESULTS=$OUT_DIR/results.tsv
+    : >"$RESULTS"
+}
+
 # wait_for TIMEOUT_S DESCRIPTION CMD...: poll CMD every 100 ms until it succeeds.
 wait_for() {
     local timeout=$1 what=$2; shift 2
