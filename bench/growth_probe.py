@@ -55,7 +55,10 @@ def open_probe(host, port, sel, now, direct=False):
     err = s.connect_ex((host, port))
     if err not in (0, errno.EINPROGRESS):
         s.close()
-        return None, ("direct-" if direct else "") + errno.errorcode.get(err, str(err))
+        if direct:
+            return None, "direct-" + ("refused" if err == errno.ECONNREFUSED
+                                      else errno.errorcode.get(err, str(err)))
+        return None, errno.errorcode.get(err, str(err))
     p = Probe(s, now, direct)
     sel.register(s, selectors.EVENT_WRITE, p)
     return p, None
@@ -92,6 +95,10 @@ def step(p, sel):
     return None
 
 
+def label(p, result):
+    return ("direct-" if p.direct else "") + result
+
+
 def failover(args):
     sel = selectors.DefaultSelector()
     out = open(args.events, "w")
@@ -102,7 +109,8 @@ def failover(args):
     if args.watch:
         whost, wport = args.watch.rsplit(":", 1)
         watch, next_watch = (whost, int(wport)), t0
-    live = {}
+    live = {}      # the probes through the proxy (at most --inflight)
+    watching = {}  # the direct connects to site-a, on their own
     while True:
         now = time.monotonic()
         if now - t0 > args.max_secs or (first_b is not None and now - first_b > args.after):
@@ -123,7 +131,7 @@ def failover(args):
             if p is None:
                 out.write(f"{wall0 + now:.6f} {wall0 + now:.6f} {err.lower()}\n")
             else:
-                live[p.sock] = p
+                watching[p.sock] = p
         wake = min(next_open, next_watch) if watch and first_b is None else next_open
         timeout = max(0.0, min(wake - time.monotonic(), 0.05))
         for key, _ in sel.select(timeout=timeout):
@@ -134,7 +142,7 @@ def failover(args):
             end = time.monotonic()
             sel.unregister(p.sock)
             p.sock.close()
-            del live[p.sock]
+            del (watching if p.direct else live)[p.sock]
             out.write(f"{wall0 + p.start:.6f} {wall0 + end:.6f} {result}\n")
             if result == "site-a" and not announced:
                 with open(args.status, "w") as f:
@@ -144,15 +152,16 @@ def failover(args):
                 first_b = end
         # a probe that takes longer than --conn-timeout counts as a timeout
         now = time.monotonic()
-        for p in [p for p in live.values() if now - p.start > args.conn_timeout]:
-            sel.unregister(p.sock)
-            p.sock.close()
-            del live[p.sock]
-            out.write(f"{wall0 + p.start:.6f} {wall0 + now:.6f} timeout\n")
+        for table in (live, watching):
+            for p in [p for p in table.values() if now - p.start > args.conn_timeout]:
+                sel.unregister(p.sock)
+                p.sock.close()
+                del table[p.sock]
+                out.write(f"{wall0 + p.start:.6f} {wall0 + now:.6f} {label(p, 'timeout')}\n")
     now = time.monotonic()
-    for p in live.values():
+    for p in [*live.values(), *watching.values()]:
         p.sock.close()
-        out.write(f"{wall0 + p.start:.6f} {wall0 + now:.6f} unfinished\n")
+        out.write(f"{wall0 + p.start:.6f} {wall0 + now:.6f} {label(p, 'unfinished')}\n")
     out.close()
     return 0
 
@@ -172,9 +181,13 @@ def failover_report(args):
     b = [r for r in rows if r[2] == "site-b"]
     first_b = min(b, key=lambda r: r[1]) if b else None
     after = [r for r in rows if r[1] > kill and (first_b is None or r[0] <= first_b[0])]
-    # the port is closed from the first direct connect refused after the kill, taken at its start
-    # (it was sent after the port had closed)
-    refused = [r for r in direct if r[0] > kill and r[2] == "direct-refused"]
+    # The port is closed from the first direct connect refused after the kill, taken at its start
+    # (it was sent after the port had closed). One started before the last direct connect that
+    # got through had ended does not count: its SYN may have been dropped by a full accept queue
+    # and refused only when retried, after the port closed.
+    last_open = max((r[1] for r in direct if r[2] == "direct-open"), default=kill)
+    refused = [r for r in direct
+               if r[0] > kill and r[0] >= last_open and r[2] == "direct-refused"]
     closed = min(r[0] for r in refused) if refused else None
     failed = sum(1 for r in after if r[2] not in ("site-a", "site-b"))
     fig = {
